@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+/**
+ * The command line: commands, flags and help, nothing else. Every flag also reads from the
+ * environment as SQS_BLAST_<FLAG> (pods are configured that way); validation lives in config.ts.
+ */
+import yargs, { type Argv, type Options } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DEFAULTS, resolveConfig, type CommandName } from './config.js';
+import { EXIT, UsageError } from './errors.js';
+import { startEmbeddedServer } from './local.js';
+import { checkWritable, emit } from './report/output.js';
+import { exitCodeOf } from './report/result.js';
+import { execute } from './runner.js';
+
+const EXIT_CODES = `Exit codes:
+  0    done: nothing failed, nothing missing
+  1    finished, but messages failed, went missing, or sit in a dead-letter queue
+  2    bad input or configuration (nothing was sent)
+  99   a threshold failed
+  130  interrupted by SIGINT, 143 by SIGTERM (the report is still printed)
+
+Every flag can be set in the environment as SQS_BLAST_<FLAG>, e.g. SQS_BLAST_TOTAL=50000,
+SQS_BLAST_QUEUE_PREFIX=load. AWS_ENDPOINT_URL_SQS, AWS_REGION and the AWS credential chain
+(AWS_PROFILE, env keys, IRSA, EKS Pod Identity) are honoured.`;
+
+type OptionMap = Record<string, Options>;
+
+const connection: OptionMap = {
+  local: { type: 'boolean', group: 'Target:', describe: 'Start an embedded SQS server in-process, create the queues, and use it (no AWS account needed)' },
+  endpoint: { type: 'string', group: 'Target:', describe: 'SQS endpoint URL (default: AWS_ENDPOINT_URL_SQS, else AWS for --region)' },
+  region: { type: 'string', group: 'Target:', describe: 'AWS region', defaultDescription: 'AWS_REGION or us-east-1' },
+  queues: { type: 'number', group: 'Target:', describe: 'Number of queues, named <prefix>-1 … <prefix>-N', defaultDescription: String(DEFAULTS.queues) },
+  'queue-prefix': { type: 'string', group: 'Target:', describe: 'Queue name prefix', defaultDescription: DEFAULTS.queuePrefix },
+  'queue-url': { type: 'string', array: true, group: 'Target:', describe: 'Queue URL (repeatable; instead of --queues/--queue-prefix)' },
+  'create-queues': { type: 'boolean', group: 'Target:', describe: 'Create queues that do not exist' },
+};
+
+const common: OptionMap = {
+  workers: { type: 'number', group: 'Load:', describe: 'Worker threads', defaultDescription: 'cores - 1 (at least 1)' },
+  'request-timeout': { type: 'number', group: 'Load:', describe: 'Seconds before a call is abandoned and retried (long polls add their wait)', defaultDescription: String(DEFAULTS.requestTimeout) },
+  'max-retries': { type: 'number', group: 'Load:', describe: 'Retries per batch before its messages count as failed', defaultDescription: String(DEFAULTS.maxRetries) },
+  grace: { type: 'number', group: 'Load:', describe: 'Seconds in-flight calls get to finish after SIGINT/SIGTERM', defaultDescription: String(DEFAULTS.grace) },
+  'run-id': { type: 'string', group: 'Shards:', describe: 'Id shared by all shards of one run', defaultDescription: 'random' },
+  shard: { type: 'number', group: 'Shards:', describe: 'This process’s shard index', defaultDescription: 'JOB_COMPLETION_INDEX or 0' },
+  shards: { type: 'number', group: 'Shards:', describe: 'Number of shards (pods) in the run', defaultDescription: '1' },
+  out: { type: 'string', group: 'Output:', describe: 'Write the JSON result to this file' },
+  json: { type: 'boolean', group: 'Output:', describe: 'Print the JSON result on stdout (the summary goes to stderr)' },
+  quiet: { type: 'boolean', group: 'Output:', describe: 'No progress output' },
+  'progress-interval': { type: 'number', group: 'Output:', describe: 'Seconds between status lines when not on a terminal', defaultDescription: String(DEFAULTS.progressInterval) },
+  'result-line': { type: 'boolean', group: 'Output:', describe: 'Print "SQS_BLAST_RESULT {json}" at the end for `sqs-blast report -`', defaultDescription: 'when stdout is not a terminal' },
+  'verify-md5': { type: 'boolean', group: 'Load:', describe: 'Check the MD5 SQS returns for every message sent (costs client CPU)' },
+};
+
+const sendOptions: OptionMap = {
+  total: { type: 'number', group: 'Send:', describe: 'Messages to send (split across --shards)', defaultDescription: `${DEFAULTS.total} unless --duration` },
+  duration: { type: 'number', group: 'Send:', describe: 'Stop after this many seconds (with --total: whichever comes first)' },
+  'batch-size': { type: 'number', group: 'Send:', describe: 'Messages per SendMessageBatch, 1-10', defaultDescription: String(DEFAULTS.batchSize) },
+  'message-size': { type: 'number', group: 'Send:', describe: 'Body size in bytes (padded JSON), up to 1048576', defaultDescription: String(DEFAULTS.messageSize) },
+  concurrency: { type: 'number', group: 'Send:', describe: 'SendMessageBatch calls in flight (spread over --workers)', defaultDescription: String(DEFAULTS.sendConcurrency) },
+  rate: { type: 'number', group: 'Send:', describe: 'Target msg/s (open model: latency counts from each batch’s intended start)' },
+};
+
+const drainOptions = (run: boolean): OptionMap => ({
+  expect: { type: 'number', group: 'Drain:', describe: 'Stop after receiving this many messages; fewer is reported as missing' },
+  'idle-timeout': { type: 'number', group: 'Drain:', describe: 'Stop when no message arrived for this many seconds', defaultDescription: String(DEFAULTS.idleTimeout) },
+  ...(run ? {} : { duration: { type: 'number', group: 'Drain:', describe: 'Stop after this many seconds' } as Options }),
+  'max-messages': { type: 'number', group: 'Drain:', describe: 'Messages per ReceiveMessage, 1-10', defaultDescription: String(DEFAULTS.maxMessages) },
+  'wait-time': { type: 'number', group: 'Drain:', describe: 'Long-poll seconds, 0-20', defaultDescription: String(DEFAULTS.waitTime) },
+  'visibility-timeout': { type: 'number', group: 'Drain:', describe: 'Seconds a received message stays invisible', defaultDescription: 'the queue’s' },
+  [run ? 'drain-concurrency' : 'concurrency']: { type: 'number', group: 'Drain:', describe: 'Pollers per queue', defaultDescription: String(DEFAULTS.drainConcurrency) },
+  ...(run ? { 'drain-workers': { type: 'number', group: 'Drain:', describe: 'Worker threads for the drain side', defaultDescription: 'cores - 1' } as Options } : {}),
+  'dlq-url': { type: 'string', group: 'Drain:', describe: 'Dead-letter queue to check at the end', defaultDescription: 'from the RedrivePolicy' },
+  'only-run-id': { type: 'string', group: 'Drain:', describe: 'Check integrity for this run id only (others count as foreign)' },
+});
+
+async function runLoad(command: CommandName, argv: Record<string, unknown>): Promise<void> {
+  const config = resolveConfig(command, argv);
+  checkWritable(config.output.out);
+  const result = await execute(config);
+  const code = exitCodeOf(result);
+  result.exitCode = code;
+  emit(result, config.output, code);
+  process.exitCode = code;
+}
+
+async function runLocal(argv: Record<string, unknown>): Promise<void> {
+  const port = argv.port === undefined ? 4566 : argv.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(port)})`);
+  }
+  const server = await startEmbeddedServer(port);
+  process.stdout.write(`sqs-blast local: SQS endpoint ${server.endpoint}  (Ctrl-C to stop)\n`);
+  process.stdout.write(`  e.g. sqs-blast send --endpoint ${server.endpoint} --queues 4 --create-queues --total 100000\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.stop();
+}
+
+function loadCommand(y: Argv, options: OptionMap[], examples: Array<[string, string]>): Argv {
+  for (const o of options) y = y.options(o);
+  for (const [cmd, text] of examples) y = y.example(cmd, text);
+  return y.epilog(EXIT_CODES);
+}
+
+export function buildCli(args: string[]): Argv {
+  return yargs(args)
+    .scriptName('sqs-blast')
+    .usage('$0 <command> [options]\n\nLoad-test Amazon SQS (or anything that speaks its API) and tell the truth about it.')
+    .env('SQS_BLAST')
+    .command(
+      'send',
+      'Send messages as fast as allowed (or at --rate) with SendMessageBatch',
+      (y) =>
+        loadCommand(y, [connection, sendOptions, common], [
+          ['$0 send --local --total 1000000 --queues 4', 'A million 10 KB messages against the embedded server'],
+          ['$0 send --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --rate 2000 --duration 60', 'A paced minute against real SQS'],
+        ]),
+      (argv) => runLoad('send', argv),
+    )
+    .command(
+      'drain',
+      'Receive and delete until the queues are empty (or --expect / --duration), proving what arrived',
+      (y) =>
+        loadCommand(y, [connection, drainOptions(false), common], [
+          ['$0 drain --queues 4 --queue-prefix load --expect 1000000', 'Drain four queues and prove a million arrived'],
+        ]),
+      (argv) => runLoad('drain', argv),
+    )
+    .command(
+      'run',
+      'Send and drain at the same time: both sides, end-to-end latency, and the integrity verdict',
+      (y) =>
+        loadCommand(y, [connection, sendOptions, drainOptions(true), common], [
+          ['$0 run --local --total 1000000 --queues 4', 'The whole pipeline on this machine, no AWS account needed'],
+        ]),
+      (argv) => runLoad('run', argv),
+    )
+    .command(
+      'local',
+      'Run the embedded SQS server until Ctrl-C, so separate send and drain processes can share it',
+      (y) => y.option('port', { type: 'number', describe: 'Port to listen on (0: any free port)', default: 4566 }),
+      (argv) => runLocal(argv),
+    )
+    .demandCommand(1, 'name a command: send, drain, run or local')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(`${msg}; see 'sqs-blast --help'`);
+    });
+}
+
+async function main(): Promise<void> {
+  // The SDK version is pinned in package-lock.json; its notice about future releases is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  try {
+    await buildCli(hideBin(process.argv)).parseAsync();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`sqs-blast: ${e.message}\n`);
+      process.exitCode = EXIT.usage;
+    } else {
+      const err = e as Error;
+      process.stderr.write(`sqs-blast: ${err.name}: ${err.message}\n`);
+      if (process.env.SQS_BLAST_DEBUG) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = EXIT.incomplete;
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,377 @@
+/**
+ * Flags + environment → one validated, typed config. Every bad-input error is born here, as a
+ * one-line UsageError that names the flag and the fix; the CLI prints it and exits 2 before a
+ * single message is sent. Defaults live here too (not in yargs) so that "was this flag given?"
+ * stays answerable for conflict checks.
+ */
+import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { UsageError } from './errors.js';
+import { defaultShardIndex, shardRate, shardSize } from './shard.js';
+
+export type CommandName = 'send' | 'drain' | 'run';
+
+/** What the yargs parser hands over (camelCase keys; undefined when neither flag nor env set). */
+export interface RawArgs {
+  [key: string]: unknown;
+}
+
+export interface Connection {
+  /** Undefined means the SDK's regional AWS endpoint. */
+  endpoint?: string;
+  region: string;
+  /** Static credentials (embedded server, loopback endpoints); otherwise the SDK's chain. */
+  staticCredentials?: { accessKeyId: string; secretAccessKey: string };
+  requestTimeoutMs: number;
+  maxRetries: number;
+  verifyMd5: boolean;
+}
+
+export interface QueueSelection {
+  /** Explicit URLs; when set, count/prefix are not used. */
+  urls?: string[];
+  count: number;
+  prefix: string;
+  create: boolean;
+}
+
+export interface OutputOptions {
+  out?: string;
+  json: boolean;
+  quiet: boolean;
+  progressIntervalMs: number;
+  /** Print `SQS_BLAST_RESULT {json}` on stdout at the end (default: when stdout is not a TTY). */
+  resultLine: boolean;
+}
+
+export interface SendOptions {
+  /** Messages this shard sends; Infinity when only a duration bounds the run. */
+  total: number;
+  /** The whole run's total across shards (Infinity with duration-only runs). */
+  runTotal: number;
+  durationMs?: number;
+  batchSize: number;
+  messageSize: number;
+  concurrency: number;
+  workers: number;
+  /** Messages per second for this shard (open model); undefined = as fast as concurrency allows. */
+  rate?: number;
+}
+
+export interface DrainOptions {
+  expect?: number;
+  idleTimeoutMs: number;
+  durationMs?: number;
+  maxMessages: number;
+  waitTimeSeconds: number;
+  visibilityTimeout?: number;
+  /** Pollers per queue (spread over the worker threads). */
+  concurrency: number;
+  workers: number;
+  dlqUrl?: string;
+  /** Only count integrity for this run id (others are still consumed, and counted as foreign). */
+  runIdFilter?: string;
+}
+
+export interface Config {
+  command: CommandName;
+  runId: string;
+  shard: number;
+  shards: number;
+  local: boolean;
+  connection: Connection;
+  queues: QueueSelection;
+  output: OutputOptions;
+  send?: SendOptions;
+  drain?: DrainOptions;
+  /** How long in-flight calls may finish after a stop request before they are abandoned. */
+  graceMs: number;
+}
+
+export const LIMITS = {
+  maxMessageBytes: 1_048_576,
+  maxBatchBytes: 1_048_576,
+  minMessageBytes: 256,
+  maxQueues: 1000,
+} as const;
+
+export const DEFAULTS = {
+  queuePrefix: 'sqs-blast',
+  queues: 1,
+  total: 100_000,
+  batchSize: 10,
+  messageSize: 10_240,
+  sendConcurrency: 64,
+  drainConcurrency: 8,
+  maxMessages: 10,
+  waitTime: 20,
+  idleTimeout: 10,
+  requestTimeout: 10,
+  maxRetries: 5,
+  grace: 10,
+  progressInterval: 5,
+  region: 'us-east-1',
+} as const;
+
+function flagOf(key: string): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+function envOf(key: string): string {
+  return 'SQS_BLAST_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+function describe(key: string): string {
+  return `${flagOf(key)} (env ${envOf(key)})`;
+}
+
+function shown(value: unknown): string {
+  return typeof value === 'number' && Number.isNaN(value) ? 'not a number' : JSON.stringify(value);
+}
+
+/** A whole number in [min, max]; undefined when not given. */
+export function intArg(args: RawArgs, key: string, min: number, max: number, hint = ''): number | undefined {
+  const v = args[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`;
+    throw new UsageError(`${describe(key)} must be ${range} (got ${shown(v)})${hint ? '; ' + hint : ''}`);
+  }
+  return v;
+}
+
+/** A positive number (seconds, rates); undefined when not given. */
+export function positiveArg(args: RawArgs, key: string, hint = ''): number | undefined {
+  const v = args[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new UsageError(`${describe(key)} must be a number > 0 (got ${shown(v)})${hint ? '; ' + hint : ''}`);
+  }
+  return v;
+}
+
+function stringArg(args: RawArgs, key: string): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === '') return undefined;
+  if (Array.isArray(v)) return stringArg({ [key]: v[v.length - 1] }, key);
+  return String(v);
+}
+
+function stringList(args: RawArgs, key: string): string[] {
+  const v = args[key];
+  if (v === undefined) return [];
+  const items = Array.isArray(v) ? v : [v];
+  // Env values arrive as one string; allow comma or space separated lists there.
+  return items.flatMap((s) => String(s).split(/[,\s]+/)).filter(Boolean);
+}
+
+function boolArg(args: RawArgs, key: string): boolean | undefined {
+  const v = args[key];
+  if (v === undefined) return undefined;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new UsageError(`${describe(key)} must be true or false (got ${shown(v)})`);
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\./.test(h);
+}
+
+export function validateEndpoint(raw: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${source} is not a URL (got ${JSON.stringify(raw)}); use e.g. http://127.0.0.1:4566`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${source} must be an http:// or https:// URL (got ${JSON.stringify(raw)})`);
+  }
+  return url.origin;
+}
+
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$|^[A-Za-z0-9_-]{1,75}\.fifo$/;
+
+export function validateQueueUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(
+      `--queue-url ${JSON.stringify(raw)} is not a URL; expected https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`,
+    );
+  }
+  const parts = url.pathname.split('/').filter(Boolean);
+  if (!/^https?:$/.test(url.protocol) || parts.length !== 2 || !QUEUE_NAME.test(parts[1])) {
+    throw new UsageError(
+      `--queue-url ${JSON.stringify(raw)} is not a queue URL; expected https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`,
+    );
+  }
+  return url.href;
+}
+
+export function queueNameOf(url: string): string {
+  const parts = new URL(url).pathname.split('/').filter(Boolean);
+  return parts[parts.length - 1];
+}
+
+function regionFromQueueUrl(url: string): string | undefined {
+  return /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(url).hostname)?.[1];
+}
+
+export function randomRunId(): string {
+  // 8 base36 chars: short enough for every message id, ~41 bits of randomness.
+  return BigInt('0x' + randomBytes(6).toString('hex')).toString(36).padStart(8, '0').slice(-8);
+}
+
+function defaultWorkers(): number {
+  // Leave a core for the main thread (progress, merging) and, locally, the embedded server.
+  return Math.max(1, Math.min(8, availableParallelism() - 1));
+}
+
+export function resolveConfig(command: CommandName, args: RawArgs, env: NodeJS.ProcessEnv = process.env): Config {
+  const local = boolArg(args, 'local') ?? false;
+  const queueUrls = stringList(args, 'queueUrl').map(validateQueueUrl);
+  const queueCountGiven = args.queues !== undefined;
+  const prefixGiven = args.queuePrefix !== undefined;
+
+  // --- connection
+  let endpoint: string | undefined;
+  const endpointFlag = stringArg(args, 'endpoint');
+  if (local && endpointFlag) {
+    throw new UsageError('--local starts its own server: drop --endpoint, or drop --local to use that endpoint');
+  }
+  if (endpointFlag) endpoint = validateEndpoint(endpointFlag, '--endpoint');
+  else if (env.AWS_ENDPOINT_URL_SQS) endpoint = validateEndpoint(env.AWS_ENDPOINT_URL_SQS, 'AWS_ENDPOINT_URL_SQS');
+  else if (env.AWS_ENDPOINT_URL) endpoint = validateEndpoint(env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL');
+
+  if (local && queueUrls.length > 0) {
+    throw new UsageError('--local creates its own queues: use --queues/--queue-prefix instead of --queue-url');
+  }
+  if (queueUrls.length > 0 && (queueCountGiven || prefixGiven)) {
+    throw new UsageError('choose queues one way: either --queue-url (repeatable) or --queues N --queue-prefix P');
+  }
+
+  const region =
+    stringArg(args, 'region') ??
+    env.AWS_REGION ??
+    env.AWS_DEFAULT_REGION ??
+    (queueUrls.length ? regionFromQueueUrl(queueUrls[0]) : undefined) ??
+    DEFAULTS.region;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new UsageError(`--region ${JSON.stringify(region)} is not an AWS region name; use e.g. us-east-1`);
+  }
+
+  const loopback = local || (endpoint !== undefined && isLoopbackHost(new URL(endpoint).hostname));
+  const hasEnvKeys = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
+  const connection: Connection = {
+    endpoint,
+    region,
+    // Local emulators accept any key; real AWS gets the SDK's credential chain.
+    staticCredentials: loopback && !hasEnvKeys ? { accessKeyId: 'sqsblast', secretAccessKey: 'sqsblast' } : undefined,
+    requestTimeoutMs: (positiveArg(args, 'requestTimeout') ?? DEFAULTS.requestTimeout) * 1000,
+    maxRetries: intArg(args, 'maxRetries', 0, 100) ?? DEFAULTS.maxRetries,
+    verifyMd5: boolArg(args, 'verifyMd5') ?? false,
+  };
+
+  // --- queues
+  const count = intArg(args, 'queues', 1, LIMITS.maxQueues, 'give how many queues to spread over, e.g. --queues 4') ?? DEFAULTS.queues;
+  const prefix = stringArg(args, 'queuePrefix') ?? DEFAULTS.queuePrefix;
+  if (!/^[A-Za-z0-9_-]{1,70}$/.test(prefix)) {
+    throw new UsageError(`--queue-prefix ${JSON.stringify(prefix)} must be 1-70 letters, digits, '-' or '_'`);
+  }
+  const queues: QueueSelection = {
+    urls: queueUrls.length ? queueUrls : undefined,
+    count: queueUrls.length || count,
+    prefix,
+    create: local || (boolArg(args, 'createQueues') ?? false),
+  };
+
+  // --- identity and shards
+  const runId = stringArg(args, 'runId') ?? env.SQS_BLAST_RUN_ID ?? randomRunId();
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(runId)) {
+    throw new UsageError(`--run-id ${JSON.stringify(runId)} must be 1-32 letters, digits, '-' or '_'`);
+  }
+  const shards = intArg(args, 'shards', 1, 100_000) ?? 1;
+  const shard = intArg(args, 'shard', 0, 99_999) ?? defaultShardIndex(env) ?? 0;
+  if (shard >= shards) {
+    throw new UsageError(`--shard ${shard} must be below --shards ${shards} (shards are numbered 0..${shards - 1})`);
+  }
+
+  // --- output
+  const out = stringArg(args, 'out');
+  const output: OutputOptions = {
+    out,
+    json: boolArg(args, 'json') ?? false,
+    quiet: boolArg(args, 'quiet') ?? false,
+    progressIntervalMs: (positiveArg(args, 'progressInterval') ?? DEFAULTS.progressInterval) * 1000,
+    resultLine: boolArg(args, 'resultLine') ?? !process.stdout.isTTY,
+  };
+
+  const config: Config = {
+    command,
+    runId,
+    shard,
+    shards,
+    local,
+    connection,
+    queues,
+    output,
+    graceMs: (positiveArg(args, 'grace') ?? DEFAULTS.grace) * 1000,
+  };
+
+  const durationS = positiveArg(args, 'duration', 'give the run length in seconds, e.g. --duration 60');
+  if (command === 'send' || command === 'run') config.send = resolveSend(args, shard, shards, durationS);
+  if (command === 'drain' || command === 'run') config.drain = resolveDrain(args, queues.count, durationS, command);
+  return config;
+}
+
+function resolveSend(args: RawArgs, shard: number, shards: number, durationS: number | undefined): SendOptions {
+  const totalArg = intArg(args, 'total', 1, Number.MAX_SAFE_INTEGER, 'give how many messages to send, e.g. --total 100000');
+  const runTotal = totalArg ?? (durationS !== undefined ? Infinity : DEFAULTS.total);
+  const batchSize = intArg(args, 'batchSize', 1, 10, 'an SQS batch holds 1 to 10 entries') ?? DEFAULTS.batchSize;
+  const messageSize =
+    intArg(args, 'messageSize', LIMITS.minMessageBytes, LIMITS.maxMessageBytes, 'SQS takes at most 1 MiB (1048576 bytes) per message') ??
+    DEFAULTS.messageSize;
+  if (batchSize * messageSize > LIMITS.maxBatchBytes) {
+    throw new UsageError(
+      `--batch-size ${batchSize} x --message-size ${messageSize} is over the 1 MiB SendMessageBatch limit; lower one of them`,
+    );
+  }
+  const concurrency = intArg(args, 'concurrency', 1, 10_000) ?? DEFAULTS.sendConcurrency;
+  const workers = intArg(args, 'workers', 1, 64) ?? defaultWorkers();
+  const rate = positiveArg(args, 'rate', 'give messages per second, e.g. --rate 5000, or leave it out for full speed');
+  const total = runTotal === Infinity ? Infinity : shardSize(runTotal, shards, shard);
+  return {
+    total,
+    runTotal,
+    durationMs: durationS !== undefined ? durationS * 1000 : undefined,
+    batchSize,
+    messageSize,
+    concurrency,
+    workers: Math.min(workers, concurrency),
+    rate: rate !== undefined ? shardRate(rate, shards) : undefined,
+  };
+}
+
+function resolveDrain(args: RawArgs, queueCount: number, durationS: number | undefined, command: CommandName): DrainOptions {
+  const workers = intArg(args, command === 'run' ? 'drainWorkers' : 'workers', 1, 64) ?? defaultWorkers();
+  const concurrency =
+    intArg(args, command === 'run' ? 'drainConcurrency' : 'concurrency', 1, 1000, 'pollers per queue') ?? DEFAULTS.drainConcurrency;
+  const visibilityTimeout = intArg(args, 'visibilityTimeout', 0, 43_200, 'SQS allows 0 to 43200 seconds');
+  const dlq = stringArg(args, 'dlqUrl');
+  return {
+    expect: intArg(args, 'expect', 0, Number.MAX_SAFE_INTEGER, 'give how many messages you expect, e.g. --expect 20000'),
+    idleTimeoutMs: (positiveArg(args, 'idleTimeout') ?? DEFAULTS.idleTimeout) * 1000,
+    durationMs: durationS !== undefined ? durationS * 1000 : undefined,
+    maxMessages: intArg(args, 'maxMessages', 1, 10, 'ReceiveMessage returns 1 to 10 messages') ?? DEFAULTS.maxMessages,
+    waitTimeSeconds: intArg(args, 'waitTime', 0, 20, 'SQS long polls wait 0 to 20 seconds') ?? DEFAULTS.waitTime,
+    visibilityTimeout,
+    concurrency,
+    workers: Math.min(workers, concurrency * queueCount),
+    dlqUrl: dlq ? validateQueueUrl(dlq) : undefined,
+    runIdFilter: stringArg(args, 'onlyRunId'),
+  };
+}

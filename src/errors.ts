@@ -1,0 +1,34 @@
+/**
+ * Errors the CLI turns into one line on stderr instead of a stack trace.
+ * `exitCode` follows the contract in the README: 2 for anything the user can fix before a
+ * single message is sent.
+ */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** An SQS call failed; `code` is the AWS error name (ThrottlingException, QueueDoesNotExist…). */
+export class SqsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+    readonly status = 0,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export const EXIT = {
+  ok: 0,
+  incomplete: 1,
+  usage: 2,
+  threshold: 99,
+  sigint: 130,
+  sigterm: 143,
+} as const;

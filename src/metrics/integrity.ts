@@ -1,0 +1,172 @@
+/**
+ * Proof of arrival. For every (runId, shard) a consumer keeps one bit per `seq`, so a million
+ * messages cost 125 KB, not a map of ids. Bitmaps from threads and pods merge by OR; a bit set
+ * on both sides is a message that arrived twice.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { MessageHead } from '../payload.js';
+import { shardSize } from '../shard.js';
+
+export interface IntegrityJson {
+  runId: string;
+  shard: number;
+  shards: number;
+  /** Messages the shard sent (-1 unknown: a duration-bounded producer). */
+  of: number;
+  total: number;
+  distinct: number;
+  duplicates: number;
+  maxSeq: number;
+  /** Bitmap of seen seqs, raw-deflated and base64 encoded; bit i of byte j is seq j*8+i. */
+  seen: string;
+}
+
+const popcount8 = new Uint8Array(256).map((_, i) => {
+  let n = 0;
+  for (let v = i; v; v >>= 1) n += v & 1;
+  return n;
+});
+
+class ShardSeen {
+  bits: Uint8Array;
+  distinct = 0;
+  duplicates = 0;
+  maxSeq = -1;
+
+  constructor(
+    readonly runId: string,
+    readonly shard: number,
+    public shards: number,
+    public of: number,
+    public total: number,
+  ) {
+    this.bits = new Uint8Array(of > 0 ? Math.ceil(of / 8) : 1024);
+  }
+
+  /** True when seq is new. */
+  mark(seq: number): boolean {
+    const byte = seq >>> 3;
+    if (byte >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    const mask = 1 << (seq & 7);
+    if (this.bits[byte] & mask) {
+      this.duplicates++;
+      return false;
+    }
+    this.bits[byte] |= mask;
+    this.distinct++;
+    if (seq > this.maxSeq) this.maxSeq = seq;
+    return true;
+  }
+
+  toJSON(): IntegrityJson {
+    const used = this.maxSeq < 0 ? 0 : (this.maxSeq >>> 3) + 1;
+    return {
+      runId: this.runId,
+      shard: this.shard,
+      shards: this.shards,
+      of: this.of,
+      total: this.total,
+      distinct: this.distinct,
+      duplicates: this.duplicates,
+      maxSeq: this.maxSeq,
+      seen: deflateRawSync(this.bits.subarray(0, used)).toString('base64'),
+    };
+  }
+}
+
+export class IntegrityTracker {
+  private readonly shards = new Map<string, ShardSeen>();
+
+  /** Record one received sqs-blast message; true when it is the first copy seen here. */
+  observe(head: MessageHead): boolean {
+    const key = head.runId + '\u0000' + head.shard;
+    let s = this.shards.get(key);
+    if (!s) this.shards.set(key, (s = new ShardSeen(head.runId, head.shard, head.shards, head.of, head.total)));
+    return s.mark(head.seq);
+  }
+
+  toJSON(): IntegrityJson[] {
+    return [...this.shards.values()].map((s) => s.toJSON());
+  }
+}
+
+function decodeBits(seen: string): Uint8Array {
+  return seen ? new Uint8Array(inflateRawSync(Buffer.from(seen, 'base64'))) : new Uint8Array(0);
+}
+
+/** Union of bitmaps from many threads or pods; overlap counts as duplicates. */
+export function mergeIntegrity(parts: IntegrityJson[]): IntegrityJson[] {
+  const byKey = new Map<string, { entry: IntegrityJson; bits: Uint8Array }>();
+  for (const p of parts) {
+    const key = p.runId + '\u0000' + p.shard;
+    const bits = decodeBits(p.seen);
+    const have = byKey.get(key);
+    if (!have) {
+      byKey.set(key, { entry: { ...p }, bits });
+      continue;
+    }
+    const merged = new Uint8Array(Math.max(have.bits.length, bits.length));
+    merged.set(have.bits);
+    let overlap = 0;
+    for (let i = 0; i < bits.length; i++) {
+      overlap += popcount8[merged[i] & bits[i]];
+      merged[i] |= bits[i];
+    }
+    const e = have.entry;
+    e.duplicates += p.duplicates + overlap;
+    e.distinct += p.distinct - overlap;
+    e.maxSeq = Math.max(e.maxSeq, p.maxSeq);
+    e.of = Math.max(e.of, p.of);
+    e.total = Math.max(e.total, p.total);
+    e.shards = Math.max(e.shards, p.shards);
+    have.bits = merged;
+  }
+  return [...byKey.values()]
+    .map(({ entry, bits }) => ({ ...entry, seen: deflateRawSync(bits).toString('base64') }))
+    .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : a.shard - b.shard));
+}
+
+export interface IntegrityVerdict {
+  distinct: number;
+  duplicates: number;
+  /** Messages a producer sent that no consumer saw (including whole shards never seen). */
+  missing: number;
+  /** True when every shard's size was known, so `missing` is exact, not a lower bound. */
+  exact: boolean;
+  runs: string[];
+}
+
+export function verdict(entries: IntegrityJson[]): IntegrityVerdict {
+  let distinct = 0;
+  let duplicates = 0;
+  let missing = 0;
+  let exact = true;
+  const runs = new Map<string, IntegrityJson[]>();
+  for (const e of entries) {
+    distinct += e.distinct;
+    duplicates += e.duplicates;
+    const list = runs.get(e.runId) ?? [];
+    list.push(e);
+    runs.set(e.runId, list);
+  }
+  for (const list of runs.values()) {
+    const shards = Math.max(...list.map((e) => e.shards));
+    const total = Math.max(...list.map((e) => e.total));
+    const seen = new Map(list.map((e) => [e.shard, e]));
+    for (let s = 0; s < shards; s++) {
+      const e = seen.get(s);
+      const of = e && e.of >= 0 ? e.of : total >= 0 ? shardSize(total, shards, s) : -1;
+      if (of >= 0) missing += Math.max(0, of - (e?.distinct ?? 0));
+      else {
+        // Duration-bounded producer: seqs are dense, so gaps below the highest seen are missing.
+        exact = false;
+        if (e) missing += e.maxSeq + 1 - e.distinct;
+      }
+    }
+  }
+  return { distinct, duplicates, missing, exact, runs: [...runs.keys()] };
+}

@@ -1,0 +1,113 @@
+/**
+ * What the main thread and the worker threads share while a run is on: a control block
+ * (stop flag, send claims, drain totals) and one row of live counters per worker. Each worker
+ * writes only its own row, so progress reads need no locks; exact totals come from each
+ * worker's final result, not from here.
+ */
+export const CONTROL = {
+  /** 0 running, 1 stop starting new calls, 2 abandon in-flight calls too. */
+  stop: 0,
+  /** Next batch index to claim (send): dense seqs across all workers of a process. */
+  claim: 1,
+  /** Messages received by all drain workers (for --expect). */
+  received: 2,
+  /** Messages the drain should reach before it stops; -1 unknown (run sets it when send ends). */
+  expect: 3,
+  /** 1 once idle timeouts may stop the drain (run arms it when its send side is done). */
+  idleArmed: 4,
+} as const;
+const CONTROL_SIZE = 8;
+
+export const FIELDS = [
+  'sent',
+  'failed',
+  'retries',
+  'errors',
+  'throttles',
+  'inflight',
+  'received',
+  'deleted',
+  'foreign',
+  'duplicates',
+  'emptyPolls',
+  'lastMessageAt',
+] as const;
+export type Field = (typeof FIELDS)[number];
+const INDEX = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<Field, number>;
+
+export interface SharedState {
+  control: SharedArrayBuffer;
+  stats: SharedArrayBuffer;
+  rows: number;
+}
+
+export function createSharedState(rows: number): SharedState {
+  const control = new SharedArrayBuffer(CONTROL_SIZE * 4);
+  new Int32Array(control)[CONTROL.expect] = -1;
+  return { control, stats: new SharedArrayBuffer(rows * FIELDS.length * 8), rows };
+}
+
+/** A worker's handle on its own row. */
+export class LiveRow {
+  private readonly row: Float64Array;
+  readonly control: Int32Array;
+
+  constructor(state: SharedState, index: number) {
+    this.row = new Float64Array(state.stats, index * FIELDS.length * 8, FIELDS.length);
+    this.control = new Int32Array(state.control);
+  }
+
+  add(field: Field, n = 1): void {
+    this.row[INDEX[field]] += n;
+  }
+
+  set(field: Field, v: number): void {
+    this.row[INDEX[field]] = v;
+  }
+
+  get stopLevel(): number {
+    return Atomics.load(this.control, CONTROL.stop);
+  }
+}
+
+/** The main thread's view: sums over rows, and the control block. */
+export class LiveView {
+  private readonly all: Float64Array;
+  readonly control: Int32Array;
+
+  constructor(private readonly state: SharedState) {
+    this.all = new Float64Array(state.stats);
+    this.control = new Int32Array(state.control);
+  }
+
+  sum(field: Field, rows?: number[]): number {
+    let n = 0;
+    const idx = INDEX[field];
+    const list = rows ?? [...Array(this.state.rows).keys()];
+    for (const r of list) n += this.all[r * FIELDS.length + idx];
+    return n;
+  }
+
+  max(field: Field): number {
+    let m = 0;
+    const idx = INDEX[field];
+    for (let r = 0; r < this.state.rows; r++) m = Math.max(m, this.all[r * FIELDS.length + idx]);
+    return m;
+  }
+
+  stop(level: 1 | 2): void {
+    if (Atomics.load(this.control, CONTROL.stop) < level) Atomics.store(this.control, CONTROL.stop, level);
+  }
+
+  get stopLevel(): number {
+    return Atomics.load(this.control, CONTROL.stop);
+  }
+
+  setExpect(n: number): void {
+    Atomics.store(this.control, CONTROL.expect, n);
+  }
+
+  armIdle(): void {
+    Atomics.store(this.control, CONTROL.idleArmed, 1);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Message bodies. Every body is JSON whose head proves where it came from and whose padding
+ * brings it to exactly --message-size bytes:
+ *
+ *   {"id":"<runId>-<shard>-<seq>","runId":"..","shard":3,"shards":20,"seq":41236,"of":50000,
+ *    "total":1000000,"sentAt":1764100000123,"padding":"..."}
+ *
+ * `seq` is dense in 0..of-1 within (runId, shard), so a drain proves arrival with a bitmap.
+ * The padding is built once and only ASCII letters and digits, so it needs no JSON escaping:
+ * a request body is put together from ready fragments, never re-serialised per message.
+ * Field order is fixed: consumers read the head without parsing the padding.
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface PayloadIdentity {
+  runId: string;
+  shard: number;
+  shards: number;
+  /** Messages in this shard; -1 when unknown (duration-bounded runs). */
+  of: number;
+  /** Messages in the whole run; -1 when unknown. */
+  total: number;
+}
+
+export interface MessageHead extends PayloadIdentity {
+  id: string;
+  seq: number;
+  sentAt: number;
+}
+
+export const PADDING_KEY = ',"padding":"';
+const TAIL = '"}';
+
+function makePadding(length: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  const bytes = randomBytes(length);
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[bytes[i] % alphabet.length];
+  return out;
+}
+
+export class PayloadFactory {
+  private readonly headStart: string;
+  private readonly headMiddle: string;
+  private readonly padding: string;
+
+  constructor(
+    readonly identity: PayloadIdentity,
+    readonly messageSize: number,
+  ) {
+    const { runId, shard, shards } = identity;
+    this.headStart = `{"id":"${runId}-${shard}-`;
+    this.headMiddle = `","runId":"${runId}","shard":${shard},"shards":${shards},"seq":`;
+    // As long as the whole body, so any head leaves enough padding to trim to the exact size.
+    this.padding = makePadding(messageSize);
+  }
+
+  private head(seq: number, sentAt: number): string {
+    const { of, total } = this.identity;
+    return `${this.headStart}${seq}${this.headMiddle}${seq},"of":${of},"total":${total},"sentAt":${sentAt}`;
+  }
+
+  /** The raw body, exactly messageSize bytes (when messageSize leaves room for the head). */
+  body(seq: number, sentAt: number): string {
+    const head = this.head(seq, sentAt);
+    const padLength = Math.max(0, this.messageSize - head.length - PADDING_KEY.length - TAIL.length);
+    return head + PADDING_KEY + this.padding.slice(0, padLength) + TAIL;
+  }
+
+  /**
+   * The body as a JSON string literal (quotes included), ready to drop into a request: only the
+   * head's quotes need escaping, so the padding is reused as it is.
+   */
+  jsonString(seq: number, sentAt: number): string {
+    const head = this.head(seq, sentAt);
+    const padLength = Math.max(0, this.messageSize - head.length - PADDING_KEY.length - TAIL.length);
+    return '"' + head.replace(/"/g, '\\"') + ',\\"padding\\":\\"' + this.padding.slice(0, padLength) + '\\"}"';
+  }
+}
+
+/**
+ * Read the head of a body without parsing the padding. Returns undefined for anything that is
+ * not an sqs-blast body (a foreign message).
+ */
+export function parseHead(body: string): MessageHead | undefined {
+  if (body.charCodeAt(0) !== 123 /* { */ || !body.startsWith('{"id":"')) return undefined;
+  const cut = body.indexOf(PADDING_KEY);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(cut > 0 ? body.slice(0, cut) + '}' : body);
+  } catch {
+    return undefined;
+  }
+  const h = parsed as MessageHead;
+  if (
+    typeof h.runId !== 'string' ||
+    !Number.isInteger(h.shard) ||
+    !Number.isInteger(h.seq) ||
+    h.seq < 0 ||
+    typeof h.sentAt !== 'number'
+  ) {
+    return undefined;
+  }
+  return {
+    id: h.id,
+    runId: h.runId,
+    shard: h.shard,
+    shards: Number.isInteger(h.shards) ? h.shards : 1,
+    seq: h.seq,
+    of: Number.isInteger(h.of) ? h.of : -1,
+    total: Number.isInteger(h.total) ? h.total : -1,
+    sentAt: h.sentAt,
+  };
+}

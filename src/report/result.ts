@@ -1,0 +1,184 @@
+/**
+ * The result document: one JSON shape for send, drain, run and merged reports. Raw, mergeable
+ * facts (counts, encoded histograms, integrity bitmaps, phase spans, timelines) are the source of
+ * truth; `finalize` derives every summary figure from them, so a result from one process and a
+ * merge of twenty are computed the same way.
+ */
+import type { Config } from '../config.js';
+import { EXIT } from '../errors.js';
+import type { CountMap } from '../metrics/counters.js';
+import { decode, summarize, type LatencySummary } from '../metrics/histogram.js';
+import { verdict, type IntegrityJson } from '../metrics/integrity.js';
+import type { TimelineJson } from '../metrics/timeline.js';
+import type { QueueDepth } from '../sqs/queues.js';
+
+export const SCHEMA = 'sqs-blast/result@1';
+export const RESULT_PREFIX = 'SQS_BLAST_RESULT ';
+
+export type Kind = 'send' | 'drain' | 'run' | 'report';
+
+export interface Phase {
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface HistogramSet {
+  sendCall?: string;
+  receiveCall?: string;
+  deleteCall?: string;
+  e2e?: string;
+}
+
+export interface Result {
+  schema: typeof SCHEMA;
+  kind: Kind;
+  runId: string;
+  runIds?: string[];
+  shard: number;
+  shards: number;
+  /** How many results were merged into this one (1 for a single process). */
+  parts: number;
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+  interrupted: string | null;
+  phases: { send?: Phase; drain?: Phase };
+  // producer
+  planned: number | null;
+  attempted: number;
+  sent: number;
+  failed: number;
+  // consumer
+  received: number;
+  distinct: number;
+  duplicates: number;
+  missing: number;
+  missingExact: boolean;
+  expected: number | null;
+  foreign: number;
+  deleted: number;
+  deleteFailed: number;
+  receiveCalls: number;
+  emptyReceives: number;
+  dlqDepth: number | null;
+  // both
+  retries: number;
+  errors: CountMap;
+  failures: CountMap;
+  throughput: { send: number; receive: number };
+  latency: LatencySummary | null;
+  receiveLatency: LatencySummary | null;
+  e2eLatency: LatencySummary | null;
+  histograms: HistogramSet;
+  integrity: IntegrityJson[];
+  timeline?: TimelineJson;
+  queues: QueueDepth[];
+  config: Record<string, unknown>;
+  exitCode?: number;
+}
+
+export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): Result {
+  const t = Date.now();
+  return {
+    schema: SCHEMA,
+    kind,
+    runId,
+    shard,
+    shards,
+    parts: 1,
+    startedAt: t,
+    endedAt: t,
+    durationMs: 0,
+    interrupted: null,
+    phases: {},
+    planned: null,
+    attempted: 0,
+    sent: 0,
+    failed: 0,
+    received: 0,
+    distinct: 0,
+    duplicates: 0,
+    missing: 0,
+    missingExact: true,
+    expected: null,
+    foreign: 0,
+    deleted: 0,
+    deleteFailed: 0,
+    receiveCalls: 0,
+    emptyReceives: 0,
+    dlqDepth: null,
+    retries: 0,
+    errors: {},
+    failures: {},
+    throughput: { send: 0, receive: 0 },
+    latency: null,
+    receiveLatency: null,
+    e2eLatency: null,
+    histograms: {},
+    integrity: [],
+    queues: [],
+    config: {},
+  };
+}
+
+function rate(count: number, phase?: Phase): number {
+  if (!phase || phase.endedAt <= phase.startedAt) return 0;
+  return Math.round((count / ((phase.endedAt - phase.startedAt) / 1000)) * 10) / 10;
+}
+
+function latencyOf(encoded?: string): LatencySummary | null {
+  if (!encoded) return null;
+  const h = decode(encoded);
+  return h.totalCount ? summarize(h) : null;
+}
+
+/** Derive every summary figure from the raw facts. */
+export function finalize(r: Result): Result {
+  r.durationMs = Math.max(0, r.endedAt - r.startedAt);
+  r.throughput = { send: rate(r.sent, r.phases.send), receive: rate(r.received, r.phases.drain) };
+  r.latency = latencyOf(r.histograms.sendCall);
+  r.receiveLatency = latencyOf(r.histograms.receiveCall);
+  r.e2eLatency = latencyOf(r.histograms.e2e);
+  if (r.phases.drain) {
+    const v = verdict(r.integrity);
+    r.distinct = v.distinct + r.foreign;
+    r.duplicates = v.duplicates;
+    r.missing = v.missing;
+    r.missingExact = v.exact;
+    if (v.runs.length) r.runIds = v.runs;
+    // A foreign producer's messages carry no seqs: only the expected count can show a loss.
+    if (r.expected !== null) r.missing = Math.max(r.missing, r.expected - r.distinct);
+  }
+  return r;
+}
+
+/** The exit-code contract: see README "Exit codes". */
+export function exitCodeOf(r: Result, thresholdsFailed = false): number {
+  if (r.interrupted === 'SIGINT') return EXIT.sigint;
+  if (r.interrupted === 'SIGTERM') return EXIT.sigterm;
+  if (thresholdsFailed) return EXIT.threshold;
+  if (r.failed > 0 || r.missing > 0 || (r.dlqDepth ?? 0) > 0) return EXIT.incomplete;
+  return EXIT.ok;
+}
+
+/** What of the config a result may carry: no credentials, ever. */
+export function publicConfig(c: Config): Record<string, unknown> {
+  return {
+    command: c.command,
+    endpoint: c.local ? 'local' : (c.connection.endpoint ?? `aws:${c.connection.region}`),
+    region: c.connection.region,
+    queues: c.queues.urls ?? { count: c.queues.count, prefix: c.queues.prefix },
+    send: c.send ? { ...c.send, total: finiteOrNull(c.send.total), runTotal: finiteOrNull(c.send.runTotal) } : undefined,
+    drain: c.drain,
+    maxRetries: c.connection.maxRetries,
+    requestTimeoutMs: c.connection.requestTimeoutMs,
+  };
+}
+
+function finiteOrNull(n: number): number | null {
+  return Number.isFinite(n) ? n : null;
+}
+
+export function resultLine(r: Result): string {
+  return RESULT_PREFIX + JSON.stringify(r);
+}

@@ -1,0 +1,99 @@
+/**
+ * The end-of-run summary for humans: one screen, aligned, plain text (it must read well in a
+ * pod's log as much as on a terminal). What ran, the numbers, the verdict.
+ */
+import type { LatencySummary } from '../metrics/histogram.js';
+import { sumCounts } from '../metrics/counters.js';
+import { EXIT } from '../errors.js';
+import type { Result } from './result.js';
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const fixed = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+const ms = (n: number) => (n >= 100 ? fixed(n, 0) : n >= 10 ? fixed(n, 1) : fixed(n, 2));
+
+export function table(rows: string[][], align: Array<'l' | 'r'> = []): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => ((align[c] ?? (c === 0 ? 'l' : 'r')) === 'l' ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function latencyRow(name: string, l: LatencySummary | null): string[] | undefined {
+  if (!l) return undefined;
+  return [name, ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max), int(l.count)];
+}
+
+export function verdictLine(r: Result, exitCode: number): string {
+  const why: string[] = [];
+  if (r.failed) why.push(`${int(r.failed)} failed`);
+  if (r.missing) why.push(`${int(r.missing)} missing`);
+  if (r.dlqDepth) why.push(`${int(r.dlqDepth)} in the DLQ`);
+  switch (exitCode) {
+    case EXIT.ok:
+      return `PASS  exit 0: nothing failed${r.phases.drain ? ', nothing missing' : ''}`;
+    case EXIT.sigint:
+    case EXIT.sigterm:
+      return `STOPPED  exit ${exitCode}: interrupted by ${r.interrupted}; the numbers above cover what ran`;
+    case EXIT.threshold:
+      return `FAIL  exit 99: a threshold failed${why.length ? ' (also ' + why.join(', ') + ')' : ''}`;
+    default:
+      return `FAIL  exit ${exitCode}: ${why.join(', ') || 'incomplete'}`;
+  }
+}
+
+export function renderSummary(r: Result, exitCode: number): string {
+  const out: string[] = [];
+  const span = `${fixed(r.durationMs / 1000, 1)} s`;
+  const shard = r.parts > 1 ? `${r.parts} results merged` : `shard ${r.shard}/${r.shards}`;
+  out.push(`sqs-blast ${r.kind}  run ${r.runIds?.join(',') ?? r.runId}  ${shard}  ${span}${r.interrupted ? `  (interrupted: ${r.interrupted})` : ''}`);
+  const cfg = r.config as { endpoint?: string; queues?: unknown };
+  if (cfg.endpoint) out.push(`endpoint ${cfg.endpoint}  queues ${r.queues.length || '?'}`);
+  out.push('');
+
+  const counts: string[][] = [['messages', 'count', 'msg/s']];
+  if (r.phases.send) {
+    counts.push(['sent', int(r.sent), fixed(r.throughput.send)]);
+    counts.push(['failed', int(r.failed), '']);
+    if (r.planned !== null && r.attempted < r.planned) counts.push(['not attempted', int(r.planned - r.attempted), '']);
+  }
+  if (r.phases.drain) {
+    counts.push(['received', int(r.received), fixed(r.throughput.receive)]);
+    counts.push(['deleted', int(r.deleted), '']);
+    if (r.deleteFailed) counts.push(['delete failed', int(r.deleteFailed), '']);
+  }
+  counts.push(['retries', int(r.retries), '']);
+  out.push(...table(counts));
+  out.push('');
+
+  const lat = [
+    latencyRow(r.phases.send ? 'send batch' : '', r.latency),
+    latencyRow('receive call', r.receiveLatency),
+    latencyRow('end-to-end', r.e2eLatency),
+  ].filter((x): x is string[] => Boolean(x) && x![0] !== '');
+  if (lat.length) {
+    out.push(...table([['latency ms', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'], ...lat]));
+    out.push('');
+  }
+
+  const errors = Object.entries(r.errors).sort((a, b) => b[1] - a[1]);
+  if (errors.length) {
+    out.push(`errors (${int(sumCounts(r.errors))} events; retried unless counted failed below)`);
+    out.push(...table(errors.map(([code, n]) => ['  ' + code, int(n), r.failures[code] ? `${int(r.failures[code])} msgs failed` : ''])));
+    out.push('');
+  }
+
+  if (r.phases.drain) {
+    const exact = r.missingExact ? '' : ' (lower bound: producer ran by duration)';
+    const dlq = r.dlqDepth === null ? 'DLQ n/a' : `DLQ ${int(r.dlqDepth)}`;
+    out.push(
+      `integrity  distinct ${int(r.distinct)} · duplicates ${int(r.duplicates)} · missing ${int(r.missing)}${exact} · foreign ${int(r.foreign)} · ${dlq}`,
+    );
+  }
+  const left = r.queues.reduce((n, q) => n + q.visible + q.inFlight + q.delayed, 0);
+  if (r.queues.length) out.push(`queues     ${r.queues.length} · messages left ${int(left)}`);
+  out.push(verdictLine(r, exitCode));
+  return out.join('\n');
+}

@@ -1,0 +1,182 @@
+/**
+ * The main thread of send, drain and run: set up (server, credentials, queues), start the
+ * worker pool once, watch the clock, the signals and the idle timer, render progress, then merge
+ * what the workers return into one result. The main thread sends no SQS traffic of its own
+ * while the load runs.
+ */
+import { Piscina } from 'piscina';
+import type { Config } from './config.js';
+import { DRAIN_WORKER, mergeDrain, planDrain } from './drain.js';
+import { UsageError } from './errors.js';
+import { startEmbeddedServer, type EmbeddedServer } from './local.js';
+import { CONTROL, createSharedState, LiveView } from './metrics/live.js';
+import { Progress } from './progress.js';
+import { emptyResult, finalize, publicConfig, type Result } from './report/result.js';
+import { mergeSend, planSend, SEND_WORKER } from './send.js';
+import { checkCredentials, createSqsClient, endpointOf } from './sqs/client.js';
+import { queueDepth, resolveQueues, redriveTargets, setupError } from './sqs/queues.js';
+import type { SendWorkerResult } from '../workers/send.js';
+import type { DrainWorkerResult } from '../workers/drain.js';
+
+export interface RunHooks {
+  /** Called once the queues are resolved and the load is about to start. */
+  onStart?(info: { endpoint: string; queueUrls: string[] }): void;
+}
+
+export async function execute(config: Config, hooks: RunHooks = {}): Promise<Result> {
+  let server: EmbeddedServer | undefined;
+  let interrupted: string | null = null;
+  let view: LiveView | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onSignal = (name: 'SIGINT' | 'SIGTERM') => {
+    if (!view) process.exit(name === 'SIGINT' ? 130 : 143);
+    if (interrupted) return view.stop(2); // second signal: abandon in-flight calls now
+    interrupted = name;
+    process.stderr.write(`\n${name}: stopping; in-flight calls get ${config.graceMs / 1000} s to finish (again to abandon them)\n`);
+    view.stop(1);
+    graceTimer = setTimeout(() => view?.stop(2), config.graceMs);
+    graceTimer.unref();
+  };
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  process.on('SIGINT', sigint);
+  process.on('SIGTERM', sigterm);
+
+  let pool: Piscina | undefined;
+  let loadStarted = false;
+  try {
+    if (config.local) {
+      server = await startEmbeddedServer(0);
+      config.connection.endpoint = server.endpoint;
+    } else if (!config.connection.staticCredentials) {
+      await checkCredentials(config.connection);
+    }
+    const endpoint = endpointOf(config.connection);
+    const admin = createSqsClient({ ...config.connection, maxRetries: 1, requestTimeoutMs: 5000 });
+    const queueUrls = await resolveQueues(admin, config.queues, endpoint);
+    let dlqUrls: string[] = [];
+    if (config.drain) {
+      try {
+        dlqUrls = config.drain.dlqUrl ? [config.drain.dlqUrl] : await redriveTargets(admin, queueUrls);
+      } catch (e) {
+        throw setupError(e, endpoint, 'reading the queues’ redrive policies');
+      }
+    }
+    hooks.onStart?.({ endpoint, queueUrls });
+
+    const sendWorkers = config.send?.workers ?? 0;
+    const drainWorkers = config.drain?.workers ?? 0;
+    const state = createSharedState(sendWorkers + drainWorkers);
+    view = new LiveView(state);
+    const live = view;
+    loadStarted = true;
+    pool = new Piscina({ minThreads: sendWorkers + drainWorkers, maxThreads: sendWorkers + drainWorkers, idleTimeout: 60_000 });
+
+    const result = emptyResult(config.command, config.runId, config.shard, config.shards);
+    result.config = publicConfig(config);
+    const startMs = Date.now();
+    result.startedAt = startMs;
+    if (config.send) result.planned = Number.isFinite(config.send.total) ? config.send.total : null;
+    if (config.drain?.expect !== undefined) {
+      result.expected = config.drain.expect;
+      live.setExpect(config.drain.expect);
+    }
+    if (config.command === 'drain') live.armIdle();
+
+    const sendRows = [...Array(sendWorkers).keys()];
+    const progress = new Progress({
+      tty: Boolean(process.stderr.isTTY),
+      quiet: config.output.quiet,
+      intervalMs: config.output.progressIntervalMs,
+      sendTotal: config.send && Number.isFinite(config.send.total) ? config.send.total : undefined,
+      drainTotal: config.drain?.expect,
+      showSend: Boolean(config.send),
+      showDrain: Boolean(config.drain),
+    });
+    let drainStartMs = startMs;
+    const monitor = setInterval(() => {
+      const now = Date.now();
+      progress.update({
+        elapsedMs: now - startMs,
+        sent: live.sum('sent'),
+        failed: live.sum('failed'),
+        received: live.sum('received'),
+        errors: live.sum('errors'),
+        throttles: live.sum('throttles'),
+        inflight: live.sum('inflight', sendRows),
+      });
+      if (!config.drain || live.stopLevel) return;
+      const received = Atomics.load(live.control, CONTROL.received);
+      const expect = Atomics.load(live.control, CONTROL.expect);
+      if (expect >= 0 && received >= expect) live.stop(1);
+      const idleSince = Math.max(live.max('lastMessageAt'), drainStartMs);
+      if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= config.drain.idleTimeoutMs) live.stop(1);
+      if (config.command === 'drain' && config.drain.durationMs !== undefined && now - startMs >= config.drain.durationMs) live.stop(1);
+    }, 100);
+
+    const sendPhase = config.send
+      ? Promise.all(planSend(config, queueUrls, state, startMs, 0).map((t) => pool!.run(t, { filename: SEND_WORKER }) as Promise<SendWorkerResult>))
+      : undefined;
+    const drainPhase = config.drain
+      ? Promise.all(
+          planDrain(config, queueUrls, state, startMs, sendWorkers).map(
+            (t) => pool!.run(t, { filename: DRAIN_WORKER }) as Promise<DrainWorkerResult>,
+          ),
+        )
+      : undefined;
+
+    try {
+      if (sendPhase) {
+        const parts = await sendPhase;
+        result.phases.send = { startedAt: startMs, endedAt: Date.now() };
+        mergeSend(result, parts);
+        if (config.drain && !interrupted) {
+          // run: the drain is done once it has seen what was sent, or has been idle long enough.
+          live.setExpect(Math.max(result.sent, config.drain.expect ?? 0));
+          drainStartMs = Date.now();
+          live.armIdle();
+        }
+      }
+      if (drainPhase) {
+        const parts = await drainPhase;
+        result.phases.drain = { startedAt: startMs, endedAt: Date.now() };
+        mergeDrain(result, parts);
+      }
+    } finally {
+      clearInterval(monitor);
+      progress.finish({
+        elapsedMs: Date.now() - startMs,
+        sent: live.sum('sent'),
+        failed: live.sum('failed'),
+        received: live.sum('received'),
+        errors: live.sum('errors'),
+        throttles: live.sum('throttles'),
+        inflight: 0,
+      });
+    }
+    result.endedAt = Date.now();
+    result.interrupted = interrupted;
+
+    // Where the queues stand afterwards: what is left, and what went to a dead-letter queue.
+    try {
+      result.queues = await Promise.all(queueUrls.map((u) => queueDepth(admin, u)));
+      if (config.drain && dlqUrls.length) {
+        const dlq = await Promise.all(dlqUrls.map((u) => queueDepth(admin, u)));
+        result.dlqDepth = dlq.reduce((n, q) => n + q.visible + q.inFlight + q.delayed, 0);
+      } else if (config.drain) result.dlqDepth = null;
+    } catch {
+      // The load is measured; a server gone at the very end must not cost the report.
+    }
+    admin.destroy();
+    return finalize(result);
+  } catch (e) {
+    if (e instanceof UsageError || loadStarted) throw e;
+    throw setupError(e, endpointOf(config.connection), 'setting up the run');
+  } finally {
+    process.off('SIGINT', sigint);
+    process.off('SIGTERM', sigterm);
+    if (graceTimer) clearTimeout(graceTimer);
+    await pool?.destroy();
+    await server?.stop();
+  }
+}

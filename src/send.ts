@@ -1,0 +1,53 @@
+/** The send side of a run: how the work is split over worker threads, and how their results add up. */
+import type { Config } from './config.js';
+import { addCounts } from './metrics/counters.js';
+import { encode, mergeEncoded } from './metrics/histogram.js';
+import type { SharedState } from './metrics/live.js';
+import { mergeTimelines } from './metrics/timeline.js';
+import type { Result } from './report/result.js';
+import type { SendTask, SendWorkerResult } from '../workers/send.js';
+
+export const SEND_WORKER = new URL('../workers/send.js', import.meta.url).href;
+
+/** Spread n items over k slots as evenly as possible (the first slots take the remainder). */
+export function spread(n: number, k: number): number[] {
+  return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
+}
+
+export function planSend(config: Config, queueUrls: string[], state: SharedState, startMs: number, firstRow: number): SendTask[] {
+  const s = config.send!;
+  const lanes = spread(s.concurrency, s.workers);
+  return lanes.map((n, i) => ({
+    row: firstRow + i,
+    state,
+    connection: config.connection,
+    queueUrls,
+    identity: {
+      runId: config.runId,
+      shard: config.shard,
+      shards: config.shards,
+      of: Number.isFinite(s.total) ? s.total : -1,
+      total: Number.isFinite(s.runTotal) ? s.runTotal : -1,
+    },
+    messageSize: s.messageSize,
+    batchSize: s.batchSize,
+    total: s.total,
+    rate: s.rate,
+    lanes: n,
+    startMs,
+    endMs: s.durationMs !== undefined ? startMs + s.durationMs : undefined,
+  }));
+}
+
+export function mergeSend(into: Result, parts: SendWorkerResult[]): void {
+  for (const p of parts) {
+    into.attempted += p.attempted;
+    into.sent += p.sent;
+    into.failed += p.failed;
+    into.retries += p.retries;
+    addCounts(into.errors, p.errors);
+    addCounts(into.failures, p.failures);
+  }
+  into.histograms.sendCall = encode(mergeEncoded(parts.map((p) => p.histogram)));
+  into.timeline = mergeTimelines([into.timeline, ...parts.map((p) => p.timeline)]);
+}

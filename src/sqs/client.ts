@@ -1,0 +1,49 @@
+/**
+ * Connections to SQS: the AWS SDK client for everything that is not hot (queue admin, stats),
+ * and the credential provider both it and the lean wire path (./wire.ts) share.
+ */
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Connection } from '../config.js';
+import { UsageError } from '../errors.js';
+
+export function endpointOf(conn: Pick<Connection, 'endpoint' | 'region'>): string {
+  return conn.endpoint ?? `https://sqs.${conn.region}.amazonaws.com`;
+}
+
+export function credentialProvider(conn: Pick<Connection, 'staticCredentials'>): AwsCredentialIdentityProvider {
+  const fixed = conn.staticCredentials;
+  if (fixed) return async () => fixed;
+  return defaultProvider();
+}
+
+/** Resolve credentials once up front so a missing chain is a clean exit 2, not N failed calls. */
+export async function checkCredentials(conn: Connection): Promise<AwsCredentialIdentity> {
+  try {
+    return await credentialProvider(conn)();
+  } catch {
+    throw new UsageError(
+      'no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (in a pod: IRSA or EKS Pod Identity); --local needs none',
+    );
+  }
+}
+
+export function createSqsClient(conn: Connection, maxSockets = 16): SQSClient {
+  const agentOptions = { keepAlive: true, maxSockets };
+  return new SQSClient({
+    region: conn.region,
+    endpoint: conn.endpoint,
+    credentials: credentialProvider(conn),
+    maxAttempts: conn.maxRetries + 1,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: Math.min(conn.requestTimeoutMs, 5000),
+      requestTimeout: conn.requestTimeoutMs,
+    }),
+  });
+}

@@ -1,0 +1,126 @@
+/** Queue resolution, creation and statistics, on the SDK (none of this is hot). */
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type QueueAttributeName,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import pLimit from 'p-limit';
+import { queueNameOf, type QueueSelection } from '../config.js';
+import { UsageError } from '../errors.js';
+
+const NETWORK = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|TimeoutError|RequestTimeout)/;
+
+function codeOf(e: unknown): string {
+  const err = e as { name?: string; code?: string; Code?: string };
+  return err.code ?? err.Code ?? err.name ?? 'UnknownError';
+}
+
+function isMissingQueue(e: unknown): boolean {
+  return /QueueDoesNotExist|NonExistentQueue/.test(codeOf(e));
+}
+
+/** Turn setup-time failures into one-line errors that say what to do. */
+export function setupError(e: unknown, endpoint: string, what: string): Error {
+  if (e instanceof UsageError) return e;
+  const code = codeOf(e);
+  if (NETWORK.test(code) || (e as { $metadata?: unknown }).$metadata === undefined && /connect|socket|network/i.test(String(e))) {
+    return new UsageError(`cannot reach SQS at ${endpoint} (${code}); check --endpoint / AWS_ENDPOINT_URL_SQS, or use --local`);
+  }
+  if (/InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|CredentialsProviderError/.test(code)) {
+    return new UsageError(`AWS refused the credentials while ${what} (${code}); check AWS_PROFILE / the pod's role`);
+  }
+  return new UsageError(`${what} failed: ${code}: ${(e as Error).message ?? e}`);
+}
+
+export function queueNames(sel: QueueSelection): string[] {
+  if (sel.urls) return sel.urls.map(queueNameOf);
+  return Array.from({ length: sel.count }, (_, i) => `${sel.prefix}-${i + 1}`);
+}
+
+export function queueCreateAttributes(name: string): Record<string, string> {
+  return name.endsWith('.fifo') ? { FifoQueue: 'true' } : {};
+}
+
+/** URLs of the selected queues, in order; creates missing ones when asked to. */
+export async function resolveQueues(client: SQSClient, sel: QueueSelection, endpoint: string): Promise<string[]> {
+  const limit = pLimit(8);
+  if (sel.urls) {
+    return Promise.all(
+      sel.urls.map((url) =>
+        limit(async () => {
+          try {
+            await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+            return url;
+          } catch (e) {
+            if (isMissingQueue(e)) throw new UsageError(`queue ${url} does not exist; check --queue-url or create it first`);
+            throw setupError(e, endpoint, `checking queue ${url}`);
+          }
+        }),
+      ),
+    );
+  }
+  return Promise.all(
+    queueNames(sel).map((name) =>
+      limit(async () => {
+        try {
+          return (await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+        } catch (e) {
+          if (!isMissingQueue(e)) throw setupError(e, endpoint, `looking up queue ${name}`);
+          if (!sel.create) {
+            throw new UsageError(`queue ${name} does not exist; add --create-queues, or check --queue-prefix/--queues`);
+          }
+          try {
+            const created = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: queueCreateAttributes(name) }));
+            return created.QueueUrl!;
+          } catch (err) {
+            throw setupError(err, endpoint, `creating queue ${name}`);
+          }
+        }
+      }),
+    ),
+  );
+}
+
+export interface QueueDepth {
+  url: string;
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+const DEPTH_ATTRIBUTES: QueueAttributeName[] = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+];
+
+export async function queueDepth(client: SQSClient, url: string): Promise<QueueDepth> {
+  const { Attributes: a = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: DEPTH_ATTRIBUTES }));
+  return {
+    url,
+    visible: Number(a.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
+
+/** The dead-letter queues named by the queues' RedrivePolicy, as URLs (deduplicated). */
+export async function redriveTargets(client: SQSClient, urls: string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const url of urls) {
+    const { Attributes: a = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }));
+    if (!a.RedrivePolicy) continue;
+    const arn = (JSON.parse(a.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
+    if (!arn) continue;
+    const [, , , , account, name] = arn.split(':');
+    try {
+      const r = await client.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }));
+      if (r.QueueUrl) found.add(r.QueueUrl);
+    } catch {
+      // A DLQ that cannot be looked up is reported by depth checks as absent, not fatal.
+    }
+  }
+  return [...found];
+}

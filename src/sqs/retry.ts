@@ -1,0 +1,32 @@
+/** Backoff between attempts, and which errors are throttling. */
+
+const THROTTLES = new Set(['ThrottlingException', 'RequestThrottled', 'KmsThrottled', 'Http429']);
+
+export function isThrottle(code: string): boolean {
+  return THROTTLES.has(code);
+}
+
+/**
+ * "Full jitter" exponential backoff (the AWS architecture blog's recommendation): a random wait
+ * up to a cap that doubles per attempt, so retrying clients spread out instead of in waves.
+ * Throttles start from a longer base: the server asked us to slow down.
+ */
+export function backoffMs(attempt: number, code: string, random: () => number = Math.random): number {
+  const base = isThrottle(code) ? 200 : 50;
+  const cap = Math.min(10_000, base * 2 ** attempt);
+  return Math.max(1, Math.round(cap * random()));
+}
+
+/** Sleep that ends early (resolving, not rejecting) when the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

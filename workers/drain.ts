@@ -1,0 +1,230 @@
+/**
+ * One drain worker thread: a set of pollers, each a loop of long-poll ReceiveMessage on one
+ * queue followed by DeleteMessageBatch of what came back. Every received message is counted
+ * (and its seq marked in the integrity bitmap) before it is deleted, so a stop can never delete
+ * a message the report does not know about. A delete that finally fails is counted: that
+ * message will come back, as a duplicate, not as a loss.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Connection } from '../src/config.js';
+import { SqsError } from '../src/errors.js';
+import { bump, type CountMap } from '../src/metrics/counters.js';
+import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
+import { IntegrityTracker, type IntegrityJson } from '../src/metrics/integrity.js';
+import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
+import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
+import { parseHead } from '../src/payload.js';
+import { backoffMs, isThrottle, sleep } from '../src/sqs/retry.js';
+import { isRetryable, SqsWire } from '../src/sqs/wire.js';
+
+export interface DrainTask {
+  row: number;
+  state: SharedState;
+  connection: Connection;
+  queueUrls: string[];
+  /** One entry per poller: the index of the queue it polls. */
+  pollers: number[];
+  maxMessages: number;
+  waitTimeSeconds: number;
+  visibilityTimeout?: number;
+  runIdFilter?: string;
+  startMs: number;
+  endMs?: number;
+}
+
+export interface DrainWorkerResult {
+  received: number;
+  foreign: number;
+  deleted: number;
+  deleteFailed: number;
+  receiveCalls: number;
+  emptyReceives: number;
+  retries: number;
+  errors: CountMap;
+  histograms: { receiveCall: string; deleteCall: string; e2e: string };
+  integrity: IntegrityJson[];
+  timeline: TimelineJson;
+}
+
+interface ReceivedMessage {
+  ReceiptHandle: string;
+  Body: string;
+  Attributes?: { SentTimestamp?: string };
+}
+
+const now = () => performance.timeOrigin + performance.now();
+
+export default async function drainWorker(task: DrainTask): Promise<DrainWorkerResult> {
+  const live = new LiveRow(task.state, task.row);
+  const control = live.control;
+  const wire = new SqsWire(task.connection, task.pollers.length * 2);
+  const integrity = new IntegrityTracker();
+  const timeline = new Timeline(task.startMs);
+  const receiveHist = createHistogram();
+  const deleteHist = createHistogram();
+  const e2eHist = createHistogram();
+  const { maxRetries, requestTimeoutMs } = task.connection;
+  const result: DrainWorkerResult = {
+    received: 0,
+    foreign: 0,
+    deleted: 0,
+    deleteFailed: 0,
+    receiveCalls: 0,
+    emptyReceives: 0,
+    retries: 0,
+    errors: {},
+    histograms: { receiveCall: '', deleteCall: '', e2e: '' },
+    integrity: [],
+    timeline: timeline.toJSON(),
+  };
+  const receiveRequests = task.queueUrls.map((url) =>
+    JSON.stringify({
+      QueueUrl: url,
+      MaxNumberOfMessages: task.maxMessages,
+      WaitTimeSeconds: task.waitTimeSeconds,
+      ...(task.visibilityTimeout !== undefined ? { VisibilityTimeout: task.visibilityTimeout } : {}),
+      MessageSystemAttributeNames: ['SentTimestamp'],
+    }),
+  );
+  const deletePrefixes = task.queueUrls.map((u) => `{"QueueUrl":${JSON.stringify(u)},"Entries":[`);
+
+  // Polls are cut on any stop: a long poll holds no message we have counted. Deletes are
+  // cut only on the second (abandon) level.
+  const stopPolls = new AbortController();
+  const abort = new AbortController();
+  // Every poller listens on these two signals.
+  setMaxListeners(0, stopPolls.signal, abort.signal);
+  const watch = setInterval(() => {
+    const level = live.stopLevel;
+    if (task.endMs !== undefined && now() >= task.endMs) stopPolls.abort();
+    if (level >= 1) stopPolls.abort();
+    if (level >= 2) abort.abort();
+  }, 25);
+
+  function noteError(code: string, at: number): void {
+    bump(result.errors, code);
+    live.add('errors');
+    timeline.add('errors', at);
+    if (isThrottle(code)) {
+      live.add('throttles');
+      timeline.add('throttles', at);
+    }
+  }
+
+  function account(messages: ReceivedMessage[], at: number): void {
+    const wall = Date.now();
+    for (const m of messages) {
+      const head = parseHead(m.Body);
+      if (head && (task.runIdFilter === undefined || head.runId === task.runIdFilter)) {
+        recordMs(e2eHist, wall - head.sentAt);
+        if (!integrity.observe(head)) live.add('duplicates');
+      } else {
+        result.foreign++;
+        live.add('foreign');
+        const sent = Number(m.Attributes?.SentTimestamp);
+        if (sent > 0) recordMs(e2eHist, wall - sent);
+      }
+    }
+    const n = messages.length;
+    result.received += n;
+    live.add('received', n);
+    live.set('lastMessageAt', wall);
+    timeline.add('received', at, n);
+    const total = Atomics.add(control, CONTROL.received, n) + n;
+    const expect = Atomics.load(control, CONTROL.expect);
+    if (expect >= 0 && total >= expect) Atomics.compareExchange(control, CONTROL.stop, 0, 1);
+  }
+
+  async function remove(queue: number, messages: ReceivedMessage[]): Promise<void> {
+    let pending = messages.map((_, i) => i);
+    const started = now();
+    let lastCode = '';
+    for (let attempt = 0; pending.length; attempt++) {
+      let request = deletePrefixes[queue];
+      for (let k = 0; k < pending.length; k++) {
+        request += (k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","ReceiptHandle":' + JSON.stringify(messages[pending[k]].ReceiptHandle) + '}';
+      }
+      request += ']}';
+      try {
+        const reply = await wire.call<{ Successful?: unknown[]; Failed?: Array<{ Id: string; Code: string; SenderFault?: boolean }> }>(
+          'DeleteMessageBatch',
+          request,
+          { signal: abort.signal },
+        );
+        const at = now();
+        const ok = reply.Successful?.length ?? 0;
+        result.deleted += ok;
+        live.add('deleted', ok);
+        timeline.add('deleted', at, ok);
+        const again: number[] = [];
+        for (const f of reply.Failed ?? []) {
+          noteError(f.Code, at);
+          lastCode = f.Code;
+          if (!f.SenderFault && isRetryable(f.Code)) again.push(Number(f.Id));
+          else result.deleteFailed++;
+        }
+        pending = again;
+      } catch (e) {
+        const err = e instanceof SqsError ? e : new SqsError('UnknownError', String(e), false);
+        noteError(err.code, now());
+        lastCode = err.code;
+        if (!err.retryable || abort.signal.aborted) break;
+      }
+      if (!pending.length || attempt >= maxRetries) break;
+      result.retries++;
+      live.add('retries');
+      await sleep(backoffMs(attempt, lastCode), abort.signal);
+      if (abort.signal.aborted) break;
+    }
+    // Whatever is still pending was received and counted but not deleted: it will return.
+    result.deleteFailed += pending.length;
+    recordMs(deleteHist, now() - started);
+  }
+
+  async function poller(queue: number): Promise<void> {
+    let failures = 0;
+    while (!stopPolls.signal.aborted) {
+      const started = now();
+      let messages: ReceivedMessage[];
+      try {
+        const reply = await wire.call<{ Messages?: ReceivedMessage[] }>('ReceiveMessage', receiveRequests[queue], {
+          timeoutMs: task.waitTimeSeconds * 1000 + requestTimeoutMs,
+          signal: stopPolls.signal,
+        });
+        messages = reply.Messages ?? [];
+        failures = 0;
+      } catch (e) {
+        const err = e instanceof SqsError ? e : new SqsError('UnknownError', String(e), false);
+        if (err.code === 'Aborted') break;
+        noteError(err.code, now());
+        failures++;
+        if (failures > maxRetries && !err.retryable) break;
+        result.retries++;
+        live.add('retries');
+        await sleep(backoffMs(Math.min(failures, 8), err.code), stopPolls.signal);
+        continue;
+      }
+      const at = now();
+      result.receiveCalls++;
+      if (messages.length === 0) {
+        result.emptyReceives++;
+        live.add('emptyPolls');
+        continue;
+      }
+      recordMs(receiveHist, at - started);
+      account(messages, at);
+      await remove(queue, messages);
+    }
+  }
+
+  try {
+    await Promise.all(task.pollers.map(poller));
+  } finally {
+    clearInterval(watch);
+    wire.close();
+  }
+  result.histograms = { receiveCall: encode(receiveHist), deleteCall: encode(deleteHist), e2e: encode(e2eHist) };
+  result.integrity = integrity.toJSON();
+  result.timeline = timeline.toJSON();
+  return result;
+}

@@ -1,0 +1,207 @@
+/**
+ * One send worker thread: `lanes` concurrent SendMessageBatch loops over the queues. Batches are
+ * claimed from a counter shared by every worker of the process, so seqs stay dense per shard and
+ * the total is exact. With a rate, batch k has an intended start time (open model): a lane that
+ * falls behind sends at once, and latency is measured from the intended start, so a slow server
+ * shows up as latency instead of silently lowering the rate (coordinated omission).
+ */
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import type { Connection } from '../src/config.js';
+import { SqsError } from '../src/errors.js';
+import { bump, type CountMap } from '../src/metrics/counters.js';
+import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
+import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
+import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
+import { PayloadFactory, type PayloadIdentity } from '../src/payload.js';
+import { backoffMs, isThrottle, sleep } from '../src/sqs/retry.js';
+import { isRetryable, SqsWire } from '../src/sqs/wire.js';
+
+export interface SendTask {
+  row: number;
+  state: SharedState;
+  connection: Connection;
+  queueUrls: string[];
+  identity: PayloadIdentity;
+  messageSize: number;
+  batchSize: number;
+  /** Messages this process sends (Infinity: until the deadline or a stop). */
+  total: number;
+  /** Messages per second for the whole process (open model), if paced. */
+  rate?: number;
+  lanes: number;
+  /** Epoch ms the run started; the pace and the timeline count from here. */
+  startMs: number;
+  /** Epoch ms after which no new batch starts. */
+  endMs?: number;
+}
+
+export interface SendWorkerResult {
+  attempted: number;
+  sent: number;
+  failed: number;
+  retries: number;
+  errors: CountMap;
+  failures: CountMap;
+  histogram: string;
+  timeline: TimelineJson;
+}
+
+interface SendBatchReply {
+  Successful?: Array<{ Id: string; MD5OfMessageBody?: string }>;
+  Failed?: Array<{ Id: string; Code: string; SenderFault?: boolean; Message?: string }>;
+}
+
+const now = () => performance.timeOrigin + performance.now();
+
+export default async function sendWorker(task: SendTask): Promise<SendWorkerResult> {
+  const live = new LiveRow(task.state, task.row);
+  const control = live.control;
+  const wire = new SqsWire(task.connection, task.lanes);
+  const factory = new PayloadFactory(task.identity, task.messageSize);
+  const histogram = createHistogram();
+  const timeline = new Timeline(task.startMs);
+  const queuePrefixes = task.queueUrls.map((u) => `{"QueueUrl":${JSON.stringify(u)},"Entries":[`);
+  const verifyMd5 = task.connection.verifyMd5;
+  const { batchSize, total, rate, maxRetries } = { ...task, maxRetries: task.connection.maxRetries };
+  const result: SendWorkerResult = {
+    attempted: 0,
+    sent: 0,
+    failed: 0,
+    retries: 0,
+    errors: {},
+    failures: {},
+    histogram: '',
+    timeline: timeline.toJSON(),
+  };
+
+  // `halt` ends pacing sleeps on a graceful stop; `abort` also cuts in-flight calls.
+  const halt = new AbortController();
+  const abort = new AbortController();
+  // Every lane listens on these two signals.
+  setMaxListeners(0, halt.signal, abort.signal);
+  const watch = setInterval(() => {
+    const level = live.stopLevel;
+    if (level >= 1) halt.abort();
+    if (level >= 2) abort.abort();
+  }, 50);
+
+  function fail(count: number, code: string, at: number): void {
+    result.failed += count;
+    bump(result.failures, code, count);
+    live.add('failed', count);
+    timeline.add('failed', at, count);
+  }
+
+  function noteError(code: string, at: number, n = 1): void {
+    bump(result.errors, code, n);
+    live.add('errors', n);
+    timeline.add('errors', at, n);
+    if (isThrottle(code)) {
+      live.add('throttles', n);
+      timeline.add('throttles', at, n);
+    }
+  }
+
+  async function sendBatch(batch: number, firstSeq: number, count: number, startedAt: number): Promise<void> {
+    const sentAt = Date.now();
+    const bodies: string[] = new Array(count);
+    for (let i = 0; i < count; i++) bodies[i] = factory.jsonString(firstSeq + i, sentAt);
+    let pending: number[] = [...Array(count).keys()];
+    const prefix = queuePrefixes[batch % queuePrefixes.length];
+    result.attempted += count;
+    for (let attempt = 0; ; attempt++) {
+      let request = prefix;
+      for (let k = 0; k < pending.length; k++) {
+        request += (k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","MessageBody":' + bodies[pending[k]] + '}';
+      }
+      request += ']}';
+      let retryCode = '';
+      try {
+        const reply = await wire.call<SendBatchReply>('SendMessageBatch', request, { signal: abort.signal });
+        const at = now();
+        let ok = reply.Successful?.length ?? 0;
+        if (verifyMd5 && reply.Successful) {
+          for (const s of reply.Successful) {
+            const body = factory.body(firstSeq + Number(s.Id), sentAt);
+            if (createHash('md5').update(body).digest('hex') !== s.MD5OfMessageBody) {
+              ok--;
+              noteError('MD5Mismatch', at);
+              fail(1, 'MD5Mismatch', at);
+            }
+          }
+        }
+        result.sent += ok;
+        live.add('sent', ok);
+        timeline.add('sent', at, ok);
+        const again: number[] = [];
+        for (const f of reply.Failed ?? []) {
+          noteError(f.Code, at);
+          if (!f.SenderFault && isRetryable(f.Code)) {
+            again.push(Number(f.Id));
+            retryCode = f.Code;
+          } else fail(1, f.Code, at);
+        }
+        pending = again;
+      } catch (e) {
+        const err = e instanceof SqsError ? e : new SqsError('UnknownError', String(e), false);
+        const at = now();
+        noteError(err.code, at);
+        if (!err.retryable || live.stopLevel >= 2) {
+          fail(pending.length, err.code, at);
+          pending = [];
+        } else retryCode = err.code;
+      }
+      if (pending.length === 0) break;
+      if (attempt >= maxRetries) {
+        fail(pending.length, retryCode, now());
+        break;
+      }
+      result.retries++;
+      live.add('retries');
+      timeline.add('retries', now());
+      await sleep(backoffMs(attempt, retryCode), abort.signal);
+      if (abort.signal.aborted) {
+        fail(pending.length, 'Aborted', now());
+        break;
+      }
+    }
+    recordMs(histogram, now() - startedAt);
+  }
+
+  async function lane(): Promise<void> {
+    while (Atomics.load(control, CONTROL.stop) === 0) {
+      if (task.endMs !== undefined && now() >= task.endMs) break;
+      const batch = Atomics.add(control, CONTROL.claim, 1);
+      const firstSeq = batch * batchSize;
+      if (firstSeq >= total) break;
+      const count = Math.min(batchSize, total - firstSeq);
+      let startedAt = now();
+      if (rate !== undefined) {
+        const intended = task.startMs + (firstSeq / rate) * 1000;
+        if (intended > startedAt) {
+          if (task.endMs !== undefined && intended >= task.endMs) break;
+          await sleep(intended - startedAt, halt.signal);
+          if (Atomics.load(control, CONTROL.stop) !== 0) break;
+        }
+        startedAt = intended;
+      }
+      live.add('inflight');
+      try {
+        await sendBatch(batch, firstSeq, count, startedAt);
+      } finally {
+        live.add('inflight', -1);
+      }
+    }
+  }
+
+  try {
+    await Promise.all(Array.from({ length: task.lanes }, lane));
+  } finally {
+    clearInterval(watch);
+    wire.close();
+  }
+  result.histogram = encode(histogram);
+  result.timeline = timeline.toJSON();
+  return result;
+}
