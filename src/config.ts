@@ -105,6 +105,7 @@ export const DEFAULTS = {
   drainConcurrency: 8,
   maxMessages: 10,
   waitTime: 20,
+  runWaitTime: 2,
   idleTimeout: 10,
   requestTimeout: 10,
   maxRetries: 5,
@@ -367,7 +368,10 @@ function resolveDrain(args: RawArgs, queueCount: number, durationS: number | und
     idleTimeoutMs: (positiveArg(args, 'idleTimeout') ?? DEFAULTS.idleTimeout) * 1000,
     durationMs: durationS !== undefined ? durationS * 1000 : undefined,
     maxMessages: intArg(args, 'maxMessages', 1, 10, 'ReceiveMessage returns 1 to 10 messages') ?? DEFAULTS.maxMessages,
-    waitTimeSeconds: intArg(args, 'waitTime', 0, 20, 'SQS long polls wait 0 to 20 seconds') ?? DEFAULTS.waitTime,
+    // run keeps its queues busy, so short polls cost little; they keep the run's end from waiting
+    // on 20-second polls that a graceful stop lets finish.
+    waitTimeSeconds:
+      intArg(args, 'waitTime', 0, 20, 'SQS long polls wait 0 to 20 seconds') ?? (command === 'run' ? DEFAULTS.runWaitTime : DEFAULTS.waitTime),
     visibilityTimeout,
     concurrency,
     workers: Math.min(workers, concurrency * queueCount),

@@ -139,7 +139,9 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       }
       if (drainPhase) {
         const parts = await drainPhase;
-        result.phases.drain = { startedAt: startMs, endedAt: Date.now() };
+        // Receive throughput counts to the last message, not to the end of the final empty polls.
+        const last = live.max('lastMessageAt');
+        result.phases.drain = { startedAt: startMs, endedAt: last > startMs ? last : Date.now() };
         mergeDrain(result, parts);
       }
     } finally {

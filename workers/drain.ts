@@ -88,18 +88,16 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   );
   const deletePrefixes = task.queueUrls.map((u) => `{"QueueUrl":${JSON.stringify(u)},"Entries":[`);
 
-  // Polls are cut on any stop: a long poll holds no message we have counted. Deletes are
-  // cut only on the second (abandon) level.
-  const stopPolls = new AbortController();
+  // A graceful stop lets polls in flight come back and counts what they bring: cutting a
+  // long poll can leave messages received by the server but never seen here (invisible until
+  // their visibility timeout). Only the second stop level (grace over, or a second signal)
+  // abandons calls in flight.
   const abort = new AbortController();
-  // Every poller listens on these two signals.
-  setMaxListeners(0, stopPolls.signal, abort.signal);
+  setMaxListeners(0, abort.signal);
   const watch = setInterval(() => {
-    const level = live.stopLevel;
-    if (task.endMs !== undefined && now() >= task.endMs) stopPolls.abort();
-    if (level >= 1) stopPolls.abort();
-    if (level >= 2) abort.abort();
+    if (live.stopLevel >= 2) abort.abort();
   }, 25);
+  const stopping = () => live.stopLevel >= 1 || (task.endMs !== undefined && now() >= task.endMs);
 
   function noteError(code: string, at: number): void {
     bump(result.errors, code);
@@ -183,13 +181,13 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
 
   async function poller(queue: number): Promise<void> {
     let failures = 0;
-    while (!stopPolls.signal.aborted) {
+    while (!stopping()) {
       const started = now();
       let messages: ReceivedMessage[];
       try {
         const reply = await wire.call<{ Messages?: ReceivedMessage[] }>('ReceiveMessage', receiveRequests[queue], {
           timeoutMs: task.waitTimeSeconds * 1000 + requestTimeoutMs,
-          signal: stopPolls.signal,
+          signal: abort.signal,
         });
         messages = reply.Messages ?? [];
         failures = 0;
@@ -201,7 +199,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
         if (failures > maxRetries && !err.retryable) break;
         result.retries++;
         live.add('retries');
-        await sleep(backoffMs(Math.min(failures, 8), err.code), stopPolls.signal);
+        await sleep(backoffMs(Math.min(failures, 8), err.code), abort.signal);
         continue;
       }
       const at = now();

@@ -67,6 +67,6 @@ export function summarize(h: Histogram): LatencySummary {
     p95: ms(h.getValueAtPercentile(95)),
     p99: ms(h.getValueAtPercentile(99)),
     p999: ms(h.getValueAtPercentile(99.9)),
-    max: n ? ms(h.maxValue) : 0,
+    max: n ? ms(h.getValueAtPercentile(100)) : 0,
   };
 }

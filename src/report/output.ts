@@ -20,7 +20,7 @@ export function checkWritable(file: string | undefined, flag = '--out'): void {
 export function emit(result: Result, output: OutputOptions, exitCode: number): void {
   const summary = renderSummary(result, exitCode);
   if (output.json) {
-    if (!output.quiet) process.stderr.write(summary + '\n');
+    process.stderr.write(summary + '\n');
     process.stdout.write(JSON.stringify(result) + '\n');
   } else {
     process.stdout.write(summary + '\n');

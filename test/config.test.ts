@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, type RawArgs } from '../src/config.js';
+import { UsageError } from '../src/errors.js';
+
+function bad(command: 'send' | 'drain' | 'run', args: RawArgs, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    resolveConfig(command, args, env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('config validation', () => {
+  it.each([
+    [{ total: -5 }, /--total .*whole number >= 1.*got -5/],
+    [{ total: 1.5 }, /--total/],
+    [{ total: Number.NaN }, /--total .*not a number/],
+    [{ batchSize: 11 }, /--batch-size .*1 to 10.*got 11.*1 to 10 entries/],
+    [{ batchSize: 0 }, /--batch-size/],
+    [{ queues: 0 }, /--queues .*1 to 1000.*got 0/],
+    [{ messageSize: 2_000_000 }, /--message-size .*1 MiB/],
+    [{ messageSize: 100 }, /--message-size .*256/],
+    [{ rate: 0 }, /--rate .*must be a number > 0.*got 0/],
+    [{ duration: -1 }, /--duration/],
+    [{ concurrency: 0 }, /--concurrency/],
+    [{ batchSize: 10, messageSize: 200_000 }, /over the 1 MiB SendMessageBatch limit/],
+    [{ endpoint: 'not a url' }, /--endpoint is not a URL/],
+    [{ endpoint: 'ftp://x' }, /--endpoint must be an http/],
+    [{ local: true, endpoint: 'http://127.0.0.1:1' }, /--local starts its own server/],
+    [{ queueUrl: ['https://sqs.us-east-1.amazonaws.com/1/a'], queues: 2 }, /either --queue-url/],
+    [{ queueUrl: ['nonsense'] }, /--queue-url "nonsense" is not a URL/],
+    [{ queueUrl: ['https://example.com/only-one-part'] }, /is not a queue URL/],
+    [{ queuePrefix: 'has space' }, /--queue-prefix/],
+    [{ region: 'Mars' }, /--region "Mars"/],
+    [{ shard: 3, shards: 2 }, /--shard 3 must be below --shards 2/],
+    [{ runId: 'a b' }, /--run-id/],
+    [{ maxRetries: -1 }, /--max-retries/],
+  ])('send %j → %s', (args, pattern) => {
+    const msg = bad('send', args as RawArgs);
+    expect(msg).toMatch(pattern);
+    expect(msg).not.toContain('\n');
+  });
+
+  it.each([
+    [{ waitTime: 21 }, /--wait-time .*0 to 20/],
+    [{ maxMessages: 11 }, /--max-messages .*1 to 10/],
+    [{ visibilityTimeout: 50_000 }, /--visibility-timeout/],
+    [{ idleTimeout: 0 }, /--idle-timeout/],
+    [{ expect: -1 }, /--expect/],
+    [{ dlqUrl: 'x' }, /--queue-url "x" is not a URL|is not a URL/],
+  ])('drain %j → %s', (args, pattern) => {
+    expect(bad('drain', args as RawArgs)).toMatch(pattern);
+  });
+
+  it('names the environment variable next to the flag', () => {
+    expect(bad('send', { total: 0 })).toContain('SQS_BLAST_TOTAL');
+  });
+
+  it('fills defaults and honours the AWS environment', () => {
+    const c = resolveConfig('send', {}, { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4566/', AWS_REGION: 'eu-west-1' });
+    expect(c.connection.endpoint).toBe('http://127.0.0.1:4566');
+    expect(c.connection.region).toBe('eu-west-1');
+    expect(c.connection.staticCredentials).toBeDefined(); // loopback gets dummy keys
+    expect(c.send).toMatchObject({ total: 100_000, batchSize: 10, messageSize: 10_240, concurrency: 64 });
+    expect(c.queues).toMatchObject({ count: 1, prefix: 'sqs-blast', create: false });
+    expect(c.runId).toMatch(/^[a-z0-9]{8}$/);
+  });
+
+  it('uses the credential chain for real AWS endpoints', () => {
+    const c = resolveConfig('send', { queueUrl: ['https://sqs.ap-northeast-2.amazonaws.com/123456789012/q'] }, {});
+    expect(c.connection.staticCredentials).toBeUndefined();
+    expect(c.connection.endpoint).toBeUndefined();
+    expect(c.connection.region).toBe('ap-northeast-2');
+  });
+
+  it('takes the shard index from JOB_COMPLETION_INDEX and slices the total exactly', () => {
+    const sizes = [0, 1, 2].map((i) => resolveConfig('send', { total: 10, shards: 3 }, { JOB_COMPLETION_INDEX: String(i) }).send!.total);
+    expect(sizes).toEqual([4, 3, 3]);
+    const rate = resolveConfig('send', { total: 10, shards: 4, rate: 1000 }, {}).send!.rate;
+    expect(rate).toBe(250);
+  });
+
+  it('runs until the deadline when only --duration is given', () => {
+    const c = resolveConfig('send', { duration: 30 }, {});
+    expect(c.send!.total).toBe(Infinity);
+    expect(c.send!.durationMs).toBe(30_000);
+  });
+});

@@ -1,0 +1,128 @@
+/** Shared by the integration tests: the server's endpoint, SDK clients, and the CLI as a process. */
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+
+export const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+
+export function endpoint(): string {
+  return inject('sqsEndpoint');
+}
+
+export function sdk(): SQSClient {
+  return new SQSClient({
+    endpoint: endpoint(),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+}
+
+let counter = 0;
+export function uniquePrefix(label: string): string {
+  return `${label}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+}
+
+export async function createQueues(client: SQSClient, prefix: string, n: number, attributes?: Record<string, string>): Promise<string[]> {
+  const urls: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    const r = await client.send(new CreateQueueCommand({ QueueName: `${prefix}-${i}`, Attributes: attributes }));
+    urls.push(r.QueueUrl!);
+  }
+  return urls;
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+  /** Called with the child once it runs, e.g. to signal it. */
+  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+  /** Called for each stderr chunk (e.g. to wait for progress before signalling). */
+  onStderr?: (chunk: string, child: import('node:child_process').ChildProcess) => void;
+}
+
+/** Run the built CLI as a real process. The environment is scrubbed of SQS_BLAST_* and AWS_*. */
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(SQS_BLAST_|AWS_)/.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      opts.onStderr?.(String(c), child);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 100_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    opts.onSpawn?.(child);
+  });
+}
+
+/** An independent consumer: plain SDK calls, receive and delete until the queues stay empty. */
+export async function consumeAll(client: SQSClient, urls: string[], onMessage: (m: Message, url: string) => void): Promise<number> {
+  let n = 0;
+  await Promise.all(
+    urls.flatMap((url) =>
+      Array.from({ length: 4 }, async () => {
+        for (let empty = 0; empty < 2; ) {
+          const r = await client.send(
+            new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['SentTimestamp'] }),
+          );
+          const msgs = r.Messages ?? [];
+          if (!msgs.length) {
+            empty++;
+            continue;
+          }
+          empty = 0;
+          for (const m of msgs) onMessage(m, url);
+          n += msgs.length;
+          await client.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: url,
+              Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+            }),
+          );
+        }
+      }),
+    ),
+  );
+  return n;
+}
+
+export async function depth(client: SQSClient, url: string): Promise<number> {
+  const r = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  const a = r.Attributes ?? {};
+  return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible) + Number(a.ApproximateNumberOfMessagesDelayed);
+}
+
+export function resultFrom(stdout: string): Record<string, any> {
+  const line = stdout.split('\n').find((l) => l.startsWith('SQS_BLAST_RESULT '));
+  if (!line) throw new Error(`no result line in output:\n${stdout.slice(0, 2000)}`);
+  return JSON.parse(line.slice('SQS_BLAST_RESULT '.length));
+}

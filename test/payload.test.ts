@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { PayloadFactory, parseHead } from '../src/payload.js';
+
+const identity = { runId: 'abc123', shard: 3, shards: 20, of: 50_000, total: 1_000_000 };
+
+describe('payload', () => {
+  it('builds bodies of exactly --message-size bytes that are valid JSON', () => {
+    for (const size of [256, 1000, 10_240, 262_144]) {
+      const f = new PayloadFactory(identity, size);
+      for (const seq of [0, 9, 41_236, 49_999]) {
+        const body = f.body(seq, 1_764_100_000_123);
+        expect(Buffer.byteLength(body)).toBe(size);
+        const parsed = JSON.parse(body);
+        expect(parsed).toMatchObject({ id: `abc123-3-${seq}`, runId: 'abc123', shard: 3, shards: 20, seq, of: 50_000, sentAt: 1_764_100_000_123 });
+      }
+    }
+  });
+
+  it('gives each message its own id', () => {
+    const f = new PayloadFactory(identity, 512);
+    const ids = new Set(Array.from({ length: 1000 }, (_, i) => JSON.parse(f.body(i, 1)).id));
+    expect(ids.size).toBe(1000);
+  });
+
+  it('pre-escapes exactly what JSON.stringify would produce', () => {
+    const f = new PayloadFactory(identity, 10_240);
+    const body = f.body(77, 123);
+    expect(f.jsonString(77, 123)).toBe(JSON.stringify(body));
+  });
+
+  it('reads the head back without parsing the padding, and rejects foreign bodies', () => {
+    const f = new PayloadFactory(identity, 4096);
+    expect(parseHead(f.body(5, 99))).toEqual({ id: 'abc123-3-5', runId: 'abc123', shard: 3, shards: 20, seq: 5, of: 50_000, total: 1_000_000, sentAt: 99 });
+    expect(parseHead('hello')).toBeUndefined();
+    expect(parseHead('{"id":"x"}')).toBeUndefined();
+    expect(parseHead('{"id":"x","runId":"r","shard":0,"seq":-1,"sentAt":1}')).toBeUndefined();
+    expect(parseHead('{"id":"x","runId":"r","shard":0,"seq":4,"sentAt":1}')).toMatchObject({ seq: 4, of: -1, shards: 1 });
+  });
+});
