@@ -68,6 +68,16 @@ const drainOptions = (run: boolean): OptionMap => ({
   'wait-time': { type: 'number', group: 'Drain:', describe: 'Long-poll seconds, 0-20 (a graceful stop lets polls in flight finish)', defaultDescription: String(run ? DEFAULTS.runWaitTime : DEFAULTS.waitTime) },
   'visibility-timeout': { type: 'number', group: 'Drain:', describe: 'Seconds a received message stays invisible', defaultDescription: 'the queue’s' },
   [run ? 'drain-concurrency' : 'concurrency']: { type: 'number', group: 'Drain:', describe: 'Pollers per queue', defaultDescription: String(DEFAULTS.drainConcurrency) },
+  ...(run
+    ? ({
+        'max-backlog': {
+          type: 'number',
+          group: 'Drain:',
+          describe: 'Senders wait while this many messages are sent but not yet received (0: no cap); keeps a local server’s memory bounded',
+          defaultDescription: String(DEFAULTS.maxBacklog),
+        },
+      } as OptionMap)
+    : {}),
   ...(run ? { 'drain-workers': { type: 'number', group: 'Drain:', describe: 'Worker threads for the drain side', defaultDescription: 'cores - 1' } as Options } : {}),
   'dlq-url': { type: 'string', group: 'Drain:', describe: 'Dead-letter queue to check at the end', defaultDescription: 'from the RedrivePolicy' },
   'only-run-id': { type: 'string', group: 'Drain:', describe: 'Check integrity for this run id only (others count as foreign)' },

@@ -56,6 +56,8 @@ export interface SendOptions {
   workers: number;
   /** Messages per second for this shard (open model); undefined = as fast as concurrency allows. */
   rate?: number;
+  /** run only: senders wait while more than this many messages are sent but not yet received. */
+  maxBacklog: number;
 }
 
 export interface DrainOptions {
@@ -106,6 +108,7 @@ export const DEFAULTS = {
   maxMessages: 10,
   waitTime: 20,
   runWaitTime: 2,
+  maxBacklog: 5_000,
   idleTimeout: 10,
   requestTimeout: 10,
   maxRetries: 5,
@@ -324,12 +327,12 @@ export function resolveConfig(command: CommandName, args: RawArgs, env: NodeJS.P
   };
 
   const durationS = positiveArg(args, 'duration', 'give the run length in seconds, e.g. --duration 60');
-  if (command === 'send' || command === 'run') config.send = resolveSend(args, shard, shards, durationS);
+  if (command === 'send' || command === 'run') config.send = resolveSend(args, shard, shards, durationS, command);
   if (command === 'drain' || command === 'run') config.drain = resolveDrain(args, queues.count, durationS, command);
   return config;
 }
 
-function resolveSend(args: RawArgs, shard: number, shards: number, durationS: number | undefined): SendOptions {
+function resolveSend(args: RawArgs, shard: number, shards: number, durationS: number | undefined, command: CommandName): SendOptions {
   const totalArg = intArg(args, 'total', 1, Number.MAX_SAFE_INTEGER, 'give how many messages to send, e.g. --total 100000');
   const runTotal = totalArg ?? (durationS !== undefined ? Infinity : DEFAULTS.total);
   const batchSize = intArg(args, 'batchSize', 1, 10, 'an SQS batch holds 1 to 10 entries') ?? DEFAULTS.batchSize;
@@ -354,6 +357,7 @@ function resolveSend(args: RawArgs, shard: number, shards: number, durationS: nu
     concurrency,
     workers: Math.min(workers, concurrency),
     rate: rate !== undefined ? shardRate(rate, shards) : undefined,
+    maxBacklog: command === 'run' ? (intArg(args, 'maxBacklog', 0, Number.MAX_SAFE_INTEGER) ?? DEFAULTS.maxBacklog) : 0,
   };
 }
 

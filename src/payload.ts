@@ -30,6 +30,8 @@ export interface MessageHead extends PayloadIdentity {
 
 export const PADDING_KEY = ',"padding":"';
 const TAIL = '"}';
+const ESCAPED_PADDING_KEY = ',\\"padding\\":\\"';
+const ESCAPED_TAIL = '\\"}"';
 
 function makePadding(length: number): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -43,6 +45,7 @@ export class PayloadFactory {
   private readonly headStart: string;
   private readonly headMiddle: string;
   private readonly padding: string;
+  private readonly paddingBytes: Buffer;
 
   constructor(
     readonly identity: PayloadIdentity,
@@ -53,6 +56,7 @@ export class PayloadFactory {
     this.headMiddle = `","runId":"${runId}","shard":${shard},"shards":${shards},"seq":`;
     // As long as the whole body, so any head leaves enough padding to trim to the exact size.
     this.padding = makePadding(messageSize);
+    this.paddingBytes = Buffer.from(this.padding, 'latin1');
   }
 
   private head(seq: number, sentAt: number): string {
@@ -63,8 +67,7 @@ export class PayloadFactory {
   /** The raw body, exactly messageSize bytes (when messageSize leaves room for the head). */
   body(seq: number, sentAt: number): string {
     const head = this.head(seq, sentAt);
-    const padLength = Math.max(0, this.messageSize - head.length - PADDING_KEY.length - TAIL.length);
-    return head + PADDING_KEY + this.padding.slice(0, padLength) + TAIL;
+    return head + PADDING_KEY + this.padding.slice(0, this.padLength(head)) + TAIL;
   }
 
   /**
@@ -73,8 +76,29 @@ export class PayloadFactory {
    */
   jsonString(seq: number, sentAt: number): string {
     const head = this.head(seq, sentAt);
-    const padLength = Math.max(0, this.messageSize - head.length - PADDING_KEY.length - TAIL.length);
-    return '"' + head.replace(/"/g, '\\"') + ',\\"padding\\":\\"' + this.padding.slice(0, padLength) + '\\"}"';
+    return '"' + head.replace(/"/g, '\\"') + ESCAPED_PADDING_KEY + this.padding.slice(0, this.padLength(head)) + ESCAPED_TAIL;
+  }
+
+  /** An upper bound on the bytes writeJsonString() writes. */
+  get maxLiteralBytes(): number {
+    return this.messageSize + 256;
+  }
+
+  /**
+   * Write jsonString()'s literal straight into a request buffer; returns the new offset. The
+   * padding is copied as bytes, so no 10 KB string is built, flattened or encoded per message.
+   */
+  writeJsonString(into: Buffer, offset: number, seq: number, sentAt: number): number {
+    const head = this.head(seq, sentAt);
+    let o = offset;
+    o += into.write('"' + head.replace(/"/g, '\\"') + ESCAPED_PADDING_KEY, o, 'latin1');
+    o += this.paddingBytes.copy(into, o, 0, this.padLength(head));
+    o += into.write(ESCAPED_TAIL, o, 'latin1');
+    return o;
+  }
+
+  private padLength(head: string): number {
+    return Math.max(0, this.messageSize - head.length - PADDING_KEY.length - TAIL.length);
   }
 }
 

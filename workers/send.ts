@@ -103,19 +103,26 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     }
   }
 
-  async function sendBatch(batch: number, firstSeq: number, count: number, startedAt: number): Promise<void> {
+  /** Write a SendMessageBatch request for the pending entries into the lane's buffer. */
+  function buildRequest(buf: Buffer, queue: number, pending: number[], firstSeq: number, sentAt: number): Buffer {
+    let o = buf.write(queuePrefixes[queue], 0, 'latin1');
+    for (let k = 0; k < pending.length; k++) {
+      o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","MessageBody":', o, 'latin1');
+      o = factory.writeJsonString(buf, o, firstSeq + pending[k], sentAt);
+      o += buf.write('}', o, 'latin1');
+    }
+    o += buf.write(']}', o, 'latin1');
+    return buf.subarray(0, o);
+  }
+
+  async function sendBatch(buf: Buffer, batch: number, firstSeq: number, count: number, startedAt: number): Promise<void> {
     const sentAt = Date.now();
-    const bodies: string[] = new Array(count);
-    for (let i = 0; i < count; i++) bodies[i] = factory.jsonString(firstSeq + i, sentAt);
     let pending: number[] = [...Array(count).keys()];
-    const prefix = queuePrefixes[batch % queuePrefixes.length];
+    const queue = batch % queuePrefixes.length;
     result.attempted += count;
     for (let attempt = 0; ; attempt++) {
-      let request = prefix;
-      for (let k = 0; k < pending.length; k++) {
-        request += (k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","MessageBody":' + bodies[pending[k]] + '}';
-      }
-      request += ']}';
+      // The lane's buffer is free again: the previous call's reply has arrived.
+      const request = buildRequest(buf, queue, pending, firstSeq, sentAt);
       let retryCode = '';
       try {
         const reply = await wire.call<SendBatchReply>('SendMessageBatch', request, { signal: abort.signal });
@@ -133,6 +140,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         }
         result.sent += ok;
         live.add('sent', ok);
+        Atomics.add(control, CONTROL.sent, ok);
         timeline.add('sent', at, ok);
         const again: number[] = [];
         for (const f of reply.Failed ?? []) {
@@ -169,9 +177,24 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     recordMs(histogram, now() - startedAt);
   }
 
+  /** run: wait while the drain is more than maxBacklog messages behind. */
+  async function awaitBacklog(): Promise<void> {
+    const cap = Atomics.load(control, CONTROL.maxBacklog);
+    if (cap <= 0) return;
+    while (
+      Atomics.load(control, CONTROL.sent) - Atomics.load(control, CONTROL.received) > cap &&
+      Atomics.load(control, CONTROL.stop) === 0
+    ) {
+      await sleep(2, halt.signal);
+    }
+  }
+
   async function lane(): Promise<void> {
+    const longestUrl = Math.max(...queuePrefixes.map((p) => Buffer.byteLength(p)));
+    const buf = Buffer.allocUnsafe(longestUrl + batchSize * (factory.maxLiteralBytes + 48) + 8);
     while (Atomics.load(control, CONTROL.stop) === 0) {
       if (task.endMs !== undefined && now() >= task.endMs) break;
+      await awaitBacklog();
       const batch = Atomics.add(control, CONTROL.claim, 1);
       const firstSeq = batch * batchSize;
       if (firstSeq >= total) break;
@@ -188,7 +211,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       }
       live.add('inflight');
       try {
-        await sendBatch(batch, firstSeq, count, startedAt);
+        await sendBatch(buf, batch, firstSeq, count, startedAt);
       } finally {
         live.add('inflight', -1);
       }

@@ -15,6 +15,10 @@ export const CONTROL = {
   expect: 3,
   /** 1 once idle timeouts may stop the drain (run arms it when its send side is done). */
   idleArmed: 4,
+  /** Messages acknowledged by all send workers (for the backlog cap). */
+  sent: 5,
+  /** run: senders wait while sent - received exceeds this (0: no cap). */
+  maxBacklog: 6,
 } as const;
 const CONTROL_SIZE = 8;
 
@@ -105,6 +109,10 @@ export class LiveView {
 
   setExpect(n: number): void {
     Atomics.store(this.control, CONTROL.expect, n);
+  }
+
+  setMaxBacklog(n: number): void {
+    Atomics.store(this.control, CONTROL.maxBacklog, n);
   }
 
   armIdle(): void {

@@ -72,8 +72,8 @@ export class SqsWire {
   }
 
   /** POST one action; resolves with the parsed JSON reply or rejects with an SqsError. */
-  async call<T = unknown>(action: HotAction, body: string, opts: CallOptions = {}): Promise<T> {
-    const payload = Buffer.from(body, 'utf8');
+  async call<T = unknown>(action: HotAction, body: string | Buffer, opts: CallOptions = {}): Promise<T> {
+    const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const signed = await this.signer.sign({
       method: 'POST',
       protocol: this.url.protocol,
