@@ -28,6 +28,14 @@ describe('payload', () => {
     expect(f.jsonString(77, 123)).toBe(JSON.stringify(body));
   });
 
+  it('writes the same literal straight into a buffer', () => {
+    const f = new PayloadFactory(identity, 10_240);
+    const buf = Buffer.alloc(f.maxLiteralBytes + 10, 0x2a);
+    const end = f.writeJsonString(buf, 3, 123_456, 1_764_100_000_123);
+    expect(buf.subarray(3, end).toString('latin1')).toBe(f.jsonString(123_456, 1_764_100_000_123));
+    expect(buf[2]).toBe(0x2a); // nothing written before the offset
+  });
+
   it('reads the head back without parsing the padding, and rejects foreign bodies', () => {
     const f = new PayloadFactory(identity, 4096);
     expect(parseHead(f.body(5, 99))).toEqual({ id: 'abc123-3-5', runId: 'abc123', shard: 3, shards: 20, seq: 5, of: 50_000, total: 1_000_000, sentAt: 99 });
