@@ -8,6 +8,9 @@ import { hideBin } from 'yargs/helpers';
 import { DEFAULTS, resolveConfig, type CommandName } from './config.js';
 import { EXIT, UsageError } from './errors.js';
 import { startEmbeddedServer } from './local.js';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { mergeResults, readResults } from './report/merge.js';
 import { checkWritable, emit } from './report/output.js';
 import { exitCodeOf } from './report/result.js';
 import { execute } from './runner.js';
@@ -83,13 +86,58 @@ const drainOptions = (run: boolean): OptionMap => ({
   'only-run-id': { type: 'string', group: 'Drain:', describe: 'Check integrity for this run id only (others count as foreign)' },
 });
 
+const ALL_OPTIONS: OptionMap = { ...connection, ...common, ...sendOptions, ...drainOptions(false), ...drainOptions(true), port: {}, 'result-line': {} };
+const COMMAND_OPTIONS: Record<CommandName, OptionMap> = {
+  send: { ...connection, ...sendOptions, ...common },
+  drain: { ...connection, ...drainOptions(false), ...common },
+  run: { ...connection, ...sendOptions, ...drainOptions(true), ...common },
+};
+/** Variables of the SQS_BLAST_ family that are not flags. */
+const ENV_NOT_FLAGS = new Set(['SQS_BLAST_DEBUG']);
+
+const envName = (flag: string) => 'SQS_BLAST_' + flag.replace(/-/g, '_').toUpperCase();
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * SQS_BLAST_<FLAG> fills any flag not given on the command line. One environment serves every
+ * command (a pod's ConfigMap is shared by send and drain), so a variable that is some other
+ * command's flag is ignored, while one that is nobody's flag is a typo worth an error.
+ */
+export function envArgs(command: CommandName, argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const known = new Set(Object.keys(ALL_OPTIONS).map(envName));
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('SQS_BLAST_') && !known.has(name) && !ENV_NOT_FLAGS.has(name)) {
+      throw new UsageError(`${name} is not a sqs-blast setting; see 'sqs-blast ${command} --help' for the flags (SQS_BLAST_<FLAG>)`);
+    }
+  }
+  const out = { ...argv };
+  for (const [flag, opt] of Object.entries(COMMAND_OPTIONS[command])) {
+    const raw = env[envName(flag)];
+    const key = camel(flag);
+    if (raw === undefined || raw === '' || out[key] !== undefined) continue;
+    out[key] = opt.type === 'number' ? Number(raw) : opt.array ? raw.split(/[,\s]+/).filter(Boolean) : raw;
+  }
+  return out;
+}
+
 async function runLoad(command: CommandName, argv: Record<string, unknown>): Promise<void> {
-  const config = resolveConfig(command, argv);
+  const config = resolveConfig(command, envArgs(command, argv));
   checkWritable(config.output.out);
   const result = await execute(config);
   const code = exitCodeOf(result);
   result.exitCode = code;
   emit(result, config.output, code);
+  process.exitCode = code;
+}
+
+async function runReport(argv: Record<string, unknown>): Promise<void> {
+  const files = ((argv.files as unknown[]) ?? []).map(String);
+  const out = argv.out === undefined ? undefined : String(argv.out);
+  checkWritable(out);
+  const merged = mergeResults(readResults(files, () => readFileSync(0, 'utf8')));
+  const code = exitCodeOf(merged);
+  merged.exitCode = code;
+  emit(merged, { out, json: Boolean(argv.json), quiet: true, progressIntervalMs: 0, resultLine: Boolean(argv.resultLine) }, code);
   process.exitCode = code;
 }
 
@@ -114,11 +162,19 @@ function loadCommand(y: Argv, options: OptionMap[], examples: Array<[string, str
   return y.epilog(EXIT_CODES);
 }
 
-export function buildCli(args: string[]): Argv {
+export interface Handlers {
+  load(command: CommandName, argv: Record<string, unknown>): Promise<void>;
+  report(argv: Record<string, unknown>): Promise<void>;
+  local(argv: Record<string, unknown>): Promise<void>;
+}
+
+const RUN: Handlers = { load: runLoad, report: runReport, local: runLocal };
+
+/** The whole command line; tests pass their own handlers to see what a command would get. */
+export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
   return yargs(args)
     .scriptName('sqs-blast')
     .usage('$0 <command> [options]\n\nLoad-test Amazon SQS (or anything that speaks its API) and tell the truth about it.')
-    .env('SQS_BLAST')
     .command(
       'send',
       'Send messages as fast as allowed (or at --rate) with SendMessageBatch',
@@ -127,7 +183,7 @@ export function buildCli(args: string[]): Argv {
           ['$0 send --local --total 1000000 --queues 4', 'A million 10 KB messages against the embedded server'],
           ['$0 send --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --rate 2000 --duration 60', 'A paced minute against real SQS'],
         ]),
-      (argv) => runLoad('send', argv),
+      (argv) => handlers.load('send', argv),
     )
     .command(
       'drain',
@@ -136,7 +192,7 @@ export function buildCli(args: string[]): Argv {
         loadCommand(y, [connection, drainOptions(false), common], [
           ['$0 drain --queues 4 --queue-prefix load --expect 1000000', 'Drain four queues and prove a million arrived'],
         ]),
-      (argv) => runLoad('drain', argv),
+      (argv) => handlers.load('drain', argv),
     )
     .command(
       'run',
@@ -145,15 +201,31 @@ export function buildCli(args: string[]): Argv {
         loadCommand(y, [connection, sendOptions, drainOptions(true), common], [
           ['$0 run --local --total 1000000 --queues 4', 'The whole pipeline on this machine, no AWS account needed'],
         ]),
-      (argv) => runLoad('run', argv),
+      (argv) => handlers.load('run', argv),
+    )
+    .command(
+      'report [files..]',
+      'Merge results from many processes or pods (JSON files, or logs with SQS_BLAST_RESULT lines on stdin as -) into one exact report',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: 'Result files from --out, log files, or - for stdin' })
+          .options({
+            out: common.out,
+            json: common.json,
+            'result-line': { ...common['result-line'], defaultDescription: 'false' },
+          })
+          .example('kubectl logs -l job-name=sqs-blast-drain --tail=-1 | $0 report -', 'One report for all pods of a Job')
+          .example('$0 report send-*.json drain-*.json --out merged.json', 'Merge result files')
+          .epilog(EXIT_CODES),
+      (argv) => handlers.report(argv),
     )
     .command(
       'local',
       'Run the embedded SQS server until Ctrl-C, so separate send and drain processes can share it',
       (y) => y.option('port', { type: 'number', describe: 'Port to listen on (0: any free port)', default: 4566 }),
-      (argv) => runLocal(argv),
+      (argv) => handlers.local(argv),
     )
-    .demandCommand(1, 'name a command: send, drain, run or local')
+    .demandCommand(1, 'name a command: send, drain, run, report or local')
     .strict()
     .recommendCommands()
     .help()
@@ -165,7 +237,7 @@ export function buildCli(args: string[]): Argv {
     });
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   // The SDK version is pinned in package-lock.json; its notice about future releases is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
@@ -183,4 +255,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run when executed (directly, or through the npm bin symlink), not when imported by tests.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

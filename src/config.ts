@@ -294,7 +294,9 @@ export function resolveConfig(command: CommandName, args: RawArgs, env: NodeJS.P
   };
 
   // --- identity and shards
-  const runId = stringArg(args, 'runId') ?? env.SQS_BLAST_RUN_ID ?? randomRunId();
+  // Pods of one Kubernetes Job share its uid (passed in as JOB_UID), so they share a run id.
+  const jobUid = env.JOB_UID?.replace(/[^A-Za-z0-9]/g, '');
+  const runId = stringArg(args, 'runId') ?? (jobUid ? jobUid.slice(0, 8).toLowerCase() : undefined) ?? randomRunId();
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(runId)) {
     throw new UsageError(`--run-id ${JSON.stringify(runId)} must be 1-32 letters, digits, '-' or '_'`);
   }

@@ -81,6 +81,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
 
     const result = emptyResult(config.command, config.runId, config.shard, config.shards);
     result.config = publicConfig(config);
+    result.partial = config.command === 'drain' && config.shards > 1;
     const startMs = Date.now();
     result.startedAt = startMs;
     if (config.send) result.planned = Number.isFinite(config.send.total) ? config.send.total : null;

@@ -38,6 +38,11 @@ export interface Result {
   shards: number;
   /** How many results were merged into this one (1 for a single process). */
   parts: number;
+  /**
+   * One drain shard of many: it sees only part of the messages, so `missing` is not its verdict
+   * (the merged report's is).
+   */
+  partial: boolean;
   startedAt: number;
   endedAt: number;
   durationMs: number;
@@ -86,6 +91,7 @@ export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): R
     shard,
     shards,
     parts: 1,
+    partial: false,
     startedAt: t,
     endedAt: t,
     durationMs: 0,
@@ -157,7 +163,7 @@ export function exitCodeOf(r: Result, thresholdsFailed = false): number {
   if (r.interrupted === 'SIGINT') return EXIT.sigint;
   if (r.interrupted === 'SIGTERM') return EXIT.sigterm;
   if (thresholdsFailed) return EXIT.threshold;
-  if (r.failed > 0 || r.missing > 0 || (r.dlqDepth ?? 0) > 0) return EXIT.incomplete;
+  if (r.failed > 0 || (r.missing > 0 && !r.partial) || (r.dlqDepth ?? 0) > 0) return EXIT.incomplete;
   return EXIT.ok;
 }
 

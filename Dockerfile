@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# sqs-blast: one image for send, drain, run and report (the command is the first argument).
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+# Scripts off: `prepare` would build before the sources are here; we build explicitly below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY src ./src
+COPY workers ./workers
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts \
+ && npm cache clean --force
+
+FROM node:24-bookworm-slim
+# tini as PID 1 forwards SIGTERM/SIGINT to node, so a pod that is stopped still prints its report.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The node image's unprivileged user (uid 1000); the Kubernetes manifests pin the same uid.
+USER node
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/src/cli.js"]
+CMD ["--help"]
