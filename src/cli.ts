@@ -217,7 +217,8 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
           .example('kubectl logs -l job-name=sqs-blast-drain --tail=-1 | $0 report -', 'One report for all pods of a Job')
           .example('$0 report send-*.json drain-*.json --out merged.json', 'Merge result files')
           .epilog(EXIT_CODES),
-      (argv) => handlers.report(argv),
+      // yargs drops a lone "-" (stdin) from positionals; put it back where it stood.
+      (argv) => handlers.report({ ...argv, files: args.filter((a, i) => a === '-' || (i > 0 && ((argv.files as string[]) ?? []).includes(a))) }),
     )
     .command(
       'local',

@@ -53,6 +53,8 @@ export interface CliOptions {
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
   /** Called for each stderr chunk (e.g. to wait for progress before signalling). */
   onStderr?: (chunk: string, child: import('node:child_process').ChildProcess) => void;
+  /** Written to the child's stdin (which is otherwise closed). */
+  input?: string;
 }
 
 /** Run the built CLI as a real process. The environment is scrubbed of SQS_BLAST_* and AWS_*. */
@@ -61,7 +63,8 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(SQS_BLAST_|AWS_)/.test(k)) env[k] = v;
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
