@@ -12,7 +12,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeResults, readResults } from './report/merge.js';
 import { checkWritable, emit } from './report/output.js';
-import { exitCodeOf } from './report/result.js';
+import { conclude, parseThresholds } from './report/thresholds.js';
 import { execute } from './runner.js';
 
 const EXIT_CODES = `Exit codes:
@@ -50,7 +50,15 @@ const common: OptionMap = {
   json: { type: 'boolean', group: 'Output:', describe: 'Print the JSON result on stdout (the summary goes to stderr)' },
   quiet: { type: 'boolean', group: 'Output:', describe: 'No live progress (the summary is still printed)' },
   'progress-interval': { type: 'number', group: 'Output:', describe: 'Seconds between status lines when not on a terminal', defaultDescription: String(DEFAULTS.progressInterval) },
+  html: { type: 'string', group: 'Output:', describe: 'Write a self-contained HTML report (charts, percentiles, thresholds) to this file' },
+  'depth-interval': { type: 'number', group: 'Output:', describe: 'Seconds between queue-depth samples for the timeline (0: none)', defaultDescription: '5' },
   'result-line': { type: 'boolean', group: 'Output:', describe: 'Print "SQS_BLAST_RESULT {json}" at the end for `sqs-blast report -`', defaultDescription: 'when stdout is not a terminal' },
+  threshold: {
+    type: 'string',
+    array: true,
+    group: 'Output:',
+    describe: "Pass/fail gate, repeatable: 'p99<250ms', 'e2e.p99<2s', 'throughput>=10000', 'error_rate<0.1%', 'missing==0'; a failure exits 99",
+  },
   'verify-md5': { type: 'boolean', group: 'Load:', describe: 'Check the MD5 SQS returns for every message sent (costs client CPU)' },
 };
 
@@ -123,9 +131,9 @@ export function envArgs(command: CommandName, argv: Record<string, unknown>, env
 async function runLoad(command: CommandName, argv: Record<string, unknown>): Promise<void> {
   const config = resolveConfig(command, envArgs(command, argv));
   checkWritable(config.output.out);
+  checkWritable(config.output.html, '--html');
   const result = await execute(config);
-  const code = exitCodeOf(result);
-  result.exitCode = code;
+  const code = conclude(result, config.thresholds);
   emit(result, config.output, code);
   process.exitCode = code;
 }
@@ -133,11 +141,13 @@ async function runLoad(command: CommandName, argv: Record<string, unknown>): Pro
 async function runReport(argv: Record<string, unknown>): Promise<void> {
   const files = ((argv.files as unknown[]) ?? []).map(String);
   const out = argv.out === undefined ? undefined : String(argv.out);
+  const html = argv.html === undefined ? undefined : String(argv.html);
   checkWritable(out);
+  checkWritable(html, '--html');
+  const thresholds = parseThresholds(argv.threshold);
   const merged = mergeResults(readResults(files, () => readFileSync(0, 'utf8')));
-  const code = exitCodeOf(merged);
-  merged.exitCode = code;
-  emit(merged, { out, json: Boolean(argv.json), quiet: true, progressIntervalMs: 0, resultLine: Boolean(argv.resultLine) }, code);
+  const code = conclude(merged, thresholds);
+  emit(merged, { out, html, json: Boolean(argv.json), quiet: true, progressIntervalMs: 0, depthIntervalMs: 0, resultLine: Boolean(argv.resultLine) }, code);
   process.exitCode = code;
 }
 
@@ -212,6 +222,8 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
           .options({
             out: common.out,
             json: common.json,
+            threshold: common.threshold,
+            html: common.html,
             'result-line': { ...common['result-line'], defaultDescription: 'false' },
           })
           .example('kubectl logs -l job-name=sqs-blast-drain --tail=-1 | $0 report -', 'One report for all pods of a Job')

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { UsageError } from './errors.js';
+import { parseThresholds, type Threshold } from './report/thresholds.js';
 import { defaultShardIndex, shardRate, shardSize } from './shard.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
@@ -42,6 +43,9 @@ export interface OutputOptions {
   progressIntervalMs: number;
   /** Print `SQS_BLAST_RESULT {json}` on stdout at the end (default: when stdout is not a TTY). */
   resultLine: boolean;
+  /** Seconds between queue-depth samples during the run (0: none). */
+  depthIntervalMs: number;
+  html?: string;
 }
 
 export interface SendOptions {
@@ -88,6 +92,7 @@ export interface Config {
   drain?: DrainOptions;
   /** How long in-flight calls may finish after a stop request before they are abandoned. */
   graceMs: number;
+  thresholds: Threshold[];
 }
 
 export const LIMITS = {
@@ -114,6 +119,7 @@ export const DEFAULTS = {
   maxRetries: 5,
   grace: 10,
   progressInterval: 5,
+  depthInterval: 5,
   region: 'us-east-1',
 } as const;
 
@@ -151,6 +157,13 @@ export function positiveArg(args: RawArgs, key: string, hint = ''): number | und
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
     throw new UsageError(`${describe(key)} must be a number > 0 (got ${shown(v)})${hint ? '; ' + hint : ''}`);
   }
+  return v;
+}
+
+function nonNegativeArg(args: RawArgs, key: string): number | undefined {
+  const v = args[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new UsageError(`${describe(key)} must be a number >= 0 (got ${shown(v)})`);
   return v;
 }
 
@@ -314,6 +327,8 @@ export function resolveConfig(command: CommandName, args: RawArgs, env: NodeJS.P
     quiet: boolArg(args, 'quiet') ?? false,
     progressIntervalMs: (positiveArg(args, 'progressInterval') ?? DEFAULTS.progressInterval) * 1000,
     resultLine: boolArg(args, 'resultLine') ?? !process.stdout.isTTY,
+    depthIntervalMs: (nonNegativeArg(args, 'depthInterval') ?? DEFAULTS.depthInterval) * 1000,
+    html: stringArg(args, 'html'),
   };
 
   const config: Config = {
@@ -326,6 +341,7 @@ export function resolveConfig(command: CommandName, args: RawArgs, env: NodeJS.P
     queues,
     output,
     graceMs: (positiveArg(args, 'grace') ?? DEFAULTS.grace) * 1000,
+    thresholds: parseThresholds(args.threshold),
   };
 
   const durationS = positiveArg(args, 'duration', 'give the run length in seconds, e.g. --duration 60');

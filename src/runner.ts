@@ -10,6 +10,7 @@ import { DRAIN_WORKER, mergeDrain, planDrain } from './drain.js';
 import { UsageError } from './errors.js';
 import { startEmbeddedServer, type EmbeddedServer } from './local.js';
 import { CONTROL, createSharedState, LiveView } from './metrics/live.js';
+import { mergeTimelines, Timeline } from './metrics/timeline.js';
 import { Progress } from './progress.js';
 import { emptyResult, finalize, publicConfig, type Result } from './report/result.js';
 import { mergeSend, planSend, SEND_WORKER } from './send.js';
@@ -103,8 +104,30 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       showDrain: Boolean(config.drain),
     });
     let drainStartMs = startMs;
+    // The main thread's own timeline: calls in flight and queue depth, sampled while the load runs.
+    const mainTimeline = new Timeline(startMs);
+    let sampling = false;
+    const sampleDepth = async () => {
+      if (sampling) return; // a slow GetQueueAttributes must not pile up
+      sampling = true;
+      try {
+        const depths = await Promise.all(queueUrls.map((u) => queueDepth(admin, u)));
+        mainTimeline.sampleDepth({
+          t: Date.now(),
+          visible: depths.reduce((n, d) => n + d.visible, 0),
+          inFlight: depths.reduce((n, d) => n + d.inFlight, 0),
+          delayed: depths.reduce((n, d) => n + d.delayed, 0),
+        });
+      } catch {
+        // A missed sample is a gap in a chart, not a reason to disturb the run.
+      } finally {
+        sampling = false;
+      }
+    };
+    const depthTimer = config.output.depthIntervalMs > 0 ? setInterval(() => void sampleDepth(), config.output.depthIntervalMs) : undefined;
     const monitor = setInterval(() => {
       const now = Date.now();
+      mainTimeline.max('inflight', now, live.sum('inflight', sendRows));
       progress.update({
         elapsedMs: now - startMs,
         sent: live.sum('sent'),
@@ -155,6 +178,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       }
     } finally {
       clearInterval(monitor);
+      if (depthTimer) clearInterval(depthTimer);
       progress.finish({
         elapsedMs: Date.now() - startMs,
         sent: live.sum('sent'),
@@ -167,6 +191,8 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     }
     result.endedAt = Date.now();
     result.interrupted = interrupted;
+    if (depthTimer) await sampleDepth(); // one last point: where the queues ended
+    result.timeline = mergeTimelines([result.timeline, mainTimeline.toJSON()]);
 
     // Where the queues stand afterwards: what is left, and what went to a dead-letter queue.
     try {

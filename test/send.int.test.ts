@@ -46,6 +46,19 @@ describe('send against the real local server', () => {
     expect(seqs.size).toBe(20000);
   });
 
+  it('thresholds gate the run: p99<1ms exits 99 and marks the row failed; generous ones exit 0', async () => {
+    const prefix = uniquePrefix('thr');
+    const base = ['send', '--endpoint', endpoint(), '--queue-prefix', prefix, '--create-queues', '--total', '2000', '--message-size', '1024', '--quiet', '--result-line=false'];
+    const strict = await runCli([...base, '--threshold', 'p99<1ms', '--threshold', 'error_rate<1%']);
+    expect(strict.code).toBe(99);
+    expect(strict.stdout).toMatch(/^p99<1ms\s+[\d.]+ ms\s+FAIL$/m);
+    expect(strict.stdout).toMatch(/^error_rate<1%\s+0\.000%\s+pass$/m);
+    expect(strict.stdout).toContain('FAIL  exit 99');
+    const generous = await runCli([...base, '--threshold', 'p99<60s', '--threshold', 'throughput>=1', '--threshold', 'failed==0']);
+    expect(generous.code).toBe(0);
+    expect(generous.stdout).not.toMatch(/FAIL/);
+  });
+
   it('honours SQS_BLAST_* environment variables like flags (the pod contract)', async () => {
     const prefix = uniquePrefix('env');
     const run = await runCli(['send', '--json', '--quiet'], {

@@ -103,6 +103,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     bump(result.errors, code);
     live.add('errors');
     timeline.add('errors', at);
+    timeline.add(`error:${code}`, at);
     if (isThrottle(code)) {
       live.add('throttles');
       timeline.add('throttles', at);
@@ -115,12 +116,16 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       const head = parseHead(m.Body);
       if (head && (task.runIdFilter === undefined || head.runId === task.runIdFilter)) {
         recordMs(e2eHist, wall - head.sentAt);
+        timeline.recordLatency('e2e', at, wall - head.sentAt);
         if (!integrity.observe(head)) live.add('duplicates');
       } else {
         result.foreign++;
         live.add('foreign');
         const sent = Number(m.Attributes?.SentTimestamp);
-        if (sent > 0) recordMs(e2eHist, wall - sent);
+        if (sent > 0) {
+          recordMs(e2eHist, wall - sent);
+          timeline.recordLatency('e2e', at, wall - sent);
+        }
       }
     }
     const n = messages.length;
@@ -210,6 +215,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
         continue;
       }
       recordMs(receiveHist, at - started);
+      timeline.recordLatency('receiveCall', at, at - started);
       account(messages, at);
       await remove(queue, messages);
     }

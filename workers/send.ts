@@ -97,6 +97,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     bump(result.errors, code, n);
     live.add('errors', n);
     timeline.add('errors', at, n);
+    timeline.add(`error:${code}`, at, n);
     if (isThrottle(code)) {
       live.add('throttles', n);
       timeline.add('throttles', at, n);
@@ -174,7 +175,9 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         break;
       }
     }
-    recordMs(histogram, now() - startedAt);
+    const done = now();
+    recordMs(histogram, done - startedAt);
+    timeline.recordLatency('sendCall', done, done - startedAt);
   }
 
   /** run: wait while the drain is more than maxBacklog messages behind. */

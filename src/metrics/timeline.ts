@@ -1,34 +1,96 @@
 /**
- * Per-second counters for a run: one slot per second since the run's start for each series,
- * so memory grows with the run's length, never with its message count. Timelines from threads
- * and pods merge by adding slots that share a wall-clock second.
+ * Per-second facts about a run: counters (sent, received, errors by code, in flight…), one small
+ * latency histogram per second, and sparse queue-depth samples. Memory grows with the run's length
+ * (one slot per second), never with its message count. Timelines from threads and pods merge by
+ * wall-clock second: counters add, histograms add, depth samples interleave.
  */
-export type Series = 'sent' | 'failed' | 'received' | 'deleted' | 'errors' | 'throttles' | 'retries';
+import * as hdr from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+
+export interface DepthSample {
+  t: number;
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
 
 export interface TimelineJson {
   /** Epoch ms of slot 0 (a whole second). */
   start: number;
-  series: Partial<Record<Series, number[]>>;
+  /** Counters per second: sent, failed, received, deleted, errors, throttles, retries, inflight, error:<Code>. */
+  series: Record<string, number[]>;
+  /** Per-second latency histograms (HdrHistogram compressed base64, µs), by name: sendCall, e2e. */
+  latency?: Record<string, Array<string | null>>;
+  depth?: DepthSample[];
+}
+
+function secondHistogram(): Histogram {
+  // Two significant digits (1%) keep a second's histogram to a few hundred bytes encoded.
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
 }
 
 export class Timeline {
   readonly start: number;
-  private readonly data = new Map<Series, number[]>();
+  private readonly data = new Map<string, number[]>();
+  private readonly latency = new Map<string, Array<string | null>>();
+  private readonly open = new Map<string, { slot: number; h: Histogram }>();
+  private readonly depth: DepthSample[] = [];
 
   constructor(startMs: number) {
     this.start = Math.floor(startMs / 1000) * 1000;
   }
 
-  add(series: Series, nowMs: number, n = 1): void {
-    const slot = Math.max(0, Math.floor((nowMs - this.start) / 1000));
+  private slotOf(nowMs: number): number {
+    return Math.max(0, Math.floor((nowMs - this.start) / 1000));
+  }
+
+  add(series: string, nowMs: number, n = 1): void {
+    const slot = this.slotOf(nowMs);
     let arr = this.data.get(series);
     if (!arr) this.data.set(series, (arr = []));
     while (arr.length <= slot) arr.push(0);
     arr[slot] += n;
   }
 
+  /** Keep the largest value seen in each second (gauges such as calls in flight). */
+  max(series: string, nowMs: number, value: number): void {
+    const slot = this.slotOf(nowMs);
+    let arr = this.data.get(series);
+    if (!arr) this.data.set(series, (arr = []));
+    while (arr.length <= slot) arr.push(0);
+    if (value > arr[slot]) arr[slot] = value;
+  }
+
+  recordLatency(name: string, nowMs: number, ms: number): void {
+    const slot = this.slotOf(nowMs);
+    let cur = this.open.get(name);
+    if (cur && cur.slot !== slot) {
+      this.close(name, cur.slot, cur.h);
+      cur = undefined;
+    }
+    if (!cur) this.open.set(name, (cur = { slot, h: secondHistogram() }));
+    const us = Math.round(ms * 1000);
+    cur.h.recordValue(us < 1 ? 1 : us > 3_600_000_000 ? 3_600_000_000 : us);
+  }
+
+  private close(name: string, slot: number, h: Histogram): void {
+    let arr = this.latency.get(name);
+    if (!arr) this.latency.set(name, (arr = []));
+    while (arr.length <= slot) arr.push(null);
+    arr[slot] = hdr.encodeIntoCompressedBase64(h);
+  }
+
+  sampleDepth(sample: DepthSample): void {
+    this.depth.push(sample);
+  }
+
   toJSON(): TimelineJson {
-    return { start: this.start, series: Object.fromEntries(this.data) };
+    for (const [name, cur] of this.open) this.close(name, cur.slot, cur.h);
+    this.open.clear();
+    const json: TimelineJson = { start: this.start, series: Object.fromEntries(this.data) };
+    if (this.latency.size) json.latency = Object.fromEntries(this.latency);
+    if (this.depth.length) json.depth = [...this.depth];
+    return json;
   }
 }
 
@@ -36,16 +98,42 @@ export function mergeTimelines(parts: Array<TimelineJson | undefined>): Timeline
   const present = parts.filter((p): p is TimelineJson => Boolean(p));
   if (!present.length) return undefined;
   const start = Math.min(...present.map((p) => p.start));
-  const series: Partial<Record<Series, number[]>> = {};
+  const series: Record<string, number[]> = {};
+  const latencyParts: Record<string, Array<Array<string>>> = {};
+  const depth: DepthSample[] = [];
   for (const p of present) {
     const offset = Math.round((p.start - start) / 1000);
-    for (const [name, values] of Object.entries(p.series) as Array<[Series, number[]]>) {
+    for (const [name, values] of Object.entries(p.series)) {
       const into = (series[name] ??= []);
       values.forEach((v, i) => {
         while (into.length <= i + offset) into.push(0);
         into[i + offset] += v;
       });
     }
+    for (const [name, values] of Object.entries(p.latency ?? {})) {
+      const into = (latencyParts[name] ??= []);
+      values.forEach((v, i) => {
+        if (!v) return;
+        while (into.length <= i + offset) into.push([]);
+        into[i + offset].push(v);
+      });
+    }
+    depth.push(...(p.depth ?? []));
   }
-  return { start, series };
+  const json: TimelineJson = { start, series };
+  const names = Object.keys(latencyParts);
+  if (names.length) {
+    json.latency = {};
+    for (const name of names) {
+      json.latency[name] = latencyParts[name].map((list) => {
+        if (!list.length) return null;
+        if (list.length === 1) return list[0];
+        const total = secondHistogram();
+        for (const e of list) total.add(hdr.decodeFromCompressedBase64(e));
+        return hdr.encodeIntoCompressedBase64(total);
+      });
+    }
+  }
+  if (depth.length) json.depth = depth.sort((a, b) => a.t - b.t);
+  return json;
 }

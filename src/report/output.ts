@@ -5,6 +5,7 @@ import type { OutputOptions } from '../config.js';
 import { UsageError } from '../errors.js';
 import { resultLine, type Result } from './result.js';
 import { renderSummary } from './summary.js';
+import { writeHtml } from './html.js';
 
 /** Fail before the run, not after it, when --out cannot be written. */
 export function checkWritable(file: string | undefined, flag = '--out'): void {
@@ -27,4 +28,5 @@ export function emit(result: Result, output: OutputOptions, exitCode: number): v
     if (output.resultLine) process.stdout.write(resultLine(result) + '\n');
   }
   if (output.out) writeFileSync(output.out, JSON.stringify(result, null, 2) + '\n');
+  if (output.html) writeHtml(output.html, result);
 }

@@ -11,6 +11,7 @@ import { decode, summarize, type LatencySummary } from '../metrics/histogram.js'
 import { verdict, type IntegrityJson } from '../metrics/integrity.js';
 import type { TimelineJson } from '../metrics/timeline.js';
 import type { QueueDepth } from '../sqs/queues.js';
+import type { ThresholdOutcome } from './thresholds.js';
 
 export const SCHEMA = 'sqs-blast/result@1';
 export const RESULT_PREFIX = 'SQS_BLAST_RESULT ';
@@ -79,6 +80,7 @@ export interface Result {
   timeline?: TimelineJson;
   queues: QueueDepth[];
   config: Record<string, unknown>;
+  thresholds?: ThresholdOutcome[];
   exitCode?: number;
 }
 

@@ -6,6 +6,7 @@ import type { LatencySummary } from '../metrics/histogram.js';
 import { sumCounts } from '../metrics/counters.js';
 import { EXIT } from '../errors.js';
 import type { Result } from './result.js';
+import { formatActual } from './thresholds.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -95,6 +96,15 @@ export function renderSummary(r: Result, exitCode: number): string {
   }
   const left = r.queues.reduce((n, q) => n + q.visible + q.inFlight + q.delayed, 0);
   if (r.queues.length) out.push(`queues     ${r.queues.length} · messages left ${int(left)}`);
+  if (r.thresholds?.length) {
+    out.push('');
+    out.push(
+      ...table(
+        [['threshold', 'actual', 'result'], ...r.thresholds.map((t) => [t.expr, formatActual(t), t.ok ? 'pass' : 'FAIL'])],
+        ['l', 'r', 'l'],
+      ),
+    );
+  }
   out.push(verdictLine(r, exitCode));
   return out.join('\n');
 }
