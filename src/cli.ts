@@ -43,6 +43,12 @@ const common: OptionMap = {
   'request-timeout': { type: 'number', group: 'Load:', describe: 'Seconds before a call is abandoned and retried (long polls add their wait)', defaultDescription: String(DEFAULTS.requestTimeout) },
   'max-retries': { type: 'number', group: 'Load:', describe: 'Retries per batch before its messages count as failed', defaultDescription: String(DEFAULTS.maxRetries) },
   grace: { type: 'number', group: 'Load:', describe: 'Seconds in-flight calls get to finish after SIGINT/SIGTERM', defaultDescription: String(DEFAULTS.grace) },
+  'give-up-after': {
+    type: 'number',
+    group: 'Load:',
+    describe: 'Stop (exit 1) when calls keep failing and none succeeded for this many seconds',
+    defaultDescription: String(DEFAULTS.giveUpAfter),
+  },
   'run-id': { type: 'string', group: 'Shards:', describe: 'Id shared by all shards of one run', defaultDescription: 'random' },
   shard: { type: 'number', group: 'Shards:', describe: 'This process’s shard index', defaultDescription: 'JOB_COMPLETION_INDEX or 0' },
   shards: { type: 'number', group: 'Shards:', describe: 'Number of shards (pods) in the run', defaultDescription: '1' },

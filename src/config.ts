@@ -92,6 +92,8 @@ export interface Config {
   drain?: DrainOptions;
   /** How long in-flight calls may finish after a stop request before they are abandoned. */
   graceMs: number;
+  /** Give the run up when calls keep failing and none has succeeded for this long. */
+  giveUpMs: number;
   thresholds: Threshold[];
 }
 
@@ -118,6 +120,7 @@ export const DEFAULTS = {
   requestTimeout: 10,
   maxRetries: 5,
   grace: 10,
+  giveUpAfter: 30,
   progressInterval: 5,
   depthInterval: 5,
   region: 'us-east-1',
@@ -341,6 +344,7 @@ export function resolveConfig(command: CommandName, args: RawArgs, env: NodeJS.P
     queues,
     output,
     graceMs: (positiveArg(args, 'grace') ?? DEFAULTS.grace) * 1000,
+    giveUpMs: (positiveArg(args, 'giveUpAfter') ?? DEFAULTS.giveUpAfter) * 1000,
     thresholds: parseThresholds(args.threshold),
   };
 

@@ -10,7 +10,14 @@ import type { DrainTask, DrainWorkerResult } from '../workers/drain.js';
 
 export const DRAIN_WORKER = new URL('../workers/drain.js', import.meta.url).href;
 
-export function planDrain(config: Config, queueUrls: string[], state: SharedState, startMs: number, firstRow: number): DrainTask[] {
+export function planDrain(
+  config: Config,
+  queueUrls: string[],
+  state: SharedState,
+  startMs: number,
+  firstRow: number,
+  sharedSeen?: DrainTask['sharedSeen'],
+): DrainTask[] {
   const d = config.drain!;
   const pollers: number[][] = Array.from({ length: d.workers }, () => []);
   let next = 0;
@@ -26,6 +33,7 @@ export function planDrain(config: Config, queueUrls: string[], state: SharedStat
     waitTimeSeconds: d.waitTimeSeconds,
     visibilityTimeout: d.visibilityTimeout,
     runIdFilter: d.runIdFilter,
+    sharedSeen,
     startMs,
     endMs: config.command === 'drain' && d.durationMs !== undefined ? startMs + d.durationMs : undefined,
   }));

@@ -30,7 +30,10 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
   let view: LiveView | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   const onSignal = (name: 'SIGINT' | 'SIGTERM') => {
-    if (!view) process.exit(name === 'SIGINT' ? 130 : 143);
+    if (!view) {
+      process.stderr.write(`\n${name}: interrupted while setting up; nothing was sent\n`);
+      process.exit(name === 'SIGINT' ? 130 : 143);
+    }
     if (interrupted) return view.stop(2); // second signal: abandon in-flight calls now
     interrupted = name;
     process.stderr.write(`\n${name}: stopping; in-flight calls get ${config.graceMs / 1000} s to finish (again to abandon them)\n`);
@@ -53,7 +56,8 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       await checkCredentials(config.connection);
     }
     const endpoint = endpointOf(config.connection);
-    const admin = createSqsClient({ ...config.connection, maxRetries: 1, requestTimeoutMs: 5000 });
+    // Setup calls retry like the load does (throttling is likely exactly when SQS is under load).
+    const admin = createSqsClient({ ...config.connection, requestTimeoutMs: 5000 });
     const queueUrls = await resolveQueues(admin, config.queues, endpoint);
     let dlqUrls: string[] = [];
     if (config.drain) {
@@ -68,6 +72,12 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     const sendWorkers = config.send?.workers ?? 0;
     const drainWorkers = config.drain?.workers ?? 0;
     const state = createSharedState(sendWorkers + drainWorkers);
+    // run knows its own messages up front: one shared bitmap lets all drain threads count
+    // distinct arrivals exactly while the run is on.
+    const sharedSeen =
+      config.command === 'run' && config.send && Number.isFinite(config.send.total)
+        ? { runId: config.runId, shard: config.shard, of: config.send.total, words: new SharedArrayBuffer(Math.ceil(config.send.total / 32) * 4) }
+        : undefined;
     view = new LiveView(state);
     const live = view;
     loadStarted = true;
@@ -104,6 +114,9 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       showDrain: Boolean(config.drain),
     });
     let drainStartMs = startMs;
+    let runTarget = -1;
+    let tailSince: number | undefined;
+    const tailMs = ((config.drain?.waitTimeSeconds ?? 0) + 1) * 1000;
     // The main thread's own timeline: calls in flight and queue depth, sampled while the load runs.
     const mainTimeline = new Timeline(startMs);
     let sampling = false;
@@ -125,9 +138,20 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       }
     };
     const depthTimer = config.output.depthIntervalMs > 0 ? setInterval(() => void sampleDepth(), config.output.depthIntervalMs) : undefined;
+    // Give up when calls keep failing and none has succeeded for giveUpMs (the endpoint is gone).
+    let abandoned: string | null = null;
+    let progressMark = { at: startMs, done: 0, errors: 0 };
     const monitor = setInterval(() => {
       const now = Date.now();
       mainTimeline.max('inflight', now, live.sum('inflight', sendRows));
+      const done = live.sum('sent') + live.sum('received') + live.sum('deleted') + live.sum('emptyPolls');
+      const errors = live.sum('errors');
+      if (done !== progressMark.done) progressMark = { at: now, done, errors };
+      else if (!abandoned && errors > progressMark.errors && now - progressMark.at >= config.giveUpMs) {
+        abandoned = `no call succeeded for ${Math.round((now - progressMark.at) / 1000)} s while ${errors - progressMark.errors} failed`;
+        process.stderr.write(`\nsqs-blast: giving up: ${abandoned}; check the endpoint (--endpoint / AWS_ENDPOINT_URL_SQS)\n`);
+        live.stop(2);
+      }
       progress.update({
         elapsedMs: now - startMs,
         sent: live.sum('sent'),
@@ -143,6 +167,12 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       if (expect >= 0 && received >= expect) live.stop(1);
       const idleSince = Math.max(live.max('lastMessageAt'), drainStartMs);
       if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= config.drain.idleTimeoutMs) live.stop(1);
+      // run: once every acknowledged message has been seen (distinct, so redeliveries do not
+      // count), drain a short tail for copies still visible, then stop.
+      if (runTarget >= 0 && Atomics.load(live.control, CONTROL.distinct) >= runTarget) {
+        tailSince ??= now;
+        if (now - Math.max(idleSince, tailSince) >= tailMs) live.stop(1);
+      }
       if (config.command === 'drain' && config.drain.durationMs !== undefined && now - startMs >= config.drain.durationMs) live.stop(1);
     }, 100);
 
@@ -151,7 +181,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       : undefined;
     const drainPhase = config.drain
       ? Promise.all(
-          planDrain(config, queueUrls, state, startMs, sendWorkers).map(
+          planDrain(config, queueUrls, state, startMs, sendWorkers, sharedSeen).map(
             (t) => pool!.run(t, { filename: DRAIN_WORKER }) as Promise<DrainWorkerResult>,
           ),
         )
@@ -163,8 +193,9 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
         result.phases.send = { startedAt: startMs, endedAt: Date.now() };
         mergeSend(result, parts);
         if (config.drain && !interrupted) {
-          // run: the drain is done once it has seen what was sent, or has been idle long enough.
-          live.setExpect(Math.max(result.sent, config.drain.expect ?? 0));
+          // run: the drain is done once it has seen every acknowledged message (then a short
+          // tail for redelivered copies), or when it has been idle for --idle-timeout.
+          runTarget = result.sent;
           drainStartMs = Date.now();
           live.armIdle();
         }
@@ -191,6 +222,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     }
     result.endedAt = Date.now();
     result.interrupted = interrupted;
+    result.abandoned = abandoned;
     if (depthTimer) await sampleDepth(); // one last point: where the queues ended
     result.timeline = mergeTimelines([result.timeline, mainTimeline.toJSON()]);
 

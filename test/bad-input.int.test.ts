@@ -14,6 +14,17 @@ describe('bad input: one line on stderr, exit 2, no stack trace', () => {
     ['unwritable --out', ['send', '--local', '--total', '10', '--out', '/nonexistent/dir/r.json'], /--out .*cannot be written/],
     ['wait time 30', ['drain', '--local', '--wait-time', '30'], /--wait-time/],
     ['bad local port', ['local', '--port', '70000'], /--port/],
+    ['message over 1 MiB', ['send', '--local', '--message-size', '1048577'], /--message-size .*1 MiB/],
+    ['rate 0', ['send', '--local', '--rate', '0'], /--rate .*> 0/],
+    ['invalid threshold', ['send', '--local', '--threshold', 'p99 < fast'], /--threshold "p99 < fast" is not a threshold/],
+    ['unknown threshold metric', ['drain', '--local', '--threshold', 'speed>1'], /unknown metric "speed"/],
+    ['conflicting flags', ['send', '--local', '--endpoint', 'http://127.0.0.1:4566'], /--local starts its own server/],
+    ['queue url and queue count', ['send', '--queue-url', 'https://sqs.us-east-1.amazonaws.com/123456789012/q', '--queues', '2'], /either --queue-url/],
+    ['malformed queue url', ['drain', '--queue-url', 'sqs://nope'], /is not a queue URL/],
+    ['batch too large in bytes', ['send', '--local', '--message-size', '200000'], /over the 1 MiB SendMessageBatch limit/],
+    ['negative duration', ['run', '--local', '--duration', '-3'], /--duration/],
+    ['unwritable --html', ['send', '--local', '--html', '/nonexistent/x.html'], /--html .*cannot be written/],
+    ['report of nothing', ['report'], /report needs result files/],
   ];
   it.each(cases)('%s', async (_name, args, pattern) => {
     const run = await runCli(args);
@@ -29,6 +40,40 @@ describe('bad input: one line on stderr, exit 2, no stack trace', () => {
     const run = await runCli(['send', '--endpoint', endpoint(), '--queue-prefix', prefix, '--total', '10']);
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe(`sqs-blast: queue ${prefix}-1 does not exist; add --create-queues, or check --queue-prefix/--queues`);
+  });
+
+  it('a corrupt file given to report', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'sqs-blast-bad-')), 'corrupt.json');
+    writeFileSync(file, '{"schema":"sqs-blast/result@1", "kind": ');
+    const run = await runCli(['report', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(`sqs-blast: report: ${file} holds no sqs-blast result (a JSON file from --out, or SQS_BLAST_RESULT lines)`);
+  });
+
+  it('missing credentials for a real AWS endpoint (no network touched)', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const home = mkdtempSync(join(tmpdir(), 'sqs-blast-home-'));
+    const run = await runCli(['send', '--queue-url', 'https://sqs.us-east-1.amazonaws.com/123456789012/load', '--total', '10'], {
+      env: {
+        HOME: home,
+        AWS_EC2_METADATA_DISABLED: 'true', // never ask an instance metadata service from here
+        AWS_CONFIG_FILE: join(home, 'none'),
+        AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+      },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toMatch(/^sqs-blast: no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/);
+  });
+
+  it('an unknown SQS_BLAST_ variable is a typo, not silently ignored', async () => {
+    const run = await runCli(['send', '--local'], { env: { SQS_BLAST_TOTL: '5' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/SQS_BLAST_TOTL is not a sqs-blast setting/);
   });
 
   it('a bad value from the environment names the variable', async () => {

@@ -28,6 +28,8 @@ export interface DrainTask {
   waitTimeSeconds: number;
   visibilityTimeout?: number;
   runIdFilter?: string;
+  /** run: a bitmap shared by all drain threads for this process's own (runId, shard). */
+  sharedSeen?: { runId: string; shard: number; of: number; words: SharedArrayBuffer };
   startMs: number;
   endMs?: number;
 }
@@ -59,6 +61,8 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   const control = live.control;
   const wire = new SqsWire(task.connection, task.pollers.length * 2);
   const integrity = new IntegrityTracker();
+  const seen = task.sharedSeen;
+  const seenWords = seen ? new Int32Array(seen.words) : undefined;
   const timeline = new Timeline(task.startMs);
   const receiveHist = createHistogram();
   const deleteHist = createHistogram();
@@ -118,6 +122,10 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
         recordMs(e2eHist, wall - head.sentAt);
         timeline.recordLatency('e2e', at, wall - head.sentAt);
         if (!integrity.observe(head)) live.add('duplicates');
+        if (seen && head.runId === seen.runId && head.shard === seen.shard && head.seq < seen.of) {
+          const mask = 1 << (head.seq & 31);
+          if (!(Atomics.or(seenWords!, head.seq >>> 5, mask) & mask)) Atomics.add(control, CONTROL.distinct, 1);
+        }
       } else {
         result.foreign++;
         live.add('foreign');

@@ -19,6 +19,8 @@ export const CONTROL = {
   sent: 5,
   /** run: senders wait while sent - received exceeds this (0: no cap). */
   maxBacklog: 6,
+  /** run: distinct messages of this run seen by all drain threads (shared bitmap). */
+  distinct: 7,
 } as const;
 const CONTROL_SIZE = 8;
 

@@ -48,6 +48,8 @@ export interface Result {
   endedAt: number;
   durationMs: number;
   interrupted: string | null;
+  /** Why the run gave up before its end (the endpoint kept failing), or null. */
+  abandoned: string | null;
   phases: { send?: Phase; drain?: Phase };
   // producer
   planned: number | null;
@@ -98,6 +100,7 @@ export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): R
     endedAt: t,
     durationMs: 0,
     interrupted: null,
+    abandoned: null,
     phases: {},
     planned: null,
     attempted: 0,
@@ -165,7 +168,7 @@ export function exitCodeOf(r: Result, thresholdsFailed = false): number {
   if (r.interrupted === 'SIGINT') return EXIT.sigint;
   if (r.interrupted === 'SIGTERM') return EXIT.sigterm;
   if (thresholdsFailed) return EXIT.threshold;
-  if (r.failed > 0 || (r.missing > 0 && !r.partial) || (r.dlqDepth ?? 0) > 0) return EXIT.incomplete;
+  if (r.abandoned || r.failed > 0 || (r.missing > 0 && !r.partial) || (r.dlqDepth ?? 0) > 0) return EXIT.incomplete;
   return EXIT.ok;
 }
 

@@ -29,6 +29,7 @@ function latencyRow(name: string, l: LatencySummary | null): string[] | undefine
 
 export function verdictLine(r: Result, exitCode: number): string {
   const why: string[] = [];
+  if (r.abandoned) why.push(`gave up: ${r.abandoned}`);
   if (r.failed) why.push(`${int(r.failed)} failed`);
   if (r.missing && !r.partial) why.push(`${int(r.missing)} missing`);
   if (r.dlqDepth) why.push(`${int(r.dlqDepth)} in the DLQ`);
