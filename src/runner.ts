@@ -19,6 +19,8 @@ import { queueDepth, resolveQueues, redriveTargets, setupError } from './sqs/que
 import type { SendWorkerResult } from '../workers/send.js';
 import type { DrainWorkerResult } from '../workers/drain.js';
 
+const YOUNG_GENERATION_MB = Number(process.env.EXPERIMENT_YOUNG_MB ?? 64);
+
 export interface RunHooks {
   /** Called once the queues are resolved and the load is about to start. */
   onStart?(info: { endpoint: string; queueUrls: string[] }): void;
@@ -88,6 +90,9 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       maxThreads: sendWorkers + drainWorkers,
       idleTimeout: 60_000,
       atomics: 'disabled',
+      // Replies of 100 KB are garbage within milliseconds, but with dozens in flight a small young
+      // generation promotes them: a larger one made scavenges cheaper (see bench/README.md).
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
 
     const result = emptyResult(config.command, config.runId, config.shard, config.shards);
@@ -237,6 +242,15 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       // The load is measured; a server gone at the very end must not cost the report.
     }
     admin.destroy();
+    const cpu = process.cpuUsage();
+    const messages = result.sent + result.received;
+    result.client = {
+      cpuUserS: cpu.user / 1e6,
+      cpuSystemS: cpu.system / 1e6,
+      usPerMessage: messages ? Math.round(((cpu.user + cpu.system) / messages) * 10) / 10 : null,
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      embeddedServer: config.local,
+    };
     return finalize(result);
   } catch (e) {
     if (e instanceof UsageError || loadStarted) throw e;

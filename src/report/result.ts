@@ -81,6 +81,11 @@ export interface Result {
   integrity: IntegrityJson[];
   timeline?: TimelineJson;
   queues: QueueDepth[];
+  /**
+   * This process's CPU seconds (all threads) and peak RSS. With --local the embedded server's
+   * thread is included; measure the client alone against a separate server.
+   */
+  client?: { cpuUserS: number; cpuSystemS: number; usPerMessage: number | null; maxRssMb: number; embeddedServer: boolean };
   config: Record<string, unknown>;
   thresholds?: ThresholdOutcome[];
   exitCode?: number;

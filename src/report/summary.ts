@@ -97,6 +97,11 @@ export function renderSummary(r: Result, exitCode: number): string {
   }
   const left = r.queues.reduce((n, q) => n + q.visible + q.inFlight + q.delayed, 0);
   if (r.queues.length) out.push(`queues     ${r.queues.length} · messages left ${int(left)}`);
+  if (r.client) {
+    const c = r.client;
+    const per = c.usPerMessage === null ? '' : ` · ${fixed(c.usPerMessage, 1)} µs/msg`;
+    out.push(`client     CPU ${fixed(c.cpuUserS + c.cpuSystemS, 1)} s${per} · peak RSS ${int(c.maxRssMb)} MB${c.embeddedServer ? ' (includes the embedded server)' : ''}`);
+  }
   if (r.thresholds?.length) {
     out.push('');
     out.push(

@@ -1,17 +1,17 @@
 /**
  * The lean request path for the three hot SQS actions (SendMessageBatch, ReceiveMessage,
- * DeleteMessageBatch). It speaks the same AWS JSON 1.0 protocol the SDK speaks and signs with the
- * SDK's own SigV4 signer and credential chain, but takes the request body as a ready string:
+ * DeleteMessageBatch). It speaks the same AWS JSON 1.0 protocol the SDK speaks, uses the SDK's
+ * credential chain, signs with a lean SigV4 signer proven equal to the SDK's (sigv4.ts), and takes
+ * the request body as a ready buffer:
  * the SDK's generic serializer escapes every character of every 10 KB body in JavaScript, which
  * was most of a plain SDK producer's CPU. Everything that is not hot stays on the SDK (client.ts).
  */
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
 import http from 'node:http';
 import https from 'node:https';
 import type { Connection } from '../config.js';
 import { SqsError } from '../errors.js';
 import { credentialProvider, endpointOf } from './client.js';
+import { LeanSigner } from './sigv4.js';
 
 export type HotAction = 'SendMessageBatch' | 'ReceiveMessage' | 'DeleteMessageBatch' | 'GetQueueAttributes';
 
@@ -50,7 +50,7 @@ export class SqsWire {
   private readonly request: typeof http.request;
   private readonly url: URL;
   private readonly host: string;
-  private readonly signer: SignatureV4;
+  private readonly signer: LeanSigner;
 
   constructor(
     private readonly conn: Connection,
@@ -63,33 +63,14 @@ export class SqsWire {
       : new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
     this.request = secure ? https.request : http.request;
     this.host = this.url.host;
-    this.signer = new SignatureV4({
-      credentials: credentialProvider(conn),
-      region: conn.region,
-      service: 'sqs',
-      sha256: Hash.bind(null, 'sha256'),
-    });
+    this.signer = new LeanSigner(credentialProvider(conn), conn.region, this.host);
   }
 
   /** POST one action; resolves with the parsed JSON reply or rejects with an SqsError. */
   async call<T = unknown>(action: HotAction, body: string | Buffer, opts: CallOptions = {}): Promise<T> {
     const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const signed = await this.signer.sign({
-      method: 'POST',
-      protocol: this.url.protocol,
-      hostname: this.url.hostname,
-      port: this.url.port ? Number(this.url.port) : undefined,
-      path: '/',
-      query: {},
-      headers: {
-        host: this.host,
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `AmazonSQS.${action}`,
-        'content-length': String(payload.length),
-      },
-      body: payload,
-    });
-    return this.post<T>(signed.headers, payload, opts);
+    const headers = await this.signer.sign(`AmazonSQS.${action}`, payload);
+    return this.post<T>(headers, payload, opts);
   }
 
   private post<T>(headers: Record<string, string>, payload: Buffer, opts: CallOptions): Promise<T> {

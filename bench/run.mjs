@@ -1,0 +1,97 @@
+// npm run bench [-- --runs 3 --messages 100000 --full]
+// Starts a fresh local server process per measurement, runs each scenario several times, and
+// prints a markdown table (median of the runs) plus bench/results/latest.json. Client CPU is
+// the client process's own (process.cpuUsage at its end), never the server's.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const RUNS = Number(opt('runs', 3));
+const N = Number(opt('messages', 100000));
+const FULL = args.includes('--full');
+const CLI = here('../dist/src/cli.js');
+
+function exec(cmd, argv, { env = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('close', (code) => (code === 0 || code === 1 ? resolve(out) : reject(new Error(`${argv.join(' ')} exited ${code}: ${err.slice(-500)}`))));
+  });
+}
+
+async function withServer(fn) {
+  const server = spawn(process.execPath, [here('server.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => server.stdout.once('data', (c) => resolve(Number(String(c).split(' ')[1]))));
+  try {
+    return await fn(`http://127.0.0.1:${port}`);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+}
+
+const blast = async (argv) => {
+  const r = JSON.parse(await exec(process.execPath, [CLI, ...argv, '--json', '--quiet', '--depth-interval', '0']));
+  const messages = r.kind === 'send' ? r.sent : r.kind === 'drain' ? r.received : r.sent + r.received;
+  return { messages, wallS: r.durationMs / 1000, cpuS: r.client.cpuUserS + r.client.cpuSystemS, maxRssMb: r.client.maxRssMb };
+};
+const plain = async (argv) => JSON.parse(await exec(process.execPath, [here('plain-sdk.mjs'), ...argv]));
+// Creating queues with a zero-message send keeps the baseline free of setup code.
+const createQueues = (ep, prefix) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', prefix, '--create-queues', '--duration', '0.001']);
+const fill = (ep, prefix) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', prefix, '--create-queues', '--total', String(N)]);
+
+const scenarios = [
+  { name: 'send (sqs-blast)', side: 'send', run: (ep) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', 's', '--create-queues', '--total', String(N)]) },
+  { name: 'send (plain SDK)', side: 'send', baseline: true, run: async (ep) => (await createQueues(ep, 'p'), plain(['send', ep, 'p', '4', String(N)])) },
+  { name: 'drain (sqs-blast)', side: 'drain', run: async (ep) => (await fill(ep, 'd'), blast(['drain', '--endpoint', ep, '--queues', '4', '--queue-prefix', 'd', '--expect', String(N), '--wait-time', '1', '--concurrency', '16'])) },
+  { name: 'drain (plain SDK)', side: 'drain', baseline: true, run: async (ep) => (await fill(ep, 'q'), plain(['drain', ep, 'q', '4', String(N)])) },
+];
+if (FULL) {
+  scenarios.push(
+    { name: 'run --local 1M', side: 'run', run: () => blast(['run', '--local', '--total', '1000000', '--queues', '4']) },
+    { name: 'send 1M (memory)', side: 'send', run: (ep) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', 'm', '--create-queues', '--total', '1000000', '--message-size', '256']) },
+    { name: 'send 100k (memory)', side: 'send', run: (ep) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', 'm', '--create-queues', '--total', '100000', '--message-size', '256']) },
+  );
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows = [];
+for (const s of scenarios) {
+  const runs = [];
+  const count = s.name.includes('1M') ? 1 : RUNS;
+  for (let i = 0; i < count; i++) {
+    const m = s.name.includes('--local') ? await s.run() : await withServer(async (ep) => s.run(ep));
+    runs.push(m);
+    process.stderr.write(`${s.name} #${i + 1}: ${JSON.stringify(m)}\n`);
+  }
+  const pick = (k) => median(runs.map((r) => r[k]));
+  const messages = pick('messages');
+  rows.push({ scenario: s.name, side: s.side, baseline: Boolean(s.baseline), runs: runs.length, messages, wallS: pick('wallS'), msgPerS: messages / pick('wallS'), cpuS: pick('cpuS'), usPerMsg: (pick('cpuS') * 1e6) / messages, maxRssMb: pick('maxRssMb'), all: runs });
+}
+for (const r of rows.filter((x) => !x.baseline)) {
+  const base = rows.find((x) => x.baseline && x.side === r.side);
+  if (base) r.vsBaseline = base.usPerMsg / r.usPerMsg;
+}
+
+const machine = `${cpus()[0].model.trim()}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const fmt = (n, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const lines = [
+  `Machine: ${machine}. Median of ${RUNS} runs; ${N.toLocaleString('en-US')} x 10 KB messages over 4 queues; fresh server process each run.`,
+  '',
+  '| scenario | messages | wall s | msg/s | client CPU s | µs/message | peak RSS MB | CPU vs plain SDK |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.scenario} | ${r.messages.toLocaleString('en-US')} | ${fmt(r.wallS)} | ${fmt(r.msgPerS, 0)} | ${fmt(r.cpuS, 2)} | ${fmt(r.usPerMsg)} | ${r.maxRssMb} | ${r.vsBaseline ? fmt(r.vsBaseline) + 'x less' : r.baseline ? 'baseline' : ''} |`),
+];
+process.stdout.write(lines.join('\n') + '\n');
+mkdirSync(here('results'), { recursive: true });
+writeFileSync(here('results/latest.json'), JSON.stringify({ at: new Date().toISOString(), machine, runs: RUNS, messages: N, rows }, null, 2) + '\n');

@@ -1,0 +1,47 @@
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Hash } from '@smithy/hash-node';
+import { describe, expect, it } from 'vitest';
+import { LeanSigner } from '../src/sqs/sigv4.js';
+
+async function sdkSignature(creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, body: Buffer, date: Date, host: string) {
+  const signer = new SignatureV4({ credentials: creds, region: 'eu-west-1', service: 'sqs', sha256: Hash.bind(null, 'sha256') });
+  const headers: Record<string, string> = {
+    host,
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amz-target': 'AmazonSQS.SendMessageBatch',
+    'content-length': String(body.length),
+  };
+  const signed = await signer.sign({ method: 'POST', protocol: 'https:', hostname: host, path: '/', query: {}, headers, body }, { signingDate: date });
+  return signed.headers;
+}
+
+describe('lean SigV4 signer', () => {
+  const body = Buffer.from(JSON.stringify({ QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', Entries: [{ Id: '0', MessageBody: 'x'.repeat(10_000) }] }));
+  const date = new Date('2026-11-25T21:40:07.123Z');
+
+  it.each([
+    ['long-term keys', { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }],
+    ['session credentials', { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'secret/with+chars', sessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN==' }],
+  ])('signs exactly as the SDK does, with %s', async (_name, creds) => {
+    const host = 'sqs.eu-west-1.amazonaws.com';
+    const sdk = await sdkSignature(creds, body, date, host);
+    const lean = await new LeanSigner(async () => creds, 'eu-west-1', host).sign('AmazonSQS.SendMessageBatch', body, date.getTime());
+    expect(lean.authorization).toBe(sdk.authorization);
+    expect(lean['x-amz-date']).toBe(sdk['x-amz-date']);
+    expect(lean['x-amz-security-token']).toBe(sdk['x-amz-security-token']);
+  });
+
+  it('re-reads credentials before they expire, and re-derives the key on a new day', async () => {
+    let calls = 0;
+    const provider = async () => ({ accessKeyId: `AK${++calls}`, secretAccessKey: 's', expiration: new Date(date.getTime() + 10 * 60_000) });
+    const signer = new LeanSigner(provider, 'eu-west-1', 'h');
+    await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime());
+    await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime() + 60_000);
+    expect(calls).toBe(1);
+    const later = await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime() + 6 * 60_000);
+    expect(calls).toBe(2);
+    expect(later.authorization).toContain('Credential=AK2/');
+    const nextDay = await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime() + 24 * 3600_000);
+    expect(nextDay.authorization).toContain('/20261126/eu-west-1/sqs/aws4_request');
+  });
+});
