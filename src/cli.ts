@@ -5,7 +5,11 @@
  */
 import yargs, { type Argv, type Options } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { DEFAULTS, resolveConfig, type CommandName } from './config.js';
+import { createOptions, createQueues, deleteQueues, purgeQueues, watchStats } from './admin.js';
+import { DEFAULTS, positiveArg, resolveConfig, type CommandName } from './config.js';
+import { table } from './report/summary.js';
+import { checkCredentials, createSqsClient, endpointOf } from './sqs/client.js';
+import { setupError } from './sqs/queues.js';
 import { EXIT, UsageError } from './errors.js';
 import { startEmbeddedServer } from './local.js';
 import { readFileSync, realpathSync } from 'node:fs';
@@ -36,6 +40,7 @@ const connection: OptionMap = {
   'queue-prefix': { type: 'string', group: 'Target:', describe: 'Queue name prefix', defaultDescription: DEFAULTS.queuePrefix },
   'queue-url': { type: 'string', array: true, group: 'Target:', describe: 'Queue URL (repeatable; instead of --queues/--queue-prefix)' },
   'create-queues': { type: 'boolean', group: 'Target:', describe: 'Create queues that do not exist' },
+  fifo: { type: 'boolean', group: 'Target:', describe: 'FIFO queues: names end in .fifo; send sets MessageGroupId/MessageDeduplicationId, drain checks order' },
 };
 
 const common: OptionMap = {
@@ -65,6 +70,12 @@ const common: OptionMap = {
     group: 'Output:',
     describe: "Pass/fail gate, repeatable: 'p99<250ms', 'e2e.p99<2s', 'throughput>=10000', 'error_rate<0.1%', 'missing==0'; a failure exits 99",
   },
+  'price-per-million': {
+    type: 'number',
+    group: 'Output:',
+    describe: 'USD per million billed requests for the cost estimate',
+    defaultDescription: '0.40 standard, 0.50 FIFO (us-east-1 list)',
+  },
   'verify-md5': { type: 'boolean', group: 'Load:', describe: 'Check the MD5 SQS returns for every message sent (costs client CPU)' },
 };
 
@@ -74,6 +85,7 @@ const sendOptions: OptionMap = {
   'batch-size': { type: 'number', group: 'Send:', describe: 'Messages per SendMessageBatch, 1-10', defaultDescription: String(DEFAULTS.batchSize) },
   'message-size': { type: 'number', group: 'Send:', describe: 'Body size in bytes (padded JSON), up to 1048576', defaultDescription: String(DEFAULTS.messageSize) },
   concurrency: { type: 'number', group: 'Send:', describe: 'SendMessageBatch calls in flight (spread over --workers)', defaultDescription: String(DEFAULTS.sendConcurrency) },
+  groups: { type: 'number', group: 'Send:', describe: 'FIFO message groups (each sent in order by one lane)', defaultDescription: 'the concurrency' },
   rate: { type: 'number', group: 'Send:', describe: 'Target msg/s (open model: latency counts from each batch’s intended start)' },
 };
 
@@ -100,7 +112,20 @@ const drainOptions = (run: boolean): OptionMap => ({
   'only-run-id': { type: 'string', group: 'Drain:', describe: 'Check integrity for this run id only (others count as foreign)' },
 });
 
-const ALL_OPTIONS: OptionMap = { ...connection, ...common, ...sendOptions, ...drainOptions(false), ...drainOptions(true), port: {}, 'result-line': {} };
+const queueAdminOptions: OptionMap = {
+  'content-dedup': { type: 'boolean', group: 'Create:', describe: 'FIFO: content-based deduplication' },
+  'high-throughput': { type: 'boolean', group: 'Create:', describe: 'FIFO: high-throughput mode (per-group dedup scope and throughput limit)' },
+  dlq: { type: 'boolean', group: 'Create:', describe: 'Also create <name>-dlq and a RedrivePolicy to it (delete: remove the DLQs too)' },
+  'max-receive-count': { type: 'number', group: 'Create:', describe: 'Receives before a message moves to the DLQ', defaultDescription: '5' },
+  'visibility-timeout': { type: 'number', group: 'Create:', describe: 'Seconds a received message stays invisible' },
+  retention: { type: 'number', group: 'Create:', describe: 'Seconds SQS keeps a message (60-1209600)' },
+  'max-message-size': { type: 'number', group: 'Create:', describe: 'Largest message in bytes, set explicitly', defaultDescription: '1048576' },
+  yes: { type: 'boolean', group: 'Purge/delete:', describe: 'Do not ask for confirmation' },
+  watch: { type: 'number', group: 'Stats:', describe: 'Sample again every this many seconds until Ctrl-C' },
+  json: { type: 'boolean', group: 'Stats:', describe: 'One JSON line per sample' },
+};
+
+const ALL_OPTIONS: OptionMap = { ...connection, ...common, ...sendOptions, ...drainOptions(false), ...drainOptions(true), ...queueAdminOptions, port: {}, 'result-line': {} };
 const COMMAND_OPTIONS: Record<CommandName, OptionMap> = {
   send: { ...connection, ...sendOptions, ...common },
   drain: { ...connection, ...drainOptions(false), ...common },
@@ -157,6 +182,29 @@ async function runReport(argv: Record<string, unknown>): Promise<void> {
   process.exitCode = code;
 }
 
+
+async function runQueues(action: string, argv: Record<string, unknown>): Promise<void> {
+  const config = resolveConfig('queues', argv);
+  const endpoint = endpointOf(config.connection);
+  if (!config.connection.staticCredentials) await checkCredentials(config.connection);
+  const client = createSqsClient(config.connection);
+  try {
+    let rows: string[][] | undefined;
+    if (action === 'create') rows = await createQueues(client, { ...config, queues: { ...config.queues } }, createOptions(argv));
+    else if (action === 'purge') rows = await purgeQueues(client, config, Boolean(argv.yes));
+    else if (action === 'delete') rows = await deleteQueues(client, config, Boolean(argv.yes), Boolean(argv.dlq));
+    else {
+      const watch = argv.watch === undefined ? undefined : positiveArg(argv, 'watch', 'give seconds between samples, e.g. --watch 5');
+      await watchStats(client, config, watch, Boolean(argv.json));
+    }
+    if (rows) process.stdout.write(table(rows, rows[0].map(() => 'l')).join('\n') + '\n');
+  } catch (e) {
+    throw setupError(e, endpoint, `queues ${action}`);
+  } finally {
+    client.destroy();
+  }
+}
+
 async function runLocal(argv: Record<string, unknown>): Promise<void> {
   const port = argv.port === undefined ? 4566 : argv.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
@@ -182,9 +230,10 @@ export interface Handlers {
   load(command: CommandName, argv: Record<string, unknown>): Promise<void>;
   report(argv: Record<string, unknown>): Promise<void>;
   local(argv: Record<string, unknown>): Promise<void>;
+  queues?(action: string, argv: Record<string, unknown>): Promise<void>;
 }
 
-const RUN: Handlers = { load: runLoad, report: runReport, local: runLocal };
+const RUN: Handlers = { load: runLoad, report: runReport, local: runLocal, queues: runQueues };
 
 /** The whole command line; tests pass their own handlers to see what a command would get. */
 export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
@@ -239,12 +288,27 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       (argv) => handlers.report({ ...argv, files: args.filter((a, i) => a === '-' || (i > 0 && ((argv.files as string[]) ?? []).includes(a))) }),
     )
     .command(
+      'queues <action>',
+      'Create (standard, FIFO, with a DLQ), purge, delete, or watch the selected queues',
+      (y) => {
+        y = y.positional('action', { choices: ['create', 'purge', 'delete', 'stats'] as const, describe: 'what to do' });
+        const { local: _local, 'create-queues': _create, ...target } = connection;
+        return y
+          .options(target)
+          .options(queueAdminOptions)
+          .example('$0 queues create --endpoint http://127.0.0.1:4566 --queues 4 --fifo --dlq', 'load-1.fifo … with DLQs')
+          .example('$0 queues stats --queues 4 --watch 5', 'Depth of each queue and its DLQ every 5 s')
+          .example('$0 queues delete --queues 4 --dlq --yes', 'Remove them again');
+      },
+      (argv) => (handlers.queues ?? runQueues)(String(argv.action), argv),
+    )
+    .command(
       'local',
       'Run the embedded SQS server until Ctrl-C, so separate send and drain processes can share it',
       (y) => y.option('port', { type: 'number', describe: 'Port to listen on (0: any free port)', default: 4566 }),
       (argv) => handlers.local(argv),
     )
-    .demandCommand(1, 'name a command: send, drain, run, report or local')
+    .demandCommand(1, 'name a command: send, drain, run, report, queues or local')
     .strict()
     .recommendCommands()
     .help()

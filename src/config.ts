@@ -34,6 +34,8 @@ export interface QueueSelection {
   count: number;
   prefix: string;
   create: boolean;
+  /** FIFO queues: names end in .fifo (given URLs must all be FIFO or all standard). */
+  fifo: boolean;
 }
 
 export interface OutputOptions {
@@ -62,6 +64,8 @@ export interface SendOptions {
   rate?: number;
   /** run only: senders wait while more than this many messages are sent but not yet received. */
   maxBacklog: number;
+  /** FIFO: message groups (each sent in order by one lane at a time). */
+  groups?: number;
 }
 
 export interface DrainOptions {
@@ -80,7 +84,7 @@ export interface DrainOptions {
 }
 
 export interface Config {
-  command: CommandName;
+  command: CommandName | 'queues';
   runId: string;
   shard: number;
   shards: number;
@@ -95,6 +99,8 @@ export interface Config {
   /** Give the run up when calls keep failing and none has succeeded for this long. */
   giveUpMs: number;
   thresholds: Threshold[];
+  /** USD per million billed requests (us-east-1 list prices by default). */
+  pricePerMillion: number;
 }
 
 export const LIMITS = {
@@ -121,6 +127,9 @@ export const DEFAULTS = {
   maxRetries: 5,
   grace: 10,
   giveUpAfter: 30,
+  // us-east-1 list prices per million requests (first tier), to override with --price-per-million.
+  priceStandard: 0.4,
+  priceFifo: 0.5,
   progressInterval: 5,
   depthInterval: 5,
   region: 'us-east-1',
@@ -251,7 +260,7 @@ function defaultWorkers(): number {
   return Math.max(1, Math.min(8, availableParallelism() - 1));
 }
 
-export function resolveConfig(command: CommandName, args: RawArgs, env: NodeJS.ProcessEnv = process.env): Config {
+export function resolveConfig(command: CommandName | 'queues', args: RawArgs, env: NodeJS.ProcessEnv = process.env): Config {
   const local = boolArg(args, 'local') ?? false;
   const queueUrls = stringList(args, 'queueUrl').map(validateQueueUrl);
   const queueCountGiven = args.queues !== undefined;
@@ -267,6 +276,9 @@ export function resolveConfig(command: CommandName, args: RawArgs, env: NodeJS.P
   else if (env.AWS_ENDPOINT_URL_SQS) endpoint = validateEndpoint(env.AWS_ENDPOINT_URL_SQS, 'AWS_ENDPOINT_URL_SQS');
   else if (env.AWS_ENDPOINT_URL) endpoint = validateEndpoint(env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL');
 
+  if (local && command === 'queues') {
+    throw new UsageError('queues works on a running server: use --endpoint (e.g. from sqs-blast local) instead of --local');
+  }
   if (local && queueUrls.length > 0) {
     throw new UsageError('--local creates its own queues: use --queues/--queue-prefix instead of --queue-url');
   }
@@ -302,11 +314,16 @@ export function resolveConfig(command: CommandName, args: RawArgs, env: NodeJS.P
   if (!/^[A-Za-z0-9_-]{1,70}$/.test(prefix)) {
     throw new UsageError(`--queue-prefix ${JSON.stringify(prefix)} must be 1-70 letters, digits, '-' or '_'`);
   }
+  const fifoUrls = queueUrls.filter((u) => u.endsWith('.fifo')).length;
+  if (fifoUrls && fifoUrls !== queueUrls.length) {
+    throw new UsageError('--queue-url mixes FIFO (.fifo) and standard queues; run them separately');
+  }
   const queues: QueueSelection = {
     urls: queueUrls.length ? queueUrls : undefined,
     count: queueUrls.length || count,
     prefix,
     create: local || (boolArg(args, 'createQueues') ?? false),
+    fifo: queueUrls.length ? fifoUrls > 0 : (boolArg(args, 'fifo') ?? false),
   };
 
   // --- identity and shards
@@ -346,15 +363,29 @@ export function resolveConfig(command: CommandName, args: RawArgs, env: NodeJS.P
     graceMs: (positiveArg(args, 'grace') ?? DEFAULTS.grace) * 1000,
     giveUpMs: (positiveArg(args, 'giveUpAfter') ?? DEFAULTS.giveUpAfter) * 1000,
     thresholds: parseThresholds(args.threshold),
+    pricePerMillion: DEFAULTS.priceStandard,
   };
 
   const durationS = positiveArg(args, 'duration', 'give the run length in seconds, e.g. --duration 60');
   if (command === 'send' || command === 'run') config.send = resolveSend(args, shard, shards, durationS, command);
+  if (config.send?.groups !== undefined && !queues.fifo) {
+    throw new UsageError('--groups is for FIFO queues: add --fifo (or give .fifo queue URLs), or drop --groups');
+  }
+  if (config.send && queues.fifo) {
+    // One lane per group keeps each group's sends in order; more lanes than groups would idle.
+    config.send.groups ??= config.send.concurrency;
+    config.send.concurrency = Math.min(config.send.concurrency, config.send.groups);
+    config.send.workers = Math.min(config.send.workers, config.send.concurrency);
+  }
   if (command === 'drain' || command === 'run') config.drain = resolveDrain(args, queues.count, durationS, command);
+  // FIFO order is checked per thread: one drain thread sees every group's messages in order.
+  if (config.drain && queues.fifo) config.drain.workers = 1;
+  const price = positiveArg(args, 'pricePerMillion', 'give the price per million requests in USD, e.g. 0.40');
+  config.pricePerMillion = price ?? (queues.fifo ? DEFAULTS.priceFifo : DEFAULTS.priceStandard);
   return config;
 }
 
-function resolveSend(args: RawArgs, shard: number, shards: number, durationS: number | undefined, command: CommandName): SendOptions {
+function resolveSend(args: RawArgs, shard: number, shards: number, durationS: number | undefined, command: CommandName | 'queues'): SendOptions {
   const totalArg = intArg(args, 'total', 1, Number.MAX_SAFE_INTEGER, 'give how many messages to send, e.g. --total 100000');
   const runTotal = totalArg ?? (durationS !== undefined ? Infinity : DEFAULTS.total);
   const batchSize = intArg(args, 'batchSize', 1, 10, 'an SQS batch holds 1 to 10 entries') ?? DEFAULTS.batchSize;
@@ -380,10 +411,11 @@ function resolveSend(args: RawArgs, shard: number, shards: number, durationS: nu
     workers: Math.min(workers, concurrency),
     rate: rate !== undefined ? shardRate(rate, shards) : undefined,
     maxBacklog: command === 'run' ? (intArg(args, 'maxBacklog', 0, Number.MAX_SAFE_INTEGER) ?? DEFAULTS.maxBacklog) : 0,
+    groups: intArg(args, 'groups', 1, 100_000, 'give the number of FIFO message groups'),
   };
 }
 
-function resolveDrain(args: RawArgs, queueCount: number, durationS: number | undefined, command: CommandName): DrainOptions {
+function resolveDrain(args: RawArgs, queueCount: number, durationS: number | undefined, command: CommandName | 'queues'): DrainOptions {
   const workers = intArg(args, command === 'run' ? 'drainWorkers' : 'workers', 1, 64) ?? defaultWorkers();
   const concurrency =
     intArg(args, command === 'run' ? 'drainConcurrency' : 'concurrency', 1, 1000, 'pollers per queue') ?? DEFAULTS.drainConcurrency;

@@ -48,6 +48,10 @@ export function mergeDrain(into: Result, parts: DrainWorkerResult[]): void {
     into.receiveCalls += p.receiveCalls;
     into.emptyReceives += p.emptyReceives;
     into.retries += p.retries;
+    into.cost.receiveUnits += p.receiveUnits;
+    into.cost.deleteCalls += p.deleteCalls;
+    into.cost.deleteUnits += p.deleteCalls;
+    if (p.orderViolations !== null) into.orderViolations = (into.orderViolations ?? 0) + p.orderViolations;
     addCounts(into.errors, p.errors);
   }
   into.histograms.receiveCall = encode(mergeEncoded(parts.map((p) => p.histograms.receiveCall)));

@@ -26,6 +26,8 @@ export interface MessageHead extends PayloadIdentity {
   id: string;
   seq: number;
   sentAt: number;
+  /** FIFO runs: the message group (sent in seq order, one call in flight per group). */
+  group?: number;
 }
 
 export const PADDING_KEY = ',"padding":"';
@@ -59,14 +61,15 @@ export class PayloadFactory {
     this.paddingBytes = Buffer.from(this.padding, 'latin1');
   }
 
-  private head(seq: number, sentAt: number): string {
+  private head(seq: number, sentAt: number, group?: number): string {
     const { of, total } = this.identity;
-    return `${this.headStart}${seq}${this.headMiddle}${seq},"of":${of},"total":${total},"sentAt":${sentAt}`;
+    const g = group === undefined ? '' : `,"group":${group}`;
+    return `${this.headStart}${seq}${this.headMiddle}${seq},"of":${of},"total":${total}${g},"sentAt":${sentAt}`;
   }
 
   /** The raw body, exactly messageSize bytes (when messageSize leaves room for the head). */
-  body(seq: number, sentAt: number): string {
-    const head = this.head(seq, sentAt);
+  body(seq: number, sentAt: number, group?: number): string {
+    const head = this.head(seq, sentAt, group);
     return head + PADDING_KEY + this.padding.slice(0, this.padLength(head)) + TAIL;
   }
 
@@ -74,8 +77,8 @@ export class PayloadFactory {
    * The body as a JSON string literal (quotes included), ready to drop into a request: only the
    * head's quotes need escaping, so the padding is reused as it is.
    */
-  jsonString(seq: number, sentAt: number): string {
-    const head = this.head(seq, sentAt);
+  jsonString(seq: number, sentAt: number, group?: number): string {
+    const head = this.head(seq, sentAt, group);
     return '"' + head.replace(/"/g, '\\"') + ESCAPED_PADDING_KEY + this.padding.slice(0, this.padLength(head)) + ESCAPED_TAIL;
   }
 
@@ -88,8 +91,8 @@ export class PayloadFactory {
    * Write jsonString()'s literal straight into a request buffer; returns the new offset. The
    * padding is copied as bytes, so no 10 KB string is built, flattened or encoded per message.
    */
-  writeJsonString(into: Buffer, offset: number, seq: number, sentAt: number): number {
-    const head = this.head(seq, sentAt);
+  writeJsonString(into: Buffer, offset: number, seq: number, sentAt: number, group?: number): number {
+    const head = this.head(seq, sentAt, group);
     let o = offset;
     o += into.write('"' + head.replace(/"/g, '\\"') + ESCAPED_PADDING_KEY, o, 'latin1');
     o += this.paddingBytes.copy(into, o, 0, this.padLength(head));
@@ -134,5 +137,6 @@ export function parseHead(body: string): MessageHead | undefined {
     of: Number.isInteger(h.of) ? h.of : -1,
     total: Number.isInteger(h.total) ? h.total : -1,
     sentAt: h.sentAt,
+    ...(Number.isInteger(h.group) ? { group: h.group } : {}),
   };
 }

@@ -5,7 +5,7 @@
  * while the load runs.
  */
 import { Piscina } from 'piscina';
-import type { Config } from './config.js';
+import type { CommandName, Config } from './config.js';
 import { DRAIN_WORKER, mergeDrain, planDrain } from './drain.js';
 import { UsageError } from './errors.js';
 import { startEmbeddedServer, type EmbeddedServer } from './local.js';
@@ -15,7 +15,7 @@ import { Progress } from './progress.js';
 import { emptyResult, finalize, publicConfig, type Result } from './report/result.js';
 import { mergeSend, planSend, SEND_WORKER } from './send.js';
 import { checkCredentials, createSqsClient, endpointOf } from './sqs/client.js';
-import { queueDepth, resolveQueues, redriveTargets, setupError } from './sqs/queues.js';
+import { queueDepth, resolveQueues, redriveTargets, setupError, usesContentDedup, warnFifoRate } from './sqs/queues.js';
 import type { SendWorkerResult } from '../workers/send.js';
 import type { DrainWorkerResult } from '../workers/drain.js';
 
@@ -69,6 +69,8 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
         throw setupError(e, endpoint, 'reading the queues’ redrive policies');
       }
     }
+    const contentDedup = config.queues.fifo && config.send ? await usesContentDedup(admin, queueUrls) : false;
+    if (config.queues.fifo && config.send?.rate) warnFifoRate(config.send.rate, queueUrls.length, config.send.batchSize);
     hooks.onStart?.({ endpoint, queueUrls });
 
     const sendWorkers = config.send?.workers ?? 0;
@@ -95,8 +97,9 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
 
-    const result = emptyResult(config.command, config.runId, config.shard, config.shards);
+    const result = emptyResult(config.command as CommandName, config.runId, config.shard, config.shards);
     result.config = publicConfig(config);
+    result.cost.pricePerMillion = config.pricePerMillion;
     result.partial = config.command === 'drain' && config.shards > 1;
     const startMs = Date.now();
     result.startedAt = startMs;
@@ -182,7 +185,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     }, 100);
 
     const sendPhase = config.send
-      ? Promise.all(planSend(config, queueUrls, state, startMs, 0).map((t) => pool!.run(t, { filename: SEND_WORKER }) as Promise<SendWorkerResult>))
+      ? Promise.all(planSend(config, queueUrls, state, startMs, 0, contentDedup).map((t) => pool!.run(t, { filename: SEND_WORKER }) as Promise<SendWorkerResult>))
       : undefined;
     const drainPhase = config.drain
       ? Promise.all(

@@ -14,10 +14,21 @@ export function spread(n: number, k: number): number[] {
   return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
 }
 
-export function planSend(config: Config, queueUrls: string[], state: SharedState, startMs: number, firstRow: number): SendTask[] {
+export function planSend(
+  config: Config,
+  queueUrls: string[],
+  state: SharedState,
+  startMs: number,
+  firstRow: number,
+  contentDedup = false,
+): SendTask[] {
   const s = config.send!;
   const lanes = spread(s.concurrency, s.workers);
+  let firstLane = 0;
   return lanes.map((n, i) => ({
+    fifo: config.queues.fifo
+      ? { groups: s.groups ?? s.concurrency, contentDedup, firstLane: (firstLane += n) - n, totalLanes: s.concurrency }
+      : undefined,
     row: firstRow + i,
     state,
     connection: config.connection,
@@ -45,6 +56,8 @@ export function mergeSend(into: Result, parts: SendWorkerResult[]): void {
     into.sent += p.sent;
     into.failed += p.failed;
     into.retries += p.retries;
+    into.cost.sendCalls += p.calls;
+    into.cost.sendUnits += p.billedUnits;
     addCounts(into.errors, p.errors);
     addCounts(into.failures, p.failures);
   }

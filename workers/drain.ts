@@ -44,6 +44,10 @@ export interface DrainWorkerResult {
   retries: number;
   errors: CountMap;
   histograms: { receiveCall: string; deleteCall: string; e2e: string };
+  receiveUnits: number;
+  deleteCalls: number;
+  /** null when the queues are not FIFO. */
+  orderViolations: number | null;
   integrity: IntegrityJson[];
   timeline: TimelineJson;
 }
@@ -78,6 +82,9 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     retries: 0,
     errors: {},
     histograms: { receiveCall: '', deleteCall: '', e2e: '' },
+    receiveUnits: 0,
+    deleteCalls: 0,
+    orderViolations: task.queueUrls.every((u) => u.endsWith('.fifo')) ? 0 : null,
     integrity: [],
     timeline: timeline.toJSON(),
   };
@@ -114,6 +121,9 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     }
   }
 
+  // FIFO: the highest seq seen per (run, shard, group); a lower one arriving later is out of order.
+  const lastInGroup = new Map<string, number>();
+
   function account(messages: ReceivedMessage[], at: number): void {
     const wall = Date.now();
     for (const m of messages) {
@@ -121,7 +131,14 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       if (head && (task.runIdFilter === undefined || head.runId === task.runIdFilter)) {
         recordMs(e2eHist, wall - head.sentAt);
         timeline.recordLatency('e2e', at, wall - head.sentAt);
-        if (!integrity.observe(head)) live.add('duplicates');
+        const fresh = integrity.observe(head);
+        if (!fresh) live.add('duplicates');
+        if (fresh && result.orderViolations !== null && head.group !== undefined) {
+          const key = head.runId + '/' + head.shard + '/' + head.group;
+          const last = lastInGroup.get(key) ?? -1;
+          if (head.seq < last) result.orderViolations++;
+          else lastInGroup.set(key, head.seq);
+        }
         if (seen && head.runId === seen.runId && head.shard === seen.shard && head.seq < seen.of) {
           const mask = 1 << (head.seq & 31);
           if (!(Atomics.or(seenWords!, head.seq >>> 5, mask) & mask)) Atomics.add(control, CONTROL.distinct, 1);
@@ -163,6 +180,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
           { signal: abort.signal },
         );
         const at = now();
+        result.deleteCalls++;
         const ok = reply.Successful?.length ?? 0;
         result.deleted += ok;
         live.add('deleted', ok);
@@ -217,6 +235,10 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       }
       const at = now();
       result.receiveCalls++;
+      // Billed by payload: each 64 KB of returned messages is one request, an empty one is one.
+      let bytes = 0;
+      for (const m of messages) bytes += m.Body.length;
+      result.receiveUnits += Math.max(1, Math.ceil(bytes / 65_536));
       if (messages.length === 0) {
         result.emptyReceives++;
         live.add('emptyPolls');

@@ -34,6 +34,8 @@ export interface SendTask {
   startMs: number;
   /** Epoch ms after which no new batch starts. */
   endMs?: number;
+  /** FIFO queues: each lane owns its groups and sends them in seq order, one call at a time. */
+  fifo?: { groups: number; contentDedup: boolean; firstLane: number; totalLanes: number };
 }
 
 export interface SendWorkerResult {
@@ -45,6 +47,9 @@ export interface SendWorkerResult {
   failures: CountMap;
   histogram: string;
   timeline: TimelineJson;
+  /** SendMessageBatch calls answered, and the request units SQS bills for them (64 KB each). */
+  calls: number;
+  billedUnits: number;
 }
 
 interface SendBatchReply {
@@ -73,7 +78,11 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     failures: {},
     histogram: '',
     timeline: timeline.toJSON(),
+    calls: 0,
+    billedUnits: 0,
   };
+  const fifo = task.fifo;
+  const dedupPrefix = `","MessageDeduplicationId":"${task.identity.runId}-${task.identity.shard}-`;
 
   // `halt` ends pacing sleeps on a graceful stop; `abort` also cuts in-flight calls.
   const halt = new AbortController();
@@ -105,33 +114,41 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   }
 
   /** Write a SendMessageBatch request for the pending entries into the lane's buffer. */
-  function buildRequest(buf: Buffer, queue: number, pending: number[], firstSeq: number, sentAt: number): Buffer {
+  function buildRequest(buf: Buffer, queue: number, pending: number[], firstSeq: number, sentAt: number, group?: number): Buffer {
     let o = buf.write(queuePrefixes[queue], 0, 'latin1');
     for (let k = 0; k < pending.length; k++) {
+      const seq = firstSeq + pending[k];
       o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","MessageBody":', o, 'latin1');
-      o = factory.writeJsonString(buf, o, firstSeq + pending[k], sentAt);
+      o = factory.writeJsonString(buf, o, seq, sentAt, group);
+      if (group !== undefined) {
+        // Never on a standard queue: a MessageGroupId there turns on fair queues.
+        o += buf.write(',"MessageGroupId":"g' + group + (fifo!.contentDedup ? '"' : dedupPrefix + seq + '"'), o, 'latin1');
+      }
       o += buf.write('}', o, 'latin1');
     }
     o += buf.write(']}', o, 'latin1');
     return buf.subarray(0, o);
   }
 
-  async function sendBatch(buf: Buffer, batch: number, firstSeq: number, count: number, startedAt: number): Promise<void> {
+  async function sendBatch(buf: Buffer, batch: number, firstSeq: number, count: number, startedAt: number, group?: number): Promise<void> {
     const sentAt = Date.now();
     let pending: number[] = [...Array(count).keys()];
-    const queue = batch % queuePrefixes.length;
+    // FIFO order holds per queue and group: a group always goes to the same queue.
+    const queue = (group ?? batch) % queuePrefixes.length;
     result.attempted += count;
     for (let attempt = 0; ; attempt++) {
       // The lane's buffer is free again: the previous call's reply has arrived.
-      const request = buildRequest(buf, queue, pending, firstSeq, sentAt);
+      const request = buildRequest(buf, queue, pending, firstSeq, sentAt, group);
       let retryCode = '';
       try {
         const reply = await wire.call<SendBatchReply>('SendMessageBatch', request, { signal: abort.signal });
         const at = now();
+        result.calls++;
+        result.billedUnits += Math.max(1, Math.ceil((pending.length * task.messageSize) / 65_536));
         let ok = reply.Successful?.length ?? 0;
         if (verifyMd5 && reply.Successful) {
           for (const s of reply.Successful) {
-            const body = factory.body(firstSeq + Number(s.Id), sentAt);
+            const body = factory.body(firstSeq + Number(s.Id), sentAt, group);
             if (createHash('md5').update(body).digest('hex') !== s.MD5OfMessageBody) {
               ok--;
               noteError('MD5Mismatch', at);
@@ -192,7 +209,11 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     }
   }
 
-  async function lane(): Promise<void> {
+  async function lane(laneIndex: number): Promise<void> {
+    // FIFO: this lane's own groups, visited in turn; no other lane sends to them.
+    const myGroups: number[] = [];
+    if (fifo) for (let g = fifo.firstLane + laneIndex; g < fifo.groups; g += fifo.totalLanes) myGroups.push(g);
+    let turn = 0;
     const longestUrl = Math.max(...queuePrefixes.map((p) => Buffer.byteLength(p)));
     const buf = Buffer.allocUnsafe(longestUrl + batchSize * (factory.maxLiteralBytes + 48) + 8);
     while (Atomics.load(control, CONTROL.stop) === 0) {
@@ -214,7 +235,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       }
       live.add('inflight');
       try {
-        await sendBatch(buf, batch, firstSeq, count, startedAt);
+        await sendBatch(buf, batch, firstSeq, count, startedAt, fifo ? myGroups[turn++ % myGroups.length] : undefined);
       } finally {
         live.add('inflight', -1);
       }
@@ -222,7 +243,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   }
 
   try {
-    await Promise.all(Array.from({ length: task.lanes }, lane));
+    await Promise.all(Array.from({ length: task.lanes }, (_, i) => lane(i)));
   } finally {
     clearInterval(watch);
     wire.close();

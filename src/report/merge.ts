@@ -93,6 +93,11 @@ export function mergeResults(parts: Result[]): Result {
     for (const k of SUMMED) merged[k] += p[k] ?? 0;
     addCounts(merged.errors, p.errors);
     addCounts(merged.failures, p.failures);
+    if (p.cost) {
+      for (const k of ['sendCalls', 'sendUnits', 'receiveUnits', 'deleteCalls', 'deleteUnits'] as const) merged.cost[k] += p.cost[k];
+      merged.cost.pricePerMillion = p.cost.pricePerMillion;
+    }
+    if (p.orderViolations !== null && p.orderViolations !== undefined) merged.orderViolations = (merged.orderViolations ?? 0) + p.orderViolations;
     merged.phases.send = unionPhase(merged.phases.send, p.phases?.send);
     merged.phases.drain = unionPhase(merged.phases.drain, p.phases?.drain);
     for (const key of Object.keys(histograms) as Array<keyof HistogramSet>) histograms[key].push(p.histograms?.[key]);

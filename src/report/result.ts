@@ -69,6 +69,22 @@ export interface Result {
   receiveCalls: number;
   emptyReceives: number;
   dlqDepth: number | null;
+  /** FIFO drains: messages that arrived before a lower seq of their group (null: not FIFO). */
+  orderViolations: number | null;
+  /**
+   * What SQS bills: every call counts, and each 64 KB (65,536 bytes) of payload is one request;
+   * receives (empty ones too) and deletes count. Setup and stats calls are not included.
+   */
+  cost: {
+    sendCalls: number;
+    sendUnits: number;
+    receiveUnits: number;
+    deleteCalls: number;
+    deleteUnits: number;
+    units: number;
+    pricePerMillion: number;
+    usd: number;
+  };
   // both
   retries: number;
   errors: CountMap;
@@ -123,6 +139,8 @@ export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): R
     receiveCalls: 0,
     emptyReceives: 0,
     dlqDepth: null,
+    orderViolations: null,
+    cost: { sendCalls: 0, sendUnits: 0, receiveUnits: 0, deleteCalls: 0, deleteUnits: 0, units: 0, pricePerMillion: 0.4, usd: 0 },
     retries: 0,
     errors: {},
     failures: {},
@@ -155,6 +173,9 @@ export function finalize(r: Result): Result {
   r.latency = latencyOf(r.histograms.sendCall);
   r.receiveLatency = latencyOf(r.histograms.receiveCall);
   r.e2eLatency = latencyOf(r.histograms.e2e);
+  const c = r.cost;
+  c.units = c.sendUnits + c.receiveUnits + c.deleteUnits;
+  c.usd = Math.round(((c.units * c.pricePerMillion) / 1e6) * 1e6) / 1e6;
   if (r.phases.drain) {
     const v = verdict(r.integrity);
     r.distinct = v.distinct + r.foreign;
@@ -173,7 +194,9 @@ export function exitCodeOf(r: Result, thresholdsFailed = false): number {
   if (r.interrupted === 'SIGINT') return EXIT.sigint;
   if (r.interrupted === 'SIGTERM') return EXIT.sigterm;
   if (thresholdsFailed) return EXIT.threshold;
-  if (r.abandoned || r.failed > 0 || (r.missing > 0 && !r.partial) || (r.dlqDepth ?? 0) > 0) return EXIT.incomplete;
+  if (r.abandoned || r.failed > 0 || (r.missing > 0 && !r.partial) || (r.dlqDepth ?? 0) > 0 || (r.orderViolations ?? 0) > 0) {
+    return EXIT.incomplete;
+  }
   return EXIT.ok;
 }
 

@@ -33,6 +33,7 @@ export function verdictLine(r: Result, exitCode: number): string {
   if (r.failed) why.push(`${int(r.failed)} failed`);
   if (r.missing && !r.partial) why.push(`${int(r.missing)} missing`);
   if (r.dlqDepth) why.push(`${int(r.dlqDepth)} in the DLQ`);
+  if (r.orderViolations) why.push(`${int(r.orderViolations)} out of FIFO order`);
   switch (exitCode) {
     case EXIT.ok:
       return `PASS  exit 0: nothing failed${r.phases.drain && !r.partial ? ', nothing missing' : ''}`;
@@ -91,12 +92,17 @@ export function renderSummary(r: Result, exitCode: number): string {
     const exact = r.missingExact ? '' : ' (lower bound: producer ran by duration)';
     const missing = r.partial ? `missing n/a (drain shard ${r.shard} of ${r.shards}: merge with sqs-blast report)` : `missing ${int(r.missing)}${exact}`;
     const dlq = r.dlqDepth === null ? 'DLQ n/a' : `DLQ ${int(r.dlqDepth)}`;
+    const order = r.orderViolations === null ? '' : ` · FIFO order violations ${int(r.orderViolations)}`;
     out.push(
-      `integrity  distinct ${int(r.distinct)} · duplicates ${int(r.duplicates)} · ${missing} · foreign ${int(r.foreign)} · ${dlq}`,
+      `integrity  distinct ${int(r.distinct)} · duplicates ${int(r.duplicates)} · ${missing} · foreign ${int(r.foreign)} · ${dlq}${order}`,
     );
   }
   const left = r.queues.reduce((n, q) => n + q.visible + q.inFlight + q.delayed, 0);
   if (r.queues.length) out.push(`queues     ${r.queues.length} · messages left ${int(left)}`);
+  if (r.cost?.units) {
+    const c = r.cost;
+    out.push(`cost       ${int(c.units)} billed requests (send ${int(c.sendUnits)} · receive ${int(c.receiveUnits)} · delete ${int(c.deleteUnits)}) ≈ $${c.usd.toFixed(4)} at $${c.pricePerMillion}/M`);
+  }
   if (r.client) {
     const c = r.client;
     const per = c.usPerMessage === null ? '' : ` · ${fixed(c.usPerMessage, 1)} µs/msg`;

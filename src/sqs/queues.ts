@@ -36,7 +36,7 @@ export function setupError(e: unknown, endpoint: string, what: string): Error {
 
 export function queueNames(sel: QueueSelection): string[] {
   if (sel.urls) return sel.urls.map(queueNameOf);
-  return Array.from({ length: sel.count }, (_, i) => `${sel.prefix}-${i + 1}`);
+  return Array.from({ length: sel.count }, (_, i) => `${sel.prefix}-${i + 1}${sel.fifo ? '.fifo' : ''}`);
 }
 
 export function queueCreateAttributes(name: string): Record<string, string> {
@@ -123,4 +123,28 @@ export async function redriveTargets(client: SQSClient, urls: string[]): Promise
     }
   }
   return [...found];
+}
+
+/** True when every FIFO queue deduplicates by content (then no MessageDeduplicationId is sent). */
+export async function usesContentDedup(client: SQSClient, urls: string[]): Promise<boolean> {
+  const flags = await Promise.all(
+    urls.map(async (url) => {
+      const { Attributes: a = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ContentBasedDeduplication'] }));
+      return a.ContentBasedDeduplication === 'true';
+    }),
+  );
+  return flags.every(Boolean);
+}
+
+/**
+ * FIFO quotas: 300 calls per second per action per queue, so 3,000 msg/s with batches of 10,
+ * unless high-throughput mode is on. Going over is allowed (it is a load test) but said up front.
+ */
+export function warnFifoRate(rate: number, queues: number, batchSize: number): void {
+  const quota = 300 * batchSize * queues;
+  if (rate > quota) {
+    process.stderr.write(
+      `sqs-blast: warning: --rate ${rate} is over the FIFO quota of ~${quota} msg/s for ${queues} queue(s) (300 calls/s x ${batchSize}); expect ThrottlingException unless high-throughput mode is on\n`,
+    );
+  }
 }

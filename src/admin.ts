@@ -1,0 +1,204 @@
+/**
+ * `sqs-blast queues create|purge|delete|stats`: set up the queues a test needs (standard or
+ * FIFO, with a dead-letter queue), clear them between runs, and watch their depth — the console
+ * clicking the seed post did by hand. Creation is idempotent: the same attributes again are fine,
+ * different ones are an error that names them.
+ */
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  PurgeQueueCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { createInterface } from 'node:readline/promises';
+import { intArg, queueNameOf, type Config } from './config.js';
+import { UsageError } from './errors.js';
+import { table } from './report/summary.js';
+import { queueDepth, queueNames, redriveTargets } from './sqs/queues.js';
+
+export interface CreateOptions {
+  contentDedup: boolean;
+  highThroughput: boolean;
+  dlq: boolean;
+  maxReceiveCount: number;
+  visibilityTimeout?: number;
+  retention?: number;
+  maxMessageSize: number;
+}
+
+export function createOptions(args: Record<string, unknown>): CreateOptions {
+  return {
+    contentDedup: Boolean(args.contentDedup),
+    highThroughput: Boolean(args.highThroughput),
+    dlq: Boolean(args.dlq),
+    maxReceiveCount: intArg(args, 'maxReceiveCount', 1, 1000, 'SQS allows 1 to 1000 receives before a message moves to the DLQ') ?? 5,
+    visibilityTimeout: intArg(args, 'visibilityTimeout', 0, 43_200, 'SQS allows 0 to 43200 seconds'),
+    retention: intArg(args, 'retention', 60, 1_209_600, 'SQS keeps messages 60 to 1209600 seconds (14 days)'),
+    maxMessageSize: intArg(args, 'maxMessageSize', 1024, 1_048_576, 'SQS allows 1024 to 1048576 bytes') ?? 1_048_576,
+  };
+}
+
+function dlqName(name: string): string {
+  return name.endsWith('.fifo') ? `${name.slice(0, -5)}-dlq.fifo` : `${name}-dlq`;
+}
+
+/** The attributes a queue of this name should have; the RedrivePolicy is added once the DLQ exists. */
+export function desiredAttributes(name: string, o: CreateOptions): Record<string, string> {
+  const fifo = name.endsWith('.fifo');
+  const a: Record<string, string> = { MaximumMessageSize: String(o.maxMessageSize) };
+  if (fifo) a.FifoQueue = 'true';
+  if (fifo && o.contentDedup) a.ContentBasedDeduplication = 'true';
+  if (fifo && o.highThroughput) {
+    a.DeduplicationScope = 'messageGroup';
+    a.FifoThroughputLimit = 'perMessageGroupId';
+  }
+  if (o.visibilityTimeout !== undefined) a.VisibilityTimeout = String(o.visibilityTimeout);
+  if (o.retention !== undefined) a.MessageRetentionPeriod = String(o.retention);
+  return a;
+}
+
+function sameValue(key: string, want: string, have: string | undefined): boolean {
+  if (key !== 'RedrivePolicy') return want === have;
+  if (!have) return false;
+  const w = JSON.parse(want) as { deadLetterTargetArn: string; maxReceiveCount: number };
+  const h = JSON.parse(have) as { deadLetterTargetArn: string; maxReceiveCount: number | string };
+  return w.deadLetterTargetArn === h.deadLetterTargetArn && Number(w.maxReceiveCount) === Number(h.maxReceiveCount);
+}
+
+async function ensureQueue(client: SQSClient, name: string, attributes: Record<string, string>): Promise<{ url: string; created: boolean }> {
+  let url: string | undefined;
+  try {
+    url = (await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+  } catch (e) {
+    if (!/QueueDoesNotExist|NonExistentQueue/.test((e as Error).name + String((e as { Code?: string }).Code))) throw e;
+  }
+  if (!url) {
+    const r = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    return { url: r.QueueUrl!, created: true };
+  }
+  const reply = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+  const have = (reply.Attributes ?? {}) as Record<string, string>;
+  const differ = Object.entries(attributes)
+    .filter(([k, v]) => !sameValue(k, v, have[k]))
+    .map(([k, v]) => `${k}=${have[k] ?? '(unset)'} (asked ${v})`);
+  if (differ.length) {
+    throw new UsageError(`queue ${name} exists with other attributes: ${differ.join(', ')}; delete it (sqs-blast queues delete) or match the flags`);
+  }
+  return { url, created: false };
+}
+
+export async function createQueues(client: SQSClient, config: Config, o: CreateOptions): Promise<string[][]> {
+  const rows: string[][] = [['queue', 'status', 'url']];
+  for (const name of queueNames(config.queues)) {
+    const attributes = desiredAttributes(name, o);
+    if (o.dlq) {
+      const dead = await ensureQueue(client, dlqName(name), desiredAttributes(dlqName(name), { ...o, contentDedup: o.contentDedup }));
+      rows.push([dlqName(name), dead.created ? 'created' : 'exists', dead.url]);
+      const { Attributes: a = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: dead.url, AttributeNames: ['QueueArn'] }));
+      attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: a.QueueArn, maxReceiveCount: o.maxReceiveCount });
+    }
+    const q = await ensureQueue(client, name, attributes);
+    rows.push([name, q.created ? 'created' : 'exists', q.url]);
+  }
+  return rows;
+}
+
+async function existingUrls(client: SQSClient, config: Config): Promise<string[]> {
+  if (config.queues.urls) return config.queues.urls;
+  const urls: string[] = [];
+  for (const name of queueNames(config.queues)) {
+    try {
+      urls.push((await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!);
+    } catch (e) {
+      if (!/QueueDoesNotExist|NonExistentQueue/.test((e as Error).name)) throw e;
+    }
+  }
+  return urls;
+}
+
+/** Destructive actions need --yes, or a "y" typed at a terminal. */
+async function confirm(what: string, yes: boolean): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY) throw new UsageError(`${what}: add --yes to confirm (no terminal to ask)`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${what}? [y/N] `);
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError(`${what}: not confirmed`);
+}
+
+export async function purgeQueues(client: SQSClient, config: Config, yes: boolean): Promise<string[][]> {
+  const urls = await existingUrls(client, config);
+  await confirm(`purge ${urls.length} queue(s): ${urls.map(queueNameOf).join(', ')}`, yes);
+  for (const url of urls) await client.send(new PurgeQueueCommand({ QueueUrl: url }));
+  return [['queue', 'status'], ...urls.map((u) => [queueNameOf(u), 'purged'])];
+}
+
+export async function deleteQueues(client: SQSClient, config: Config, yes: boolean, withDlq: boolean): Promise<string[][]> {
+  const urls = await existingUrls(client, config);
+  const dlqs = withDlq ? await redriveTargets(client, urls) : [];
+  const all = [...urls, ...dlqs];
+  await confirm(`delete ${all.length} queue(s): ${all.map(queueNameOf).join(', ')}`, yes);
+  for (const url of all) await client.send(new DeleteQueueCommand({ QueueUrl: url }));
+  return [['queue', 'status'], ...all.map((u) => [queueNameOf(u), 'deleted'])];
+}
+
+export interface StatsRow {
+  queue: string;
+  role: 'queue' | 'dlq';
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  /** Change in total depth per second since the previous sample (null on the first). */
+  msgPerS: number | null;
+}
+
+export async function sampleStats(client: SQSClient, urls: string[], dlqs: string[], previous?: { at: number; rows: StatsRow[] }): Promise<{ at: number; rows: StatsRow[] }> {
+  const at = Date.now();
+  const depths = await Promise.all([...urls, ...dlqs].map((u) => queueDepth(client, u)));
+  const rows = depths.map((d, i): StatsRow => {
+    const queue = queueNameOf(d.url);
+    const before = previous?.rows.find((r) => r.queue === queue);
+    const total = d.visible + d.inFlight + d.delayed;
+    const dt = previous ? (at - previous.at) / 1000 : 0;
+    return {
+      queue,
+      role: i < urls.length ? 'queue' : 'dlq',
+      visible: d.visible,
+      inFlight: d.inFlight,
+      delayed: d.delayed,
+      msgPerS: before && dt > 0 ? Math.round(((total - (before.visible + before.inFlight + before.delayed)) / dt) * 10) / 10 : null,
+    };
+  });
+  return { at, rows };
+}
+
+export function statsTable(rows: StatsRow[]): string {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return table([
+    ['queue', 'role', 'visible', 'in flight', 'delayed', 'msg/s'],
+    ...rows.map((r) => [r.queue, r.role, fmt(r.visible), fmt(r.inFlight), fmt(r.delayed), r.msgPerS === null ? '-' : (r.msgPerS > 0 ? '+' : '') + fmt(r.msgPerS)]),
+  ]).join('\n');
+}
+
+export async function watchStats(client: SQSClient, config: Config, watchS: number | undefined, json: boolean): Promise<void> {
+  const urls = await existingUrls(client, config);
+  if (!urls.length) throw new UsageError('no selected queue exists; check --queue-prefix/--queues or create them (sqs-blast queues create)');
+  const dlqs = await redriveTargets(client, urls);
+  let previous: { at: number; rows: StatsRow[] } | undefined;
+  let stop = false;
+  const onSignal = () => (stop = true);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    do {
+      previous = await sampleStats(client, urls, dlqs, previous);
+      process.stdout.write(json ? JSON.stringify({ at: previous.at, queues: previous.rows }) + '\n' : `${new Date(previous.at).toISOString()}\n${statsTable(previous.rows)}\n\n`);
+      if (watchS) await new Promise((r) => setTimeout(r, watchS * 1000));
+    } while (watchS && !stop);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
