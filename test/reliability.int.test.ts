@@ -9,6 +9,11 @@ import { FaultProxy } from './fault-proxy.js';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
 const proxies: FaultProxy[] = [];
+
+/** One row of the scenario table the closing note of the reliability work reports. */
+function row(scenario: string, r: { attempted?: number; planned?: number | null; sent: number; failed: number }, d: { duplicates: number; missing: number }): void {
+  console.log(`| ${scenario} | ${r.planned ?? r.attempted} | ${r.sent} | ${r.failed} | ${d.duplicates} | ${d.missing} |`);
+}
 afterEach(async () => {
   while (proxies.length) await proxies.pop()!.kill().catch(() => undefined);
 });
@@ -65,6 +70,7 @@ describe('reliability through a fault-injecting proxy', () => {
     expect(d).toMatchObject({ received: stored, missing: 0, distinct: 5000 });
     expect(d.duplicates).toBe(stored - 5000);
     expect(d.duplicates).toBeGreaterThan(0); // partialSend stored entries it called failed
+    row('send, 10% throttling + 5% partial batch failures', s, d);
   });
 
   it('resets and 5xx on both sides, delete failures: redeliveries are duplicates, queues end empty, missing 0', async () => {
@@ -97,6 +103,7 @@ describe('reliability through a fault-injecting proxy', () => {
     // Redelivered copies were drained too: nothing is left behind.
     const client = sdk();
     for (const q of r.queues) expect(await depth(client, q.url)).toBe(0);
+    row('run, resets before/after + 500/503 + delete failures + latency', r, r);
   });
 
   it('the server going away mid-run and coming back: retries carry the run through', async () => {
@@ -125,6 +132,7 @@ describe('reliability through a fault-injecting proxy', () => {
     const d = await drainDirect(prefix, 1);
     expect(d.distinct).toBe(20000 - d.missing);
     expect(d.distinct).toBeGreaterThanOrEqual(r.sent); // every acknowledged message is there
+    row('send, server gone ~0.8 s mid-run and back', r, d);
   });
 
   it('the server gone for good: gives up after --give-up-after with a clear error, and reports', async () => {
