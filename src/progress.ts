@@ -30,6 +30,14 @@ export interface ProgressOptions {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** Seconds left at the current rate ("done" at the total, "-" when it cannot be told). */
+export function eta(total: number | undefined, done: number, rate: number): string {
+  if (total && done >= total) return 'done';
+  if (!total || rate <= 0) return '-';
+  const s = Math.ceil((total - done) / rate);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
 export class Progress {
   private bars?: cliProgress.MultiBar;
   private sendBar?: cliProgress.SingleBar;
@@ -47,12 +55,12 @@ export class Progress {
         hideCursor: true,
         clearOnComplete: false,
         etaBuffer: 20,
-        format: '{side} |{bar}| {percentage}% {value}/{total} | {rate} msg/s | err {errors} | in flight {inflight} | ETA {eta_formatted}',
+        format: '{side} |{bar}| {percentage}% {value}/{total} | {rate} msg/s | err {errors} | in flight {inflight} | ETA {left}',
         formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? fmt(v) : String(v)),
       },
       cliProgress.Presets.shades_classic,
     );
-    const payload = { rate: '0', errors: '0', inflight: '0' };
+    const payload = { rate: '0', errors: '0', inflight: '0', left: '-' };
     if (opts.showSend) this.sendBar = this.bars.create(opts.sendTotal ?? 0, 0, { side: 'send ', ...payload });
     if (opts.showDrain) this.drainBar = this.bars.create(opts.drainTotal ?? opts.sendTotal ?? 0, 0, { side: 'drain', ...payload });
   }
@@ -66,11 +74,12 @@ export class Progress {
       const recvRate = dt > 0 ? (s.received - this.prev.received) / dt : 0;
       this.prev = { at: s.elapsedMs, sent: s.sent, received: s.received };
       const errors = `${fmt(s.errors)}${s.throttles ? ` (${fmt(s.throttles)} throttled)` : ''}`;
-      this.sendBar?.update(s.sent + s.failed, { rate: fmt(sendRate), errors, inflight: fmt(s.inflight) });
+      this.sendBar?.update(s.sent + s.failed, { rate: fmt(sendRate), errors, inflight: fmt(s.inflight), left: eta(this.opts.sendTotal, s.sent + s.failed, sendRate) });
       if (this.drainBar) {
         // Unknown totals: let the bar track what has been sent so far.
-        if (!this.opts.drainTotal) this.drainBar.setTotal(Math.max(s.received, this.opts.sendTotal ?? s.sent));
-        this.drainBar.update(s.received, { rate: fmt(recvRate), errors, inflight: '-' });
+        const total = this.opts.drainTotal ?? Math.max(s.received, this.opts.sendTotal ?? s.sent);
+        if (!this.opts.drainTotal) this.drainBar.setTotal(total);
+        this.drainBar.update(s.received, { rate: fmt(recvRate), errors, inflight: '-', left: eta(total, s.received, recvRate) });
       }
       return;
     }
