@@ -20,9 +20,12 @@ export function planDrain(
 ): DrainTask[] {
   const d = config.drain!;
   const pollers: number[][] = Array.from({ length: d.workers }, () => []);
-  let next = 0;
-  // Round-robin so every worker polls every queue when it can: one slow queue stalls no thread.
-  for (let j = 0; j < d.concurrency; j++) for (let q = 0; q < queueUrls.length; q++) pollers[next++ % d.workers].push(q);
+  // Round-robin, shifted by one each round, so every worker polls every queue when there are
+  // enough pollers (a plain round-robin gave a worker only the even queues): one slow queue
+  // stalls no thread.
+  for (let j = 0; j < d.concurrency; j++) {
+    for (let q = 0; q < queueUrls.length; q++) pollers[(j * queueUrls.length + q + j) % d.workers].push(q);
+  }
   return pollers.map((list, i) => ({
     row: firstRow + i,
     state,
