@@ -316,7 +316,8 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      throw err ?? new UsageError(`${msg}; see 'sqs-blast --help'`);
+      // yargs' own messages can span lines; the contract is one line.
+      throw err ?? new UsageError(`${msg.replace(/\s*\n\s*/g, ' ')}; see 'sqs-blast --help'`);
     });
 }
 

@@ -25,6 +25,8 @@ describe('bad input: one line on stderr, exit 2, no stack trace', () => {
     ['negative duration', ['run', '--local', '--duration', '-3'], /--duration/],
     ['unwritable --html', ['send', '--local', '--html', '/nonexistent/x.html'], /--html .*cannot be written/],
     ['report of nothing', ['report'], /report needs result files/],
+    ['unknown queues action', ['queues', 'frobnicate'], /Invalid values: Argument: action, Given: "frobnicate", Choices: "create", "purge", "delete", "stats"/],
+    ['queues on an unreachable endpoint', ['queues', 'stats', '--endpoint', 'http://127.0.0.1:9'], /cannot reach SQS at http:\/\/127\.0\.0\.1:9/],
   ];
   it.each(cases)('%s', async (_name, args, pattern) => {
     const run = await runCli(args);
