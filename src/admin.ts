@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline/promises';
 import { intArg, queueNameOf, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { table } from './report/summary.js';
-import { queueDepth, queueNames, redriveTargets } from './sqs/queues.js';
+import { messagesIn, queueDepth, queueNames, redriveTargets } from './sqs/queues.js';
 
 export interface CreateOptions {
   contentDedup: boolean;
@@ -160,7 +160,7 @@ export async function sampleStats(client: SQSClient, urls: string[], dlqs: strin
   const rows = depths.map((d, i): StatsRow => {
     const queue = queueNameOf(d.url);
     const before = previous?.rows.find((r) => r.queue === queue);
-    const total = d.visible + d.inFlight + d.delayed;
+    const total = messagesIn(d);
     const dt = previous ? (at - previous.at) / 1000 : 0;
     return {
       queue,
@@ -168,7 +168,7 @@ export async function sampleStats(client: SQSClient, urls: string[], dlqs: strin
       visible: d.visible,
       inFlight: d.inFlight,
       delayed: d.delayed,
-      msgPerS: before && dt > 0 ? Math.round(((total - (before.visible + before.inFlight + before.delayed)) / dt) * 10) / 10 : null,
+      msgPerS: before && dt > 0 ? Math.round(((total - messagesIn(before)) / dt) * 10) / 10 : null,
     };
   });
   return { at, rows };

@@ -68,7 +68,8 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const timeline = new Timeline(task.startMs);
   const queuePrefixes = task.queueUrls.map((u) => `{"QueueUrl":${JSON.stringify(u)},"Entries":[`);
   const verifyMd5 = task.connection.verifyMd5;
-  const { batchSize, total, rate, maxRetries } = { ...task, maxRetries: task.connection.maxRetries };
+  const { batchSize, total, rate } = task;
+  const { maxRetries } = task.connection;
   const result: SendWorkerResult = {
     attempted: 0,
     sent: 0,

@@ -7,6 +7,7 @@ import { sumCounts } from '../metrics/counters.js';
 import { EXIT } from '../errors.js';
 import type { Result } from './result.js';
 import { formatActual } from './thresholds.js';
+import { messagesIn } from '../sqs/queues.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -97,7 +98,7 @@ export function renderSummary(r: Result, exitCode: number): string {
       `integrity  distinct ${int(r.distinct)} · duplicates ${int(r.duplicates)} · ${missing} · foreign ${int(r.foreign)} · ${dlq}${order}`,
     );
   }
-  const left = r.queues.reduce((n, q) => n + q.visible + q.inFlight + q.delayed, 0);
+  const left = r.queues.reduce((n, q) => n + messagesIn(q), 0);
   if (r.queues.length) out.push(`queues     ${r.queues.length} · messages left ${int(left)}`);
   if (r.cost?.units) {
     const c = r.cost;

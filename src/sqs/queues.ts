@@ -96,6 +96,11 @@ const DEPTH_ATTRIBUTES: QueueAttributeName[] = [
   'ApproximateNumberOfMessagesDelayed',
 ];
 
+/** Every message a queue holds, whatever its state. */
+export function messagesIn(d: Pick<QueueDepth, 'visible' | 'inFlight' | 'delayed'>): number {
+  return d.visible + d.inFlight + d.delayed;
+}
+
 export async function queueDepth(client: SQSClient, url: string): Promise<QueueDepth> {
   const { Attributes: a = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: DEPTH_ATTRIBUTES }));
   return {
