@@ -13,8 +13,8 @@ import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
 import { IntegrityTracker, type IntegrityJson } from '../src/metrics/integrity.js';
 import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
-import { parseHead } from '../src/payload.js';
 import { backoffMs, isThrottle, sleep } from '../src/sqs/retry.js';
+import { readReceiveReply, type ReceivedMessage } from '../src/sqs/receive-reply.js';
 import { isRetryable, SqsWire } from '../src/sqs/wire.js';
 
 export interface DrainTask {
@@ -50,12 +50,6 @@ export interface DrainWorkerResult {
   orderViolations: number | null;
   integrity: IntegrityJson[];
   timeline: TimelineJson;
-}
-
-interface ReceivedMessage {
-  ReceiptHandle: string;
-  Body: string;
-  Attributes?: { SentTimestamp?: string };
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -127,7 +121,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   function account(messages: ReceivedMessage[], at: number): void {
     const wall = Date.now();
     for (const m of messages) {
-      const head = parseHead(m.Body);
+      const head = m.head;
       if (head && (task.runIdFilter === undefined || head.runId === task.runIdFilter)) {
         recordMs(e2eHist, wall - head.sentAt);
         timeline.recordLatency('e2e', at, wall - head.sentAt);
@@ -146,7 +140,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       } else {
         result.foreign++;
         live.add('foreign');
-        const sent = Number(m.Attributes?.SentTimestamp);
+        const sent = m.sentTimestamp;
         if (sent > 0) {
           recordMs(e2eHist, wall - sent);
           timeline.recordLatency('e2e', at, wall - sent);
@@ -170,7 +164,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     for (let attempt = 0; pending.length; attempt++) {
       let request = deletePrefixes[queue];
       for (let k = 0; k < pending.length; k++) {
-        request += (k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","ReceiptHandle":' + JSON.stringify(messages[pending[k]].ReceiptHandle) + '}';
+        request += (k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","ReceiptHandle":' + JSON.stringify(messages[pending[k]].receiptHandle) + '}';
       }
       request += ']}';
       try {
@@ -216,11 +210,11 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       const started = now();
       let messages: ReceivedMessage[];
       try {
-        const reply = await wire.call<{ Messages?: ReceivedMessage[] }>('ReceiveMessage', receiveRequests[queue], {
+        messages = await wire.call('ReceiveMessage', receiveRequests[queue], {
           timeoutMs: task.waitTimeSeconds * 1000 + requestTimeoutMs,
           signal: abort.signal,
+          read: readReceiveReply,
         });
-        messages = reply.Messages ?? [];
         failures = 0;
       } catch (e) {
         const err = e instanceof SqsError ? e : new SqsError('UnknownError', String(e), false);
@@ -237,7 +231,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       result.receiveCalls++;
       // Billed by payload: each 64 KB of returned messages is one request, an empty one is one.
       let bytes = 0;
-      for (const m of messages) bytes += m.Body.length;
+      for (const m of messages) bytes += m.bodyBytes;
       result.receiveUnits += Math.max(1, Math.ceil(bytes / 65_536));
       if (messages.length === 0) {
         result.emptyReceives++;

@@ -1,25 +1,17 @@
 /**
- * Connections to SQS: the AWS SDK client for everything that is not hot (queue admin, stats),
- * and the credential provider both it and the lean wire path (./wire.ts) share.
+ * Connections to SQS: the AWS SDK client for everything that is not hot (queue admin, stats).
+ * The hot actions go through the lean wire path (./wire.ts).
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
+import { credentialProvider } from './credentials.js';
 
-export function endpointOf(conn: Pick<Connection, 'endpoint' | 'region'>): string {
-  return conn.endpoint ?? `https://sqs.${conn.region}.amazonaws.com`;
-}
-
-export function credentialProvider(conn: Pick<Connection, 'staticCredentials'>): AwsCredentialIdentityProvider {
-  const fixed = conn.staticCredentials;
-  if (fixed) return async () => fixed;
-  return defaultProvider();
-}
+export { endpointOf } from './credentials.js';
 
 /** Resolve credentials once up front so a missing chain is a clean exit 2, not N failed calls. */
 export async function checkCredentials(conn: Connection): Promise<AwsCredentialIdentity> {

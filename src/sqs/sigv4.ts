@@ -11,6 +11,8 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const REFRESH_BEFORE_MS = 5 * 60_000;
+/** Not signed; lets a server's logs tell load-test traffic apart. */
+const USER_AGENT = 'user-agent: sqs-blast';
 
 function amzDate(ms: number): string {
   // 2026-11-25T21:40:00.123Z -> 20261125T214000Z
@@ -24,6 +26,8 @@ export class LeanSigner {
   private keyDate = '';
   private keyOwner = '';
   private signingKey?: Buffer;
+  private dateSecond = -1;
+  private date = '';
 
   constructor(
     private readonly provider: AwsCredentialIdentityProvider,
@@ -32,9 +36,14 @@ export class LeanSigner {
     private readonly service = 'sqs',
   ) {}
 
-  private async credentials(now: number): Promise<AwsCredentialIdentity> {
+  private fresh(now: number): AwsCredentialIdentity | undefined {
     const c = this.creds;
-    if (c && (!c.expiration || c.expiration.getTime() - now > REFRESH_BEFORE_MS)) return c;
+    return c && (!c.expiration || c.expiration.getTime() - now > REFRESH_BEFORE_MS) ? c : undefined;
+  }
+
+  private async credentials(now: number): Promise<AwsCredentialIdentity> {
+    const c = this.fresh(now);
+    if (c) return c;
     this.pending ??= Promise.resolve(this.provider()).finally(() => (this.pending = undefined));
     this.creds = await this.pending;
     return this.creds;
@@ -54,8 +63,13 @@ export class LeanSigner {
 
   /** Headers for POST / carrying `payload` as `target` (e.g. AmazonSQS.SendMessageBatch). */
   async sign(target: string, payload: Buffer, nowMs = Date.now()): Promise<Record<string, string>> {
-    const c = await this.credentials(nowMs);
-    const date = amzDate(nowMs);
+    const c = this.fresh(nowMs) ?? (await this.credentials(nowMs));
+    const second = Math.floor(nowMs / 1000);
+    if (second !== this.dateSecond) {
+      this.dateSecond = second;
+      this.date = amzDate(nowMs);
+    }
+    const date = this.date;
     const shortDate = date.slice(0, 8);
     const scope = `${shortDate}/${this.region}/${this.service}/aws4_request`;
     const token = c.sessionToken;
@@ -87,5 +101,13 @@ export class LeanSigner {
     };
     if (token) headers['x-amz-security-token'] = token;
     return headers;
+  }
+
+  /** The same signed headers as an HTTP/1.1 request head for POST / (see http1.ts). */
+  async head(target: string, payload: Buffer, nowMs = Date.now()): Promise<string> {
+    const headers = await this.sign(target, payload, nowMs);
+    let head = 'POST / HTTP/1.1\r\n';
+    for (const name in headers) head += name + ': ' + headers[name] + '\r\n';
+    return head + USER_AGENT + '\r\n\r\n';
   }
 }

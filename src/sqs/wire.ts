@@ -6,11 +6,10 @@
  * the SDK's generic serializer escapes every character of every 10 KB body in JavaScript, which
  * was most of a plain SDK producer's CPU. Everything that is not hot stays on the SDK (client.ts).
  */
-import http from 'node:http';
-import https from 'node:https';
 import type { Connection } from '../config.js';
 import { SqsError } from '../errors.js';
-import { credentialProvider, endpointOf } from './client.js';
+import { credentialProvider, endpointOf } from './credentials.js';
+import { Http1Client, type Http1Options } from './http1.js';
 import { LeanSigner } from './sigv4.js';
 
 export type HotAction = 'SendMessageBatch' | 'ReceiveMessage' | 'DeleteMessageBatch' | 'GetQueueAttributes';
@@ -25,6 +24,7 @@ const RETRYABLE = new Set([
   'KmsThrottled',
   'RequestTimeout',
   'TimeoutError',
+  'InvalidResponse',
   'ECONNRESET',
   'ECONNREFUSED',
   'EPIPE',
@@ -39,105 +39,61 @@ export function isRetryable(code: string, status = 0): boolean {
   return RETRYABLE.has(code) || status >= 500 || status === 429;
 }
 
-export interface CallOptions {
+/** Turns a 200 reply's bytes into a value; runs while the bytes are valid (see http1.ts). */
+export type ReadReply<T> = (body: Buffer) => T;
+
+export interface CallOptions<T> {
   /** Overrides the connection's request timeout (long polls add their wait time). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Reads the reply body; the default parses it as JSON. */
+  read?: ReadReply<T>;
 }
 
+const readJson = (body: Buffer): unknown => (body.length ? JSON.parse(body.toString('utf8')) : {});
+
 export class SqsWire {
-  private readonly agent: http.Agent;
-  private readonly request: typeof http.request;
-  private readonly url: URL;
-  private readonly host: string;
+  private readonly http: Http1Client;
   private readonly signer: LeanSigner;
 
   constructor(
     private readonly conn: Connection,
     maxSockets: number,
+    tls?: Http1Options['tls'],
   ) {
-    this.url = new URL(endpointOf(conn));
-    const secure = this.url.protocol === 'https:';
-    this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets })
-      : new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
-    this.request = secure ? https.request : http.request;
-    this.host = this.url.host;
-    this.signer = new LeanSigner(credentialProvider(conn), conn.region, this.host);
+    const url = new URL(endpointOf(conn));
+    this.http = new Http1Client(url, { maxSockets, tls });
+    this.signer = new LeanSigner(credentialProvider(conn), conn.region, url.host);
   }
 
-  /** POST one action; resolves with the parsed JSON reply or rejects with an SqsError. */
-  async call<T = unknown>(action: HotAction, body: string | Buffer, opts: CallOptions = {}): Promise<T> {
+  /** POST one action; resolves with the reply (parsed JSON unless `read` says otherwise) or rejects with an SqsError. */
+  async call<T = unknown>(action: HotAction, body: string | Buffer, opts: CallOptions<T> = {}): Promise<T> {
     const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const headers = await this.signer.sign(`AmazonSQS.${action}`, payload);
-    return this.post<T>(headers, payload, opts);
-  }
-
-  private post<T>(headers: Record<string, string>, payload: Buffer, opts: CallOptions): Promise<T> {
-    const timeoutMs = opts.timeoutMs ?? this.conn.requestTimeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const finish = (err: Error | null, value?: T) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err);
-        else resolve(value as T);
-      };
-      const req = this.request(
-        {
-          agent: this.agent,
-          hostname: this.url.hostname,
-          port: this.url.port || undefined,
-          method: 'POST',
-          path: '/',
-          headers,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (e) => finish(networkError(e)));
-          res.on('end', () => {
-            const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
-            const status = res.statusCode ?? 0;
-            if (status === 200) {
-              try {
-                finish(null, (text ? JSON.parse(text) : {}) as T);
-              } catch {
-                finish(new SqsError('InvalidResponse', `unparseable reply (${text.slice(0, 80)})`, true, status));
-              }
-            } else {
-              finish(errorFromReply(status, text, res.headers['x-amzn-query-error']));
-            }
-          });
-        },
-      );
-      const timer = setTimeout(() => {
-        req.destroy();
-        finish(new SqsError('TimeoutError', `no reply within ${timeoutMs} ms`, true));
-      }, timeoutMs);
-      const onAbort = () => {
-        req.destroy();
-        finish(new SqsError('Aborted', 'stopped before the reply arrived', false));
-      };
-      if (opts.signal) {
-        if (opts.signal.aborted) return onAbort();
-        opts.signal.addEventListener('abort', onAbort, { once: true });
-      }
-      req.on('error', (e) => finish(networkError(e)));
-      req.end(payload);
-    });
+    const head = await this.signer.head(`AmazonSQS.${action}`, payload);
+    const read = (opts.read ?? readJson) as ReadReply<T>;
+    try {
+      return await this.http.request(head, payload, opts.timeoutMs ?? this.conn.requestTimeoutMs, (status, reply, queryError) => {
+        if (status !== 200) throw errorFromReply(status, reply.toString('utf8'), queryError);
+        try {
+          return read(reply);
+        } catch {
+          throw new SqsError('InvalidResponse', `unparseable reply (${reply.toString('utf8', 0, 80)})`, true, status);
+        }
+      }, opts.signal);
+    } catch (e) {
+      if (e instanceof SqsError) throw e;
+      throw networkError(e as Error & { code?: string });
+    }
   }
 
   close(): void {
-    this.agent.destroy();
+    this.http.close();
   }
 }
 
 function networkError(e: Error & { code?: string }): SqsError {
   const code = e.code ?? 'NetworkError';
-  return new SqsError(code, e.message, true);
+  return new SqsError(code, e.message, code !== 'Aborted');
 }
 
 export function errorFromReply(status: number, text: string, queryError?: string | string[]): SqsError {
