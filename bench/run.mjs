@@ -46,15 +46,36 @@ const blast = async (argv) => {
   return { messages, wallS: r.durationMs / 1000, cpuS: r.client.cpuUserS + r.client.cpuSystemS, maxRssMb: r.client.maxRssMb };
 };
 const plain = async (argv) => JSON.parse(await exec(process.execPath, [here('plain-sdk.mjs'), ...argv]));
+const floor = async (argv) => {
+  const r = JSON.parse(await exec(process.execPath, [here('floor.mjs'), ...argv]));
+  return { ...r, steadyCpuS: r.cpuS };
+};
 // Creating queues with a zero-message send keeps the baseline free of setup code.
 const createQueues = (ep, prefix) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', prefix, '--create-queues', '--duration', '0.001']);
 const fill = (ep, prefix) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', prefix, '--create-queues', '--total', String(N)]);
 
+// A run's fixed CPU (loading modules, starting worker threads, queue setup, the report) is
+// measured by the same command with no messages, and subtracted for the per-message cost after
+// startup; the table shows both.
+const withFixed = async (measure, zero) => {
+  const m = await measure();
+  const z = await zero();
+  return { ...m, fixedCpuS: z.cpuS, steadyCpuS: m.cpuS - z.cpuS };
+};
+const sendArgs = (ep, prefix) => ['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', prefix, '--create-queues'];
+const drainArgs = (ep, prefix) => ['drain', '--endpoint', ep, '--queues', '4', '--queue-prefix', prefix, '--concurrency', '16'];
+
 const scenarios = [
-  { name: 'send (sqs-blast)', side: 'send', run: (ep) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', 's', '--create-queues', '--total', String(N)]) },
+  { name: 'send (sqs-blast)', side: 'send', run: (ep) => withFixed(() => blast([...sendArgs(ep, 's'), '--total', String(N)]), () => blast([...sendArgs(ep, 'z'), '--duration', '0.001'])) },
   { name: 'send (plain SDK)', side: 'send', baseline: true, run: async (ep) => (await createQueues(ep, 'p'), plain(['send', ep, 'p', '4', String(N)])) },
-  { name: 'drain (sqs-blast)', side: 'drain', run: async (ep) => (await fill(ep, 'd'), blast(['drain', '--endpoint', ep, '--queues', '4', '--queue-prefix', 'd', '--expect', String(N), '--wait-time', '1', '--concurrency', '16'])) },
+  { name: 'send (I/O floor)', side: 'send', floor: true, run: async (ep) => (await createQueues(ep, 'f'), floor(['send', ep, 'f', '4', String(N)])) },
+  {
+    name: 'drain (sqs-blast)',
+    side: 'drain',
+    run: async (ep) => (await fill(ep, 'd'), withFixed(() => blast([...drainArgs(ep, 'd'), '--expect', String(N), '--wait-time', '1']), () => createQueues(ep, 'z').then(() => blast([...drainArgs(ep, 'z'), '--duration', '0.001', '--wait-time', '0'])))),
+  },
   { name: 'drain (plain SDK)', side: 'drain', baseline: true, run: async (ep) => (await fill(ep, 'q'), plain(['drain', ep, 'q', '4', String(N)])) },
+  { name: 'drain (I/O floor)', side: 'drain', floor: true, run: async (ep) => (await fill(ep, 'f'), floor(['drain', ep, 'f', '4', String(N)])) },
 ];
 if (FULL) {
   scenarios.push(
@@ -76,9 +97,25 @@ for (const s of scenarios) {
   }
   const pick = (k) => median(runs.map((r) => r[k]));
   const messages = pick('messages');
-  rows.push({ scenario: s.name, side: s.side, baseline: Boolean(s.baseline), runs: runs.length, messages, wallS: pick('wallS'), msgPerS: messages / pick('wallS'), cpuS: pick('cpuS'), usPerMsg: (pick('cpuS') * 1e6) / messages, maxRssMb: pick('maxRssMb'), all: runs });
+  const steady = runs.every((r) => r.steadyCpuS !== undefined) ? pick('steadyCpuS') : undefined;
+  rows.push({
+    scenario: s.name,
+    side: s.side,
+    baseline: Boolean(s.baseline),
+    floor: Boolean(s.floor),
+    runs: runs.length,
+    messages,
+    wallS: pick('wallS'),
+    msgPerS: messages / pick('wallS'),
+    cpuS: s.floor ? undefined : pick('cpuS'),
+    usPerMsg: s.floor ? undefined : (pick('cpuS') * 1e6) / messages,
+    fixedCpuS: runs.every((r) => r.fixedCpuS !== undefined) ? pick('fixedCpuS') : undefined,
+    steadyUsPerMsg: steady === undefined ? undefined : (steady * 1e6) / messages,
+    maxRssMb: pick('maxRssMb'),
+    all: runs,
+  });
 }
-for (const r of rows.filter((x) => !x.baseline)) {
+for (const r of rows.filter((x) => !x.baseline && !x.floor)) {
   const base = rows.find((x) => x.baseline && x.side === r.side);
   if (base) r.vsBaseline = base.usPerMsg / r.usPerMsg;
 }
@@ -88,9 +125,24 @@ const fmt = (n, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 const lines = [
   `Machine: ${machine}. Median of ${RUNS} runs; ${N.toLocaleString('en-US')} x 10 KB messages over 4 queues; fresh server process each run.`,
   '',
-  '| scenario | messages | wall s | msg/s | client CPU s | µs/message | peak RSS MB | CPU vs plain SDK |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.scenario} | ${r.messages.toLocaleString('en-US')} | ${fmt(r.wallS)} | ${fmt(r.msgPerS, 0)} | ${fmt(r.cpuS, 2)} | ${fmt(r.usPerMsg)} | ${r.maxRssMb} | ${r.vsBaseline ? fmt(r.vsBaseline) + 'x less' : r.baseline ? 'baseline' : ''} |`),
+  '| scenario | messages | wall s | msg/s | client CPU s | µs/message | of which startup s | µs/message after startup | peak RSS MB | CPU vs plain SDK |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) =>
+    [
+      r.scenario,
+      r.messages.toLocaleString('en-US'),
+      fmt(r.wallS),
+      fmt(r.msgPerS, 0),
+      r.cpuS === undefined ? '-' : fmt(r.cpuS, 2),
+      r.usPerMsg === undefined ? '-' : fmt(r.usPerMsg),
+      r.fixedCpuS === undefined ? '-' : fmt(r.fixedCpuS, 2),
+      r.steadyUsPerMsg === undefined ? '-' : fmt(r.steadyUsPerMsg),
+      r.maxRssMb,
+      r.vsBaseline ? fmt(r.vsBaseline) + 'x less' : r.baseline ? 'baseline' : '',
+    ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
+  ),
+  '',
+  'Startup: the same command with no messages. I/O floor (bench/floor.mjs): prebuilt requests re-sent on raw sockets, no signing, no parsing, CPU from the first request.',
 ];
 process.stdout.write(lines.join('\n') + '\n');
 mkdirSync(here('results'), { recursive: true });

@@ -46,6 +46,12 @@ function makePadding(length: number): string {
 export class PayloadFactory {
   private readonly headStart: string;
   private readonly headMiddle: string;
+  /** The same fragments as they appear inside a JSON string (quotes escaped), built once. */
+  private readonly escapedStart: string;
+  private readonly escapedMiddle: string;
+  private readonly escapedOf: string;
+  /** Backslashes in those three fragments. */
+  private readonly fixedEscapes: number;
   private readonly padding: string;
   private readonly paddingBytes: Buffer;
 
@@ -56,6 +62,11 @@ export class PayloadFactory {
     const { runId, shard, shards } = identity;
     this.headStart = `{"id":"${runId}-${shard}-`;
     this.headMiddle = `","runId":"${runId}","shard":${shard},"shards":${shards},"seq":`;
+    const escape = (text: string) => text.replace(/"/g, '\\"');
+    this.escapedStart = '"' + escape(this.headStart);
+    this.escapedMiddle = escape(this.headMiddle);
+    this.escapedOf = escape(`,"of":${identity.of},"total":${identity.total}`);
+    this.fixedEscapes = (this.escapedStart + this.escapedMiddle + this.escapedOf).split('\\').length - 1;
     // As long as the whole body, so any head leaves enough padding to trim to the exact size.
     this.padding = makePadding(messageSize);
     this.paddingBytes = Buffer.from(this.padding, 'latin1');
@@ -92,16 +103,27 @@ export class PayloadFactory {
    * padding is copied as bytes, so no 10 KB string is built, flattened or encoded per message.
    */
   writeJsonString(into: Buffer, offset: number, seq: number, sentAt: number, group?: number): number {
-    const head = this.head(seq, sentAt, group);
+    // The head with its quotes escaped, from fragments escaped once in the constructor: only the
+    // numbers change per message.
+    const escaped =
+      this.escapedStart + seq + this.escapedMiddle + seq + this.escapedOf +
+      (group === undefined ? '' : ',\\"group\\":' + group) + ',\\"sentAt\\":' + sentAt;
     let o = offset;
-    o += into.write('"' + head.replace(/"/g, '\\"') + ESCAPED_PADDING_KEY, o, 'latin1');
-    o += this.paddingBytes.copy(into, o, 0, this.padLength(head));
+    o += into.write(escaped, o, 'latin1');
+    o += into.write(ESCAPED_PADDING_KEY, o, 'latin1');
+    // The unescaped head is the escaped one less its opening quote and one byte per escape.
+    const headLength = escaped.length - 1 - this.fixedEscapes - (group === undefined ? 2 : 4);
+    o += this.paddingBytes.copy(into, o, 0, this.padLengthFor(headLength));
     o += into.write(ESCAPED_TAIL, o, 'latin1');
     return o;
   }
 
   private padLength(head: string): number {
-    return Math.max(0, this.messageSize - head.length - PADDING_KEY.length - TAIL.length);
+    return this.padLengthFor(head.length);
+  }
+
+  private padLengthFor(headLength: number): number {
+    return Math.max(0, this.messageSize - headLength - PADDING_KEY.length - TAIL.length);
   }
 }
 

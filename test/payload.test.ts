@@ -36,6 +36,21 @@ describe('payload', () => {
     expect(buf[2]).toBe(0x2a); // nothing written before the offset
   });
 
+  it.each([
+    ['a FIFO group', { ...identity }, 10_240, 7],
+    ['unknown totals (duration runs)', { ...identity, of: -1, total: -1 }, 1024, undefined],
+    ['a long run id and big numbers', { runId: 'job-5f0c8b2e-91aa-4c7e', shard: 19, shards: 20, of: 9_999_999, total: 199_999_980 }, 300, 123_456],
+  ])('writes the exact literal and size with %s', (_name, id, size, group) => {
+    const f = new PayloadFactory(id, size);
+    const buf = Buffer.alloc(f.maxLiteralBytes);
+    for (const seq of [0, 9, 10, 99_999, 1_000_000]) {
+      const end = f.writeJsonString(buf, 0, seq, 1_764_100_000_123, group);
+      const literal = buf.subarray(0, end).toString('latin1');
+      expect(literal).toBe(f.jsonString(seq, 1_764_100_000_123, group));
+      expect((JSON.parse(literal) as string).length).toBe(size);
+    }
+  });
+
   it('reads the head back without parsing the padding, and rejects foreign bodies', () => {
     const f = new PayloadFactory(identity, 4096);
     expect(parseHead(f.body(5, 99))).toEqual({ id: 'abc123-3-5', runId: 'abc123', shard: 3, shards: 20, seq: 5, of: 50_000, total: 1_000_000, sentAt: 99 });

@@ -1,0 +1,100 @@
+// The I/O floor: what moving the same bytes costs on this machine with nothing else done. Raw
+// keep-alive sockets, 64 exchanges in flight, requests built once and re-sent as they are (the
+// local server does not check signatures, so there is no SHA-256 and no signing), replies framed
+// by Content-Length and not parsed beyond the receipt handles a delete needs. No client can spend
+// less CPU per message than this here; the gap between it and sqs-blast is signing and accounting.
+// Prints one JSON line; cpuS counts from the first request (no startup), like `steadyCpuS`.
+import net from 'node:net';
+
+const [mode, endpoint, prefix, queues, total, concurrency = '64', size = '10240'] = process.argv.slice(2);
+const url = new URL(endpoint);
+const N = Number(total);
+const queueUrl = (i) => `http://sqs.us-east-1.localhost:${url.port}/000000000000/${prefix}-${i + 1}`;
+const head = (target, length) =>
+  `POST / HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: ${length}\r\n` +
+  `x-amz-target: AmazonSQS.${target}\r\nauthorization: AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n`;
+const request = (target, body) => Buffer.concat([Buffer.from(head(target, Buffer.byteLength(body)), 'latin1'), Buffer.from(body)]);
+
+function connection() {
+  const socket = net.connect({ host: url.hostname, port: Number(url.port) });
+  socket.setNoDelay(true);
+  let chunks = [];
+  let have = 0;
+  let need = -1;
+  let waiter = null;
+  socket.on('data', (chunk) => {
+    chunks.push(chunk);
+    have += chunk.length;
+    if (need < 0) {
+      const first = chunks.length === 1 ? chunk : Buffer.concat(chunks);
+      const end = first.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const m = /content-length: *(\d+)/i.exec(first.toString('latin1', 0, end));
+      need = end + 4 + Number(m[1]);
+    }
+    if (have < need) return;
+    const all = chunks.length === 1 ? chunk : Buffer.concat(chunks, have);
+    const body = all.subarray(all.length - (need - all.indexOf('\r\n\r\n') - 4));
+    chunks = [];
+    have = 0;
+    need = -1;
+    const w = waiter;
+    waiter = null;
+    w(body);
+  });
+  return (buf) => new Promise((resolve) => ((waiter = resolve), socket.write(buf)));
+}
+
+const lanes = Array.from({ length: Number(concurrency) }, connection);
+await new Promise((r) => setTimeout(r, 200));
+const started = Date.now();
+const cpu0 = process.cpuUsage();
+let done = 0;
+
+if (mode === 'send') {
+  const padding = 'x'.repeat(Number(size) - 120);
+  const body = (q) =>
+    JSON.stringify({
+      QueueUrl: queueUrl(q),
+      Entries: Array.from({ length: 10 }, (_, i) => ({ Id: String(i), MessageBody: JSON.stringify({ id: `floor-${i}`, seq: i, sentAt: 0, padding }) })),
+    });
+  const requests = Array.from({ length: Number(queues) }, (_, q) => request('SendMessageBatch', body(q)));
+  let next = 0;
+  await Promise.all(
+    lanes.map(async (send) => {
+      for (;;) {
+        const batch = next++;
+        if (batch * 10 >= N) return;
+        await send(requests[batch % requests.length]);
+        done += 10;
+      }
+    }),
+  );
+} else {
+  const receives = Array.from({ length: Number(queues) }, (_, q) =>
+    request('ReceiveMessage', JSON.stringify({ QueueUrl: queueUrl(q), MaxNumberOfMessages: 10, WaitTimeSeconds: 1 })),
+  );
+  const KEY = Buffer.from('"ReceiptHandle":"');
+  await Promise.all(
+    lanes.map(async (send, lane) => {
+      const q = lane % receives.length;
+      while (done < N) {
+        const reply = await send(receives[q]);
+        const handles = [];
+        for (let at = reply.indexOf(KEY); at >= 0; at = reply.indexOf(KEY, at + 1)) {
+          const s = at + KEY.length;
+          handles.push(reply.toString('latin1', s, reply.indexOf(34, s)));
+        }
+        if (!handles.length) continue;
+        done += handles.length;
+        const entries = handles.map((h, i) => `{"Id":"${i}","ReceiptHandle":"${h}"}`).join(',');
+        await send(request('DeleteMessageBatch', `{"QueueUrl":"${queueUrl(q)}","Entries":[${entries}]}`));
+      }
+    }),
+  );
+}
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(
+  JSON.stringify({ messages: done, wallS: (Date.now() - started) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }) + '\n',
+);
+process.exit(0);
