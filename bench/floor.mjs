@@ -15,33 +15,39 @@ const head = (target, length) =>
   `x-amz-target: AmazonSQS.${target}\r\nauthorization: AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n`;
 const request = (target, body) => Buffer.concat([Buffer.from(head(target, Buffer.byteLength(body)), 'latin1'), Buffer.from(body)]);
 
+// Reads land in one static buffer (as in sqs-blast's client); a reply is copied out once.
+const readBuffer = Buffer.allocUnsafe(256 * 1024);
 function connection() {
-  const socket = net.connect({ host: url.hostname, port: Number(url.port) });
-  socket.setNoDelay(true);
-  let chunks = [];
+  let reply = Buffer.allocUnsafe(128 * 1024);
   let have = 0;
   let need = -1;
   let waiter = null;
-  socket.on('data', (chunk) => {
-    chunks.push(chunk);
-    have += chunk.length;
-    if (need < 0) {
-      const first = chunks.length === 1 ? chunk : Buffer.concat(chunks);
-      const end = first.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const m = /content-length: *(\d+)/i.exec(first.toString('latin1', 0, end));
-      need = end + 4 + Number(m[1]);
+  const onRead = (n, buf) => {
+    if (have + n > reply.length) {
+      const bigger = Buffer.allocUnsafe(2 * (have + n));
+      reply.copy(bigger, 0, 0, have);
+      reply = bigger;
     }
-    if (have < need) return;
-    const all = chunks.length === 1 ? chunk : Buffer.concat(chunks, have);
-    const body = all.subarray(all.length - (need - all.indexOf('\r\n\r\n') - 4));
-    chunks = [];
+    buf.copy(reply, have, 0, n);
+    have += n;
+    if (need < 0) {
+      const end = reply.subarray(0, have).indexOf('\r\n\r\n');
+      if (end < 0) return true;
+      const m = /content-length: *(\d+)/i.exec(reply.toString('latin1', 0, end));
+      need = end + 4 + Number(m[1]);
+      reply.bodyStart = end + 4;
+    }
+    if (have < need) return true;
+    const body = reply.subarray(reply.bodyStart, need);
     have = 0;
     need = -1;
     const w = waiter;
     waiter = null;
     w(body);
-  });
+    return true;
+  };
+  const socket = net.connect({ host: url.hostname, port: Number(url.port), onread: { buffer: readBuffer, callback: onRead } });
+  socket.setNoDelay(true);
   return (buf) => new Promise((resolve) => ((waiter = resolve), socket.write(buf)));
 }
 
@@ -80,6 +86,7 @@ if (mode === 'send') {
       const q = lane % receives.length;
       while (done < N) {
         const reply = await send(receives[q]);
+        // (read before the next request on this connection reuses the reply buffer)
         const handles = [];
         for (let at = reply.indexOf(KEY); at >= 0; at = reply.indexOf(KEY, at + 1)) {
           const s = at + KEY.length;

@@ -1,0 +1,186 @@
+/**
+ * The hot path's HTTP/1.1 client (src/sqs/http1.ts) against raw TCP and TLS servers that answer
+ * in the awkward ways real servers and proxies do: chunked bodies split anywhere, replies cut into
+ * single bytes, interim 100 replies, "Connection: close", bodies that end at close, garbage,
+ * silence. SQS behaviour itself is tested against fauxqs elsewhere.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Http1Client, HttpError } from '../src/sqs/http1.js';
+
+type Reply = (socket: net.Socket, request: string, n: number) => void;
+
+const servers: net.Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close();
+});
+
+/** A server that hands each complete request (head + content-length body) to `reply`. */
+async function rawServer(reply: Reply, secure?: { key: string; cert: string }): Promise<{ url: URL; connections: () => number }> {
+  let count = 0;
+  let connections = 0;
+  const onSocket = (socket: net.Socket) => {
+    connections++;
+    let buf = '';
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    socket.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/content-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        const request = buf.slice(0, end + 4 + length);
+        buf = buf.slice(end + 4 + length);
+        reply(socket, request, count++);
+      }
+    });
+  };
+  const server = secure ? tls.createServer(secure, onSocket) : net.createServer(onSocket);
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return { url: new URL(`${secure ? 'https' : 'http'}://127.0.0.1:${port}`), connections: () => connections };
+}
+
+const text = (status: number, body: Buffer) => `${status} ${body.toString('utf8')}`;
+const head = (length: number) => `POST / HTTP/1.1\r\nhost: x\r\ncontent-length: ${length}\r\n\r\n`;
+const call = (client: Http1Client, body = 'ping', timeoutMs = 2000, signal?: AbortSignal) =>
+  client.request(head(Buffer.byteLength(body)), Buffer.from(body), timeoutMs, text, signal);
+
+/**
+ * Write a reply in pieces with pauses between them, so the client sees many reads: `size` bytes
+ * at a time, but the first and last 150 bytes (heads, chunk lines, trailers) 3 bytes at a time.
+ */
+async function dribble(socket: net.Socket, reply: string, size: number): Promise<void> {
+  for (let i = 0; i < reply.length; ) {
+    const step = i < 150 || i >= reply.length - 150 ? Math.min(3, size) : size;
+    socket.write(reply.slice(i, i + step), 'latin1');
+    i += step;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('HTTP/1.1 client of the hot path', () => {
+  it('reuses one keep-alive connection for Content-Length replies, even one byte per read', async () => {
+    const server = await rawServer((socket, request, n) => {
+      const body = `echo ${n} ${request.length}`;
+      void dribble(socket, `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`, n === 1 ? 1 : 1_000);
+      // (reply n = 1 arrives one byte per write)
+    });
+    const client = new Http1Client(server.url, { maxSockets: 1 });
+    const replies = [];
+    for (let i = 0; i < 3; i++) replies.push(await call(client));
+    const length = head(4).length + 4;
+    expect(replies).toEqual([`200 echo 0 ${length}`, `200 echo 1 ${length}`, `200 echo 2 ${length}`]);
+    expect(server.connections()).toBe(1);
+    client.close();
+  });
+
+  it('reads chunked bodies split anywhere, with extensions and trailers, after a 100 Continue', async () => {
+    const big = 'x'.repeat(70_000) + 'é';
+    const chunked = `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n` +
+      `5;ext=1\r\nhello\r\n${Buffer.byteLength(big).toString(16)}\r\n${Buffer.from(big).toString('latin1')}\r\n0\r\nx-trailer: 1\r\n\r\n`;
+    const server = await rawServer((socket, _r, n) => void dribble(socket, chunked, n === 0 ? 9_973 : 50_000));
+    const client = new Http1Client(server.url, { maxSockets: 1 });
+    expect(await call(client)).toBe(`200 hello${big}`);
+    expect(await call(client)).toBe(`200 hello${big}`);
+    expect(server.connections()).toBe(1);
+    client.close();
+  });
+
+  it('opens a new connection after "Connection: close" and after a body that ends at close', async () => {
+    const server = await rawServer((socket, _r, n) => {
+      if (n === 0) socket.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok');
+      else socket.end('HTTP/1.1 200 OK\r\n\r\nuntil close');
+    });
+    const client = new Http1Client(server.url, { maxSockets: 1 });
+    expect(await call(client)).toBe('200 ok');
+    expect(await call(client)).toBe('200 until close');
+    expect(server.connections()).toBe(2);
+    client.close();
+  });
+
+  it('hands error statuses and their bodies to the caller, and keeps the connection', async () => {
+    const server = await rawServer((socket) => socket.write('HTTP/1.1 400 Bad Request\r\nContent-Length: 4\r\n\r\nnope'));
+    const client = new Http1Client(server.url, { maxSockets: 1 });
+    expect(await call(client)).toBe('400 nope');
+    expect(await call(client)).toBe('400 nope');
+    expect(server.connections()).toBe(1);
+    client.close();
+  });
+
+  it('fails cleanly: garbage, a reset mid-reply, silence past the deadline, an abort, a refused port', async () => {
+    const server = await rawServer((socket, _r, n) => {
+      if (n === 0) socket.write('SMTP ready\r\n\r\n');
+      else if (n === 1) socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part');
+      // n >= 2: never answer
+    });
+    const client = new Http1Client(server.url, { maxSockets: 4 });
+    await expect(call(client)).rejects.toMatchObject({ code: 'InvalidResponse' });
+    await expect(call(client)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    const started = Date.now();
+    await expect(call(client, 'ping', 300)).rejects.toMatchObject({ code: 'TimeoutError' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    const abort = new AbortController();
+    const pending = call(client, 'ping', 10_000, abort.signal);
+    setTimeout(() => abort.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'Aborted' });
+    client.close();
+
+    const closed = await rawServer(() => undefined);
+    const port = closed.url.port;
+    servers.pop()!.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const refused = new Http1Client(new URL(`http://127.0.0.1:${port}`), { maxSockets: 1 });
+    const err = await call(refused).catch((e: HttpError) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).code).toBe('ECONNREFUSED');
+    refused.close();
+  });
+
+  it('queues requests beyond maxSockets and runs them as connections free up', async () => {
+    let open = 0;
+    let most = 0;
+    const server = await rawServer((socket, request) => {
+      open++;
+      most = Math.max(most, open);
+      setTimeout(() => {
+        open--;
+        const body = request.slice(request.indexOf('\r\n\r\n') + 4);
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      }, 20);
+    });
+    const client = new Http1Client(server.url, { maxSockets: 3 });
+    const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => call(client, `r${i}`)));
+    expect(replies).toEqual(Array.from({ length: 12 }, (_, i) => `200 r${i}`));
+    expect(most).toBe(3);
+    expect(server.connections()).toBe(3);
+    client.close();
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'http1-tls-'));
+  const hasOpenssl = existsSync('/usr/bin/openssl');
+  it.skipIf(!hasOpenssl)('speaks HTTPS (real AWS endpoints are TLS)', async () => {
+    execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const key = readFileSync(join(dir, 'key.pem'), 'utf8');
+    const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    const big = 'y'.repeat(150_000);
+    const server = await rawServer((socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`), { key, cert });
+    const client = new Http1Client(server.url, { maxSockets: 1, tls: { ca: cert } });
+    expect(await call(client)).toBe(`200 ${big}`);
+    expect(await call(client)).toBe(`200 ${big}`);
+    expect(server.connections()).toBe(1);
+    client.close();
+    // Without our CA the certificate is refused: TLS is verified, not just spoken.
+    const strict = new Http1Client(server.url, { maxSockets: 1 });
+    await expect(call(strict)).rejects.toBeInstanceOf(HttpError);
+    strict.close();
+  });
+});
