@@ -171,37 +171,32 @@ class Skim {
   }
 
   private object(onKey: (key: string) => void): void {
-    this.expect(0x7b);
-    this.ws();
-    if (this.b[this.p] === 0x7d) {
-      this.p++;
-      return;
-    }
-    for (;;) {
+    this.sequence(0x7b, 0x7d, () => {
       const key = this.stringValue();
       this.expect(0x3a);
       this.ws();
       onKey(key);
-      this.ws();
-      const c = this.b[this.p++];
-      if (c === 0x7d) return;
-      if (c !== 0x2c) throw new Malformed();
-    }
+    });
   }
 
   private array(onItem: () => void): void {
-    this.expect(0x5b);
+    this.sequence(0x5b, 0x5d, onItem);
+  }
+
+  /** `open` item (, item)* `close`, with whitespace anywhere between. */
+  private sequence(open: number, close: number, item: () => void): void {
+    this.expect(open);
     this.ws();
-    if (this.b[this.p] === 0x5d) {
+    if (this.b[this.p] === close) {
       this.p++;
       return;
     }
     for (;;) {
       this.ws();
-      onItem();
+      item();
       this.ws();
       const c = this.b[this.p++];
-      if (c === 0x5d) return;
+      if (c === close) return;
       if (c !== 0x2c) throw new Malformed();
     }
   }
