@@ -33,7 +33,7 @@ describe('secrets stay secret', () => {
     const out = join(dir, 'r.json');
     const html = join(dir, 'r.html');
     const runs = [
-      // 40% of calls fail here: with the default 5 retries a batch of 30 exhausts them in ~1 run
+      // 40% of calls fail here: with the default 5 retries one of the 30 batches exhausts them in ~1 run
       // of 8 (seen in CI: exit 1 with 4 messages failed); this test is about secrets, so retry more.
       await runCli(['run', '--endpoint', p.endpoint, '--queue-prefix', prefix, '--create-queues', '--total', '300', '--message-size', '512',
         '--wait-time', '1', '--max-retries', '12', '--out', out, '--html', html, '--result-line', '--progress-interval', '0.2'], { env: SECRETS_ENV }),
