@@ -30,10 +30,17 @@ export interface MessageHead extends PayloadIdentity {
   group?: number;
 }
 
+/** Every sqs-blast body starts with this; anything else is a foreign message. */
+export const HEAD_START = '{"id":"';
 export const PADDING_KEY = ',"padding":"';
 const TAIL = '"}';
-const ESCAPED_PADDING_KEY = ',\\"padding\\":\\"';
-const ESCAPED_TAIL = '\\"}"';
+
+/** Our bodies' only characters that JSON escapes are quotes (run ids are letters, digits, '-', '_'). */
+export const escapeQuotes = (text: string): string => text.replace(/"/g, '\\"');
+/** The fragments as they appear inside a JSON string: in requests we build, replies we read. */
+export const ESCAPED_HEAD_START = escapeQuotes(HEAD_START);
+export const ESCAPED_PADDING_KEY = escapeQuotes(PADDING_KEY);
+const ESCAPED_TAIL = escapeQuotes(TAIL) + '"';
 
 function makePadding(length: number): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -60,12 +67,11 @@ export class PayloadFactory {
     readonly messageSize: number,
   ) {
     const { runId, shard, shards } = identity;
-    this.headStart = `{"id":"${runId}-${shard}-`;
+    this.headStart = `${HEAD_START}${runId}-${shard}-`;
     this.headMiddle = `","runId":"${runId}","shard":${shard},"shards":${shards},"seq":`;
-    const escape = (text: string) => text.replace(/"/g, '\\"');
-    this.escapedStart = '"' + escape(this.headStart);
-    this.escapedMiddle = escape(this.headMiddle);
-    this.escapedOf = escape(`,"of":${identity.of},"total":${identity.total}`);
+    this.escapedStart = '"' + escapeQuotes(this.headStart);
+    this.escapedMiddle = escapeQuotes(this.headMiddle);
+    this.escapedOf = escapeQuotes(`,"of":${identity.of},"total":${identity.total}`);
     this.fixedEscapes = (this.escapedStart + this.escapedMiddle + this.escapedOf).split('\\').length - 1;
     // As long as the whole body, so any head leaves enough padding to trim to the exact size.
     this.padding = makePadding(messageSize);
@@ -90,7 +96,7 @@ export class PayloadFactory {
    */
   jsonString(seq: number, sentAt: number, group?: number): string {
     const head = this.head(seq, sentAt, group);
-    return '"' + head.replace(/"/g, '\\"') + ESCAPED_PADDING_KEY + this.padding.slice(0, this.padLength(head)) + ESCAPED_TAIL;
+    return '"' + escapeQuotes(head) + ESCAPED_PADDING_KEY + this.padding.slice(0, this.padLength(head)) + ESCAPED_TAIL;
   }
 
   /** An upper bound on the bytes writeJsonString() writes. */
@@ -132,7 +138,7 @@ export class PayloadFactory {
  * not an sqs-blast body (a foreign message).
  */
 export function parseHead(body: string): MessageHead | undefined {
-  if (body.charCodeAt(0) !== 123 /* { */ || !body.startsWith('{"id":"')) return undefined;
+  if (body.charCodeAt(0) !== 123 /* { */ || !body.startsWith(HEAD_START)) return undefined;
   const cut = body.indexOf(PADDING_KEY);
   let parsed: unknown;
   try {

@@ -9,7 +9,7 @@
  * Anything unexpected falls back to JSON.parse of the whole reply: same answers, slower.
  * test/receive-reply.int.test.ts checks both paths agree on real replies.
  */
-import { parseHead, PADDING_KEY, type MessageHead } from '../payload.js';
+import { ESCAPED_HEAD_START, ESCAPED_PADDING_KEY, parseHead, PADDING_KEY, type MessageHead } from '../payload.js';
 
 export interface ReceivedMessage {
   receiptHandle: string;
@@ -23,8 +23,9 @@ export interface ReceivedMessage {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const ESCAPED_HEAD_START = Buffer.from('{\\"id\\":\\"', 'latin1');
-const ESCAPED_PADDING_KEY = Buffer.from(JSON.stringify(PADDING_KEY).slice(1, -1), 'latin1');
+/** Our body fragments as they appear, escaped, inside a reply. */
+const HEAD_START_BYTES = Buffer.from(ESCAPED_HEAD_START, 'latin1');
+const PADDING_KEY_BYTES = Buffer.from(ESCAPED_PADDING_KEY, 'latin1');
 /** Our heads are ~150 bytes; past this a body is not ours. */
 const MAX_HEAD_BYTES = 1024;
 
@@ -104,11 +105,11 @@ class Skim {
   /** Fill head and bodyBytes from the escaped body bytes b[s, e). */
   private body(m: ReceivedMessage, s: number, e: number): void {
     const b = this.b;
-    if (e - s > ESCAPED_HEAD_START.length && b.compare(ESCAPED_HEAD_START, 0, ESCAPED_HEAD_START.length, s, s + ESCAPED_HEAD_START.length) === 0) {
-      const cut = b.subarray(s, Math.min(e, s + MAX_HEAD_BYTES)).indexOf(ESCAPED_PADDING_KEY);
+    if (e - s > HEAD_START_BYTES.length && b.compare(HEAD_START_BYTES, 0, HEAD_START_BYTES.length, s, s + HEAD_START_BYTES.length) === 0) {
+      const cut = b.subarray(s, Math.min(e, s + MAX_HEAD_BYTES)).indexOf(PADDING_KEY_BYTES);
       if (cut > 0) {
         const k = s + cut;
-        const rest = k + ESCAPED_PADDING_KEY.length;
+        const rest = k + PADDING_KEY_BYTES.length;
         // Our padding is letters and digits: the only escape after it is the closing \" of the tail.
         const slash = b.subarray(rest, e).indexOf(BACKSLASH);
         if (slash === e - rest - 3 && b[e - 2] === QUOTE && b[e - 1] === 0x7d /* } */) {
