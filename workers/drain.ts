@@ -82,14 +82,15 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     integrity: [],
     timeline: timeline.toJSON(),
   };
+  // Encoded once: the same bytes go out on every poll of a queue.
   const receiveRequests = task.queueUrls.map((url) =>
-    JSON.stringify({
+    Buffer.from(JSON.stringify({
       QueueUrl: url,
       MaxNumberOfMessages: task.maxMessages,
       WaitTimeSeconds: task.waitTimeSeconds,
       ...(task.visibilityTimeout !== undefined ? { VisibilityTimeout: task.visibilityTimeout } : {}),
       MessageSystemAttributeNames: ['SentTimestamp'],
-    }),
+    })),
   );
   const deletePrefixes = task.queueUrls.map((u) => `{"QueueUrl":${JSON.stringify(u)},"Entries":[`);
 
