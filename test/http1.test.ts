@@ -95,24 +95,25 @@ describe('HTTP/1.1 client of the hot path', () => {
     client.close();
   });
 
-  it('opens a new connection after "Connection: close" and after a body that ends at close', async () => {
-    const server = await rawServer((socket, _r, n) => {
-      if (n === 0) socket.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok');
-      else socket.end('HTTP/1.1 200 OK\r\n\r\nuntil close');
-    });
+  it.each([
+    {
+      when: 'after "Connection: close" and after a body that ends at close',
+      reply: (socket: net.Socket, n: number) =>
+        n === 0 ? socket.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok') : socket.end('HTTP/1.1 200 OK\r\n\r\nuntil close'),
+      replies: ['200 ok', '200 until close'],
+      connections: 2,
+    },
+    {
+      when: 'not after an error status (its body goes to the caller)',
+      reply: (socket: net.Socket) => socket.write('HTTP/1.1 400 Bad Request\r\nContent-Length: 4\r\n\r\nnope'),
+      replies: ['400 nope', '400 nope'],
+      connections: 1,
+    },
+  ])('opens a new connection $when', async ({ reply, replies, connections }) => {
+    const server = await rawServer((socket, _r, n) => reply(socket, n));
     const client = new Http1Client(server.url, { maxSockets: 1 });
-    expect(await call(client)).toBe('200 ok');
-    expect(await call(client)).toBe('200 until close');
-    expect(server.connections()).toBe(2);
-    client.close();
-  });
-
-  it('hands error statuses and their bodies to the caller, and keeps the connection', async () => {
-    const server = await rawServer((socket) => socket.write('HTTP/1.1 400 Bad Request\r\nContent-Length: 4\r\n\r\nnope'));
-    const client = new Http1Client(server.url, { maxSockets: 1 });
-    expect(await call(client)).toBe('400 nope');
-    expect(await call(client)).toBe('400 nope');
-    expect(server.connections()).toBe(1);
+    for (const expected of replies) expect(await call(client)).toBe(expected);
+    expect(server.connections()).toBe(connections);
     client.close();
   });
 
