@@ -13,7 +13,7 @@ import { CONTROL, createSharedState, LiveView } from './metrics/live.js';
 import { mergeTimelines, Timeline } from './metrics/timeline.js';
 import { Progress, type ProgressSnapshot } from './progress.js';
 import { emptyResult, finalize, publicConfig, type Result } from './report/result.js';
-import { mergeSend, planSend, SEND_WORKER } from './send.js';
+import { mergeSend, planSend, SEND_WORKER, shardIdentity } from './send.js';
 import { checkCredentials, createSqsClient, endpointOf } from './sqs/client.js';
 import {
   messagesIn,
@@ -210,7 +210,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       if (sendPhase) {
         const parts = await sendPhase;
         result.phases.send = { startedAt: startMs, endedAt: Date.now() };
-        mergeSend(result, parts);
+        mergeSend(result, parts, shardIdentity(config));
         if (config.drain && !interrupted) {
           // run: the drain is done once it has seen every acknowledged message (then a short
           // tail for redelivered copies), or when it has been idle for --idle-timeout.

@@ -2,8 +2,10 @@
 import type { Config } from './config.js';
 import { addCounts } from './metrics/counters.js';
 import { encode, mergeEncoded } from './metrics/histogram.js';
+import { producedShard } from './metrics/integrity.js';
 import type { SharedState } from './metrics/live.js';
 import { mergeTimelines } from './metrics/timeline.js';
+import type { PayloadIdentity } from './payload.js';
 import type { Result } from './report/result.js';
 import type { SendTask, SendWorkerResult } from '../workers/send.js';
 
@@ -12,6 +14,18 @@ export const SEND_WORKER = new URL('../workers/send.js', import.meta.url).href;
 /** Spread n items over k slots as evenly as possible (the first slots take the remainder). */
 export function spread(n: number, k: number): number[] {
   return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
+}
+
+/** What every message of this process's shard says about where it belongs. */
+export function shardIdentity(config: Config): PayloadIdentity {
+  const s = config.send!;
+  return {
+    runId: config.runId,
+    shard: config.shard,
+    shards: config.shards,
+    of: Number.isFinite(s.total) ? s.total : -1,
+    total: Number.isFinite(s.runTotal) ? s.runTotal : -1,
+  };
 }
 
 export function planSend(
@@ -33,13 +47,7 @@ export function planSend(
     state,
     connection: config.connection,
     queueUrls,
-    identity: {
-      runId: config.runId,
-      shard: config.shard,
-      shards: config.shards,
-      of: Number.isFinite(s.total) ? s.total : -1,
-      total: Number.isFinite(s.runTotal) ? s.runTotal : -1,
-    },
+    identity: shardIdentity(config),
     messageSize: s.messageSize,
     batchSize: s.batchSize,
     total: s.total,
@@ -50,7 +58,7 @@ export function planSend(
   }));
 }
 
-export function mergeSend(into: Result, parts: SendWorkerResult[]): void {
+export function mergeSend(into: Result, parts: SendWorkerResult[], identity: PayloadIdentity): void {
   for (const p of parts) {
     into.attempted += p.attempted;
     into.sent += p.sent;
@@ -63,4 +71,7 @@ export function mergeSend(into: Result, parts: SendWorkerResult[]): void {
   }
   into.histograms.sendCall = encode(mergeEncoded(parts.map((p) => p.histogram)));
   into.timeline = mergeTimelines([into.timeline, ...parts.map((p) => p.timeline)]);
+  // The shard's own integrity entry, so a drain that saw none of it still counts it as missing.
+  const { runId, shard, shards, of, total } = identity;
+  into.integrity.push(producedShard(runId, shard, shards, of, total, into.sent));
 }

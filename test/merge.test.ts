@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram, encode, recordMs, summarize } from '../src/metrics/histogram.js';
-import { IntegrityTracker } from '../src/metrics/integrity.js';
+import { IntegrityTracker, producedShard } from '../src/metrics/integrity.js';
 import { mergeResults, parseResults } from '../src/report/merge.js';
 import { emptyResult, exitCodeOf, finalize, resultLine, type Result } from '../src/report/result.js';
 
@@ -28,6 +28,32 @@ describe('merging results', () => {
     for (const l of [10, 20, 30, 40, 50]) recordMs(all, l);
     expect(m.e2eLatency).toEqual(summarize(all));
     expect(exitCodeOf(m)).toBe(1); // the DLQ is not empty
+  });
+
+  it('counts a shard no consumer saw at all as missing, because its producer says it was sent', () => {
+    const send = (shard: number, of: number, sent: number): Result => {
+      const r = emptyResult('send', 'run1', shard, 2);
+      Object.assign(r, { sent, phases: { send: { startedAt: 0, endedAt: 1 } }, integrity: [producedShard('run1', shard, 2, of, of < 0 ? -1 : 200, sent)] });
+      return finalize(r);
+    };
+    const drainSaw = (seqs: number[], of: number): Result => {
+      const r = emptyResult('drain', 'run1', 0, 1);
+      const t = new IntegrityTracker();
+      for (const seq of seqs) t.observe({ id: '', runId: 'run1', shard: 0, shards: 2, seq, of, total: of < 0 ? -1 : 200, sentAt: 0 });
+      Object.assign(r, { received: seqs.length, integrity: t.toJSON(), phases: { drain: { startedAt: 0, endedAt: 1 } } });
+      return finalize(r);
+    };
+    // Shard 0 arrived whole; shard 1 not one message: before, nobody knew shard 1 existed.
+    const whole = mergeResults([send(0, 100, 100), send(1, 100, 100), drainSaw([...Array(100).keys()], 100)]);
+    expect(whole).toMatchObject({ distinct: 100, missing: 100, missingExact: true });
+    expect(exitCodeOf(whole)).toBe(1);
+    // Nothing arrived anywhere: the drains' results carry no integrity entries at all.
+    expect(mergeResults([send(0, 100, 100), send(1, 100, 100), drainSaw([], 100)]).missing).toBe(200);
+    // Duration-bounded producers: the acknowledged count is the lower bound.
+    const timed = mergeResults([send(0, -1, 70), send(1, -1, 30), drainSaw([0, 1, 2], -1)]);
+    expect(timed).toMatchObject({ distinct: 3, missing: 97, missingExact: false });
+    // Send results alone judge nothing.
+    expect(mergeResults([send(0, 100, 100)]).missing).toBe(0);
   });
 
   it('finds result lines among other log lines, and whole JSON documents', () => {

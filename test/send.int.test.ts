@@ -23,6 +23,8 @@ describe('send against the real local server', () => {
     expect(r.latency.count).toBe(2000); // one sample per batch of 10
     expect(r.throughput.send).toBeGreaterThan(0);
     expect(typeof r.histograms.sendCall).toBe('string');
+    // The producer names its shard, so a merge knows what to expect even if no consumer saw any.
+    expect(r.integrity).toEqual([expect.objectContaining({ runId: r.runId, shard: 0, shards: 1, of: 20000, total: 20000, sent: 20000, distinct: 0 })]);
     expect(run.stdout).toContain('PASS');
 
     const client = sdk();
@@ -106,6 +108,7 @@ describe('send against the real local server', () => {
     const r = JSON.parse(run.stdout);
     expect(r.sent).toBeGreaterThan(0);
     expect(r.attempted).toBe(r.sent + r.failed);
+    expect(r.integrity).toEqual([expect.objectContaining({ of: -1, total: -1, sent: r.sent })]);
     expect(r.durationMs).toBeLessThan(5000);
     expect(await depth(sdk(), r.queues[0].url)).toBe(r.sent);
   });

@@ -17,6 +17,11 @@ export interface IntegrityJson {
   distinct: number;
   duplicates: number;
   maxSeq: number;
+  /**
+   * Messages a producer acknowledged for this shard, when its result is part of the merge. With a
+   * duration-bounded producer (`of` -1) it is the only lower bound on what a consumer must see.
+   */
+  sent?: number;
   /** Bitmap of seen seqs, raw-deflated and base64 encoded; bit i of byte j is seq j*8+i. */
   seen: string;
 }
@@ -123,11 +128,21 @@ export function mergeIntegrity(parts: IntegrityJson[]): IntegrityJson[] {
     e.of = Math.max(e.of, p.of);
     e.total = Math.max(e.total, p.total);
     e.shards = Math.max(e.shards, p.shards);
+    if (p.sent !== undefined) e.sent = (e.sent ?? 0) + p.sent;
     have.bits = merged;
   }
   return [...byKey.values()]
     .map(({ entry, bits }) => ({ ...entry, seen: deflateRawSync(bits).toString('base64') }))
     .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : a.shard - b.shard));
+}
+
+/**
+ * A producer's own entry: nothing seen, but the shard exists. Without it a merge in which no
+ * consumer saw a single message of a shard (or of the whole run) would not know the shard was
+ * ever sent, and would call nothing missing.
+ */
+export function producedShard(runId: string, shard: number, shards: number, of: number, total: number, sent: number): IntegrityJson {
+  return { runId, shard, shards, of, total, distinct: 0, duplicates: 0, maxSeq: -1, sent, seen: '' };
 }
 
 export interface IntegrityVerdict {
@@ -164,7 +179,7 @@ export function verdict(entries: IntegrityJson[]): IntegrityVerdict {
       else {
         // Duration-bounded producer: seqs are dense, so gaps below the highest seen are missing.
         exact = false;
-        if (e) missing += e.maxSeq + 1 - e.distinct;
+        if (e) missing += Math.max(e.maxSeq + 1, e.sent ?? 0) - e.distinct;
       }
     }
   }
