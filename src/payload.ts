@@ -22,8 +22,8 @@ export interface PayloadIdentity {
   total: number;
 }
 
+/** What a consumer reads from a body's head (the id field is for humans; seq says it all). */
 export interface MessageHead extends PayloadIdentity {
-  id: string;
   seq: number;
   sentAt: number;
   /** FIFO runs: the message group (sent in seq order, one call in flight per group). */
@@ -157,7 +157,6 @@ export function parseHead(body: string): MessageHead | undefined {
     return undefined;
   }
   return {
-    id: h.id,
     runId: h.runId,
     shard: h.shard,
     shards: Number.isInteger(h.shards) ? h.shards : 1,
@@ -167,4 +166,112 @@ export function parseHead(body: string): MessageHead | undefined {
     sentAt: h.sentAt,
     ...(Number.isInteger(h.group) ? { group: h.group } : {}),
   };
+}
+
+const escapedBytes = (text: string): Buffer => Buffer.from(escapeQuotes(text), 'latin1');
+const ESCAPED_HEAD_START_BYTES = escapedBytes(HEAD_START);
+const AFTER_ID = escapedBytes('","runId":"');
+const AFTER_RUN_ID = escapedBytes('","shard":');
+const SHARDS = escapedBytes(',"shards":');
+const SEQ = escapedBytes(',"seq":');
+const OF = escapedBytes(',"of":');
+const TOTAL = escapedBytes(',"total":');
+const GROUP = escapedBytes(',"group":');
+const SENT_AT = escapedBytes(',"sentAt":');
+const BACKSLASH = 0x5c;
+const backslashes = (f: Buffer): number => f.filter((c) => c === BACKSLASH).length;
+const FIXED_ESCAPES = [ESCAPED_HEAD_START_BYTES, AFTER_ID, AFTER_RUN_ID, SHARDS, SEQ, OF, TOTAL, SENT_AT].reduce((n, f) => n + backslashes(f), 0);
+const GROUP_ESCAPES = backslashes(GROUP);
+
+/**
+ * parseHead for a head exactly as PayloadFactory writes it, read straight from the escaped bytes
+ * of a reply (b[start, end): from the opening brace up to the padding key), so a drain makes no
+ * strings and no objects but the head itself. Anything else, even a valid head written by another
+ * hand (other field order, spaces, escapes), returns null: the caller then uses parseHead.
+ */
+export class EscapedHeadReader {
+  /** After a successful read: the head's length once unescaped (bytes). */
+  headBytes = 0;
+  private lastRunId = '';
+  private lastRunIdBytes = Buffer.alloc(0);
+  private p = 0;
+  private b: Buffer = this.lastRunIdBytes;
+
+  read(b: Buffer, start: number, end: number): MessageHead | null {
+    this.b = b;
+    this.p = start;
+    if (!this.fragment(ESCAPED_HEAD_START_BYTES)) return null;
+    // The id repeats runId, shard and seq: skip it.
+    const idEnd = b.indexOf(BACKSLASH, this.p);
+    if (idEnd < 0 || idEnd >= end) return null;
+    this.p = idEnd;
+    if (!this.fragment(AFTER_ID)) return null;
+    const runIdStart = this.p;
+    const runIdEnd = b.indexOf(BACKSLASH, runIdStart);
+    if (runIdEnd <= runIdStart || runIdEnd >= end) return null;
+    const runId = this.runId(runIdStart, runIdEnd);
+    if (runId === undefined) return null;
+    this.p = runIdEnd;
+    if (!this.fragment(AFTER_RUN_ID)) return null;
+    const shard = this.int();
+    if (shard < 0 || !this.fragment(SHARDS)) return null;
+    const shards = this.int();
+    if (shards < 1 || !this.fragment(SEQ)) return null;
+    const seq = this.int();
+    if (seq < 0 || !this.fragment(OF)) return null;
+    const of = this.int();
+    if (of < -1 || !this.fragment(TOTAL)) return null;
+    const total = this.int();
+    if (total < -1) return null;
+    let group = -2;
+    if (this.fragment(GROUP)) {
+      group = this.int();
+      if (group < 0) return null;
+    }
+    if (!this.fragment(SENT_AT)) return null;
+    const sentAt = this.int();
+    if (sentAt < 0 || this.p !== end) return null;
+    const head: MessageHead = { runId, shard, shards, seq, of, total, sentAt };
+    if (group >= 0) head.group = group;
+    this.headBytes = end - start - FIXED_ESCAPES - (group >= 0 ? GROUP_ESCAPES : 0);
+    return head;
+  }
+
+  private fragment(f: Buffer): boolean {
+    const b = this.b;
+    const p = this.p;
+    if (p + f.length > b.length) return false;
+    for (let i = 0; i < f.length; i++) if (b[p + i] !== f[i]) return false;
+    this.p = p + f.length;
+    return true;
+  }
+
+  /** A decimal integer (optionally negative) of at most 15 digits; -2 if there is none. */
+  private int(): number {
+    const b = this.b;
+    let p = this.p;
+    const negative = b[p] === 0x2d;
+    if (negative) p++;
+    const first = p;
+    let n = 0;
+    while (p < b.length && b[p] >= 0x30 && b[p] <= 0x39 && p - first < 15) n = n * 10 + (b[p++] - 0x30);
+    if (p === first || (b[first] === 0x30 && p - first > 1)) return -2;
+    this.p = p;
+    return negative ? (n === 1 ? -1 : -2) : n;
+  }
+
+  /** Run ids repeat from message to message: decode one only when it changes. */
+  private runId(s: number, e: number): string | undefined {
+    const b = this.b;
+    const last = this.lastRunIdBytes;
+    if (e - s === last.length && b.compare(last, 0, last.length, s, e) === 0) return this.lastRunId;
+    for (let k = s; k < e; k++) {
+      const c = b[k];
+      const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f;
+      if (!ok) return undefined;
+    }
+    this.lastRunIdBytes = Buffer.from(b.subarray(s, e));
+    this.lastRunId = this.lastRunIdBytes.toString('latin1');
+    return this.lastRunId;
+  }
 }

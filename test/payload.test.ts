@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PayloadFactory, parseHead } from '../src/payload.js';
+import { EscapedHeadReader, ESCAPED_PADDING_KEY, PayloadFactory, parseHead } from '../src/payload.js';
 
 const identity = { runId: 'abc123', shard: 3, shards: 20, of: 50_000, total: 1_000_000 };
 
@@ -53,10 +53,57 @@ describe('payload', () => {
 
   it('reads the head back without parsing the padding, and rejects foreign bodies', () => {
     const f = new PayloadFactory(identity, 4096);
-    expect(parseHead(f.body(5, 99))).toEqual({ id: 'abc123-3-5', runId: 'abc123', shard: 3, shards: 20, seq: 5, of: 50_000, total: 1_000_000, sentAt: 99 });
+    expect(parseHead(f.body(5, 99))).toEqual({ runId: 'abc123', shard: 3, shards: 20, seq: 5, of: 50_000, total: 1_000_000, sentAt: 99 });
     expect(parseHead('hello')).toBeUndefined();
     expect(parseHead('{"id":"x"}')).toBeUndefined();
     expect(parseHead('{"id":"x","runId":"r","shard":0,"seq":-1,"sentAt":1}')).toBeUndefined();
     expect(parseHead('{"id":"x","runId":"r","shard":0,"seq":4,"sentAt":1}')).toMatchObject({ seq: 4, of: -1, shards: 1 });
+  });
+
+  it('reads heads from escaped reply bytes exactly as parseHead does, or declines', () => {
+    const reader = new EscapedHeadReader();
+    /** The escaped head as it sits in a reply, and where its padding key starts. */
+    const inReply = (body: string): { b: Buffer; end: number } => {
+      const literal = Buffer.from(JSON.stringify(body));
+      return { b: literal, end: literal.indexOf(ESCAPED_PADDING_KEY) };
+    };
+    const cases: Array<[typeof identity, number, number, number | undefined]> = [
+      [identity, 0, 1_764_100_000_123, undefined],
+      [identity, 49_999, 0, 7],
+      [{ runId: 'Run_x-9', shard: 0, shards: 1, of: -1, total: -1 }, 123_456_789, 1_764_100_000_999, 0],
+      [{ runId: 'a', shard: 19, shards: 20, of: 50_000, total: 1_000_000 }, 5, 42, 1234],
+    ];
+    for (const [id, seq, sentAt, group] of cases) {
+      const body = new PayloadFactory(id, 1000).body(seq, sentAt, group);
+      const { b, end } = inReply(body);
+      expect(reader.read(b, 1, end)).toEqual(parseHead(body));
+      // The head's unescaped length: the body up to its padding key.
+      expect(reader.headBytes).toBe(body.indexOf(',"padding":"'));
+    }
+    // Any single changed byte: the reader either declines or agrees with parseHead; never differs.
+    const body = new PayloadFactory(identity, 1000).body(41_236, 1_764_100_000_123, 3);
+    const { b, end } = inReply(body);
+    let declined = 0;
+    for (let i = 1; i < end; i++) {
+      for (const c of ['0', '9', '-', 'x', '\\', ' ', ',']) {
+        const m = Buffer.from(b);
+        m.write(c, i, 'latin1');
+        const got = reader.read(m, 1, end);
+        if (got === null) {
+          declined++;
+          continue;
+        }
+        let text: string;
+        try {
+          text = JSON.parse(m.toString('latin1')) as string;
+        } catch {
+          throw new Error(`read a head from invalid JSON: ${m.toString('latin1', 0, end)}`);
+        }
+        expect(got, m.toString('latin1', 0, end)).toEqual(parseHead(text));
+      }
+    }
+    expect(declined).toBeGreaterThan(100);
+    // Not our exact layout: declined, so the caller falls back to parseHead.
+    expect(reader.read(Buffer.from(JSON.stringify('{"id":"x", "runId":"r","shard":0,"padding":"')), 1, 30)).toBeNull();
   });
 });

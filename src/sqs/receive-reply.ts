@@ -9,7 +9,7 @@
  * Anything unexpected falls back to JSON.parse of the whole reply: same answers, slower.
  * test/receive-reply.int.test.ts checks both paths agree on real replies.
  */
-import { ESCAPED_HEAD_START, ESCAPED_PADDING_KEY, parseHead, PADDING_KEY, type MessageHead } from '../payload.js';
+import { EscapedHeadReader, ESCAPED_HEAD_START, ESCAPED_PADDING_KEY, parseHead, PADDING_KEY, type MessageHead } from '../payload.js';
 
 export interface ReceivedMessage {
   receiptHandle: string;
@@ -56,6 +56,8 @@ export function readReceiveReplySlowly(reply: Buffer): ReceivedMessage[] {
     sentTimestamp: Number(m.Attributes?.SentTimestamp ?? NaN),
   }));
 }
+
+const heads = new EscapedHeadReader();
 
 class Skim {
   private p = 0;
@@ -113,6 +115,12 @@ class Skim {
         // Our padding is letters and digits: the only escape after it is the closing \" of the tail.
         const slash = b.subarray(rest, e).indexOf(BACKSLASH);
         if (slash === e - rest - 3 && b[e - 2] === QUOTE && b[e - 1] === 0x7d /* } */) {
+          const head = heads.read(b, s, k);
+          if (head) {
+            m.head = head;
+            m.bodyBytes = heads.headBytes + PADDING_KEY.length + (e - rest - 1);
+            return;
+          }
           const headText = JSON.parse('"' + b.toString('utf8', s, k) + '"') as string;
           m.head = parseHead(headText + PADDING_KEY);
           m.bodyBytes = Buffer.byteLength(headText, 'utf8') + PADDING_KEY.length + (e - rest - 1);
