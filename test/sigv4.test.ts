@@ -31,6 +31,19 @@ describe('lean SigV4 signer', () => {
     expect(lean['x-amz-security-token']).toBe(sdk['x-amz-security-token']);
   });
 
+  it('signs a fixed body from its kept hash exactly as the SDK signs it fresh', async () => {
+    const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+    const host = 'sqs.eu-west-1.amazonaws.com';
+    const signer = new LeanSigner(async () => creds, 'eu-west-1', host);
+    const other = Buffer.from('{"QueueUrl":"q2"}');
+    for (const at of [date, new Date(date.getTime() + 61_000)]) {
+      for (const b of [body, other]) {
+        const sdk = await sdkSignature(creds, b, at, host);
+        expect((await signer.sign('AmazonSQS.SendMessageBatch', b, at.getTime(), true)).authorization).toBe(sdk.authorization);
+      }
+    }
+  });
+
   it('re-reads credentials before they expire, and re-derives the key on a new day', async () => {
     let calls = 0;
     const provider = async () => ({ accessKeyId: `AK${++calls}`, secretAccessKey: 's', expiration: new Date(date.getTime() + 10 * 60_000) });

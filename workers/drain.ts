@@ -53,6 +53,35 @@ export interface DrainWorkerResult {
 }
 
 const now = () => performance.timeOrigin + performance.now();
+/** What JSON.stringify would escape, lone surrogates included; receipt handles normally have none. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * The DeleteMessageBatch request, written into the poller's own buffer (free again once the
+ * previous call's reply is in): no request string is built, flattened and encoded per call.
+ */
+export function deleteRequest(poller: { buf: Buffer }, prefix: Buffer, messages: ReceivedMessage[], pending: number[]): Buffer {
+  // Worst case per character: a \u00XX escape (6 bytes).
+  let bound = prefix.length + 2;
+  for (const i of pending) bound += 40 + 6 * messages[i].receiptHandle.length;
+  if (poller.buf.length < bound) poller.buf = Buffer.allocUnsafe(Math.max(bound, 2 * poller.buf.length));
+  const buf = poller.buf;
+  let o = prefix.copy(buf, 0);
+  for (let k = 0; k < pending.length; k++) {
+    const handle = messages[pending[k]].receiptHandle;
+    o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","ReceiptHandle":', o, 'latin1');
+    if (NEEDS_ESCAPE.test(handle)) o += buf.write(JSON.stringify(handle), o, 'utf8');
+    else {
+      buf[o++] = 0x22;
+      o += buf.write(handle, o, 'utf8');
+      buf[o++] = 0x22;
+    }
+    buf[o++] = 0x7d;
+  }
+  buf[o++] = 0x5d;
+  buf[o++] = 0x7d;
+  return buf.subarray(0, o);
+}
 
 export default async function drainWorker(task: DrainTask): Promise<DrainWorkerResult> {
   const live = new LiveRow(task.state, task.row);
@@ -92,7 +121,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       MessageSystemAttributeNames: ['SentTimestamp'],
     })),
   );
-  const deletePrefixes = task.queueUrls.map((u) => `{"QueueUrl":${JSON.stringify(u)},"Entries":[`);
+  const deletePrefixes = task.queueUrls.map((u) => Buffer.from(`{"QueueUrl":${JSON.stringify(u)},"Entries":[`));
 
   // A graceful stop lets polls in flight come back and counts what they bring: cutting a
   // long poll can leave messages received by the server but never seen here (invisible until
@@ -158,16 +187,12 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     if (expect >= 0 && total >= expect) Atomics.compareExchange(control, CONTROL.stop, 0, 1);
   }
 
-  async function remove(queue: number, messages: ReceivedMessage[]): Promise<void> {
+  async function remove(poller: { buf: Buffer }, queue: number, messages: ReceivedMessage[]): Promise<void> {
     let pending = messages.map((_, i) => i);
     const started = now();
     let lastCode = '';
     for (let attempt = 0; pending.length; attempt++) {
-      let request = deletePrefixes[queue];
-      for (let k = 0; k < pending.length; k++) {
-        request += (k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","ReceiptHandle":' + JSON.stringify(messages[pending[k]].receiptHandle) + '}';
-      }
-      request += ']}';
+      const request = deleteRequest(poller, deletePrefixes[queue], messages, pending);
       try {
         const reply = await wire.call<{ Successful?: unknown[]; Failed?: Array<{ Id: string; Code: string; SenderFault?: boolean }> }>(
           'DeleteMessageBatch',
@@ -207,6 +232,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
 
   async function poller(queue: number): Promise<void> {
     let failures = 0;
+    const own = { buf: Buffer.allocUnsafe(8192) };
     while (!stopping()) {
       const started = now();
       let messages: ReceivedMessage[];
@@ -215,6 +241,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
           timeoutMs: task.waitTimeSeconds * 1000 + requestTimeoutMs,
           signal: abort.signal,
           read: readReceiveReply,
+          fixedBody: true,
         });
         failures = 0;
       } catch (e) {
@@ -242,7 +269,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       recordMs(receiveHist, at - started);
       timeline.recordLatency('receiveCall', at, at - started);
       account(messages, at);
-      await remove(queue, messages);
+      await remove(own, queue, messages);
     }
   }
 

@@ -6,7 +6,7 @@
  * cache on every call, which profiled at ~70 µs per request here. The payload hash — the part no
  * signer can skip — is computed once over the ready buffer.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -25,7 +25,9 @@ export class LeanSigner {
   private pending?: Promise<AwsCredentialIdentity>;
   private keyDate = '';
   private keyOwner = '';
-  private signingKey?: Buffer;
+  private signingKey?: KeyObject;
+  /** Hashes of request bodies sent again and again (a queue's ReceiveMessage request). */
+  private readonly fixedHashes = new WeakMap<Buffer, string>();
   private dateSecond = -1;
   private date = '';
 
@@ -49,20 +51,33 @@ export class LeanSigner {
     return this.creds;
   }
 
-  private key(c: AwsCredentialIdentity, shortDate: string): Buffer {
+  /** A KeyObject: HMAC with one is ~15% cheaper than with a Buffer key. */
+  private key(c: AwsCredentialIdentity, shortDate: string): KeyObject {
     const owner = c.accessKeyId + '\n' + c.secretAccessKey;
     if (!this.signingKey || this.keyDate !== shortDate || this.keyOwner !== owner) {
       let k: Buffer = createHmac('sha256', 'AWS4' + c.secretAccessKey).update(shortDate).digest();
       for (const part of [this.region, this.service, 'aws4_request']) k = createHmac('sha256', k).update(part).digest();
-      this.signingKey = k;
+      this.signingKey = createSecretKey(k);
       this.keyDate = shortDate;
       this.keyOwner = owner;
     }
     return this.signingKey;
   }
 
-  /** Headers for POST / carrying `payload` as `target` (e.g. AmazonSQS.SendMessageBatch). */
-  async sign(target: string, payload: Buffer, nowMs = Date.now()): Promise<Record<string, string>> {
+  private payloadHash(payload: Buffer, fixed: boolean): string {
+    let hash = fixed ? this.fixedHashes.get(payload) : undefined;
+    if (hash === undefined) {
+      hash = createHash('sha256').update(payload).digest('hex');
+      if (fixed) this.fixedHashes.set(payload, hash);
+    }
+    return hash;
+  }
+
+  /**
+   * Headers for POST / carrying `payload` as `target` (e.g. AmazonSQS.SendMessageBatch). `fixed`:
+   * this very buffer is sent again unchanged, so its hash is kept (it must never be written to).
+   */
+  async sign(target: string, payload: Buffer, nowMs = Date.now(), fixed = false): Promise<Record<string, string>> {
     const c = this.fresh(nowMs) ?? (await this.credentials(nowMs));
     const second = Math.floor(nowMs / 1000);
     if (second !== this.dateSecond) {
@@ -74,7 +89,7 @@ export class LeanSigner {
     const scope = `${shortDate}/${this.region}/${this.service}/aws4_request`;
     const token = c.sessionToken;
     const length = String(payload.length);
-    const payloadHash = createHash('sha256').update(payload).digest('hex');
+    const payloadHash = this.payloadHash(payload, fixed);
     // Canonical headers, lower-case and sorted by name. x-amz-content-sha256 is sent and signed
     // as the SDK's signer does by default.
     let canonical =
@@ -104,8 +119,8 @@ export class LeanSigner {
   }
 
   /** The same signed headers as an HTTP/1.1 request head for POST / (see http1.ts). */
-  async head(target: string, payload: Buffer, nowMs = Date.now()): Promise<string> {
-    const headers = await this.sign(target, payload, nowMs);
+  async head(target: string, payload: Buffer, nowMs = Date.now(), fixed = false): Promise<string> {
+    const headers = await this.sign(target, payload, nowMs, fixed);
     let head = 'POST / HTTP/1.1\r\n';
     for (const name in headers) head += name + ': ' + headers[name] + '\r\n';
     return head + USER_AGENT + '\r\n\r\n';

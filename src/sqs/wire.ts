@@ -48,6 +48,8 @@ export interface CallOptions<T> {
   signal?: AbortSignal;
   /** Reads the reply body; the default parses it as JSON. */
   read?: ReadReply<T>;
+  /** The body is a buffer sent unchanged on every call (e.g. a queue's ReceiveMessage): hash it once. */
+  fixedBody?: boolean;
 }
 
 const readJson = (body: Buffer): unknown => (body.length ? JSON.parse(body.toString('utf8')) : {});
@@ -69,7 +71,7 @@ export class SqsWire {
   /** POST one action; resolves with the reply (parsed JSON unless `read` says otherwise) or rejects with an SqsError. */
   async call<T = unknown>(action: HotAction, body: string | Buffer, opts: CallOptions<T> = {}): Promise<T> {
     const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const head = await this.signer.head(`AmazonSQS.${action}`, payload);
+    const head = await this.signer.head(`AmazonSQS.${action}`, payload, Date.now(), opts.fixedBody === true && payload === body);
     const read = (opts.read ?? readJson) as ReadReply<T>;
     try {
       return await this.http.request(head, payload, opts.timeoutMs ?? this.conn.requestTimeoutMs, (status, reply, queryError) => {
