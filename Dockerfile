@@ -24,5 +24,6 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The node image's unprivileged user (uid 1000); the Kubernetes manifests pin the same uid.
 USER node
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/src/cli.js"]
+# node flags: the same as the shebang of src/cli.ts (see there why).
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--v8-pool-size=1", "/app/dist/src/cli.js"]
 CMD ["--help"]

@@ -3,7 +3,7 @@
 // prints a markdown table (median of the runs) plus bench/results/latest.json. Client CPU is
 // the client process's own (process.cpuUsage at its end), never the server's.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +17,8 @@ const RUNS = Number(opt('runs', 3));
 const N = Number(opt('messages', 100000));
 const FULL = args.includes('--full');
 const CLI = here('../dist/src/cli.js');
+// Run the client as its bin runs: with the node flags of its shebang (#!/usr/bin/env -S node ...).
+const NODE_FLAGS = readFileSync(CLI, 'utf8').split('\n')[0].split(/\s+/).slice(3);
 
 function exec(cmd, argv, { env = {} } = {}) {
   return new Promise((resolve, reject) => {
@@ -41,13 +43,13 @@ async function withServer(fn) {
 }
 
 const blast = async (argv) => {
-  const r = JSON.parse(await exec(process.execPath, [CLI, ...argv, '--json', '--quiet', '--depth-interval', '0']));
+  const r = JSON.parse(await exec(process.execPath, [...NODE_FLAGS, CLI, ...argv, '--json', '--quiet', '--depth-interval', '0']));
   const messages = r.kind === 'send' ? r.sent : r.kind === 'drain' ? r.received : r.sent + r.received;
   return { messages, wallS: r.durationMs / 1000, cpuS: r.client.cpuUserS + r.client.cpuSystemS, maxRssMb: r.client.maxRssMb };
 };
 const plain = async (argv) => JSON.parse(await exec(process.execPath, [here('plain-sdk.mjs'), ...argv]));
 const floor = async (argv) => {
-  const r = JSON.parse(await exec(process.execPath, [here('floor.mjs'), ...argv]));
+  const r = JSON.parse(await exec(process.execPath, [...NODE_FLAGS, here('floor.mjs'), ...argv]));
   return { ...r, steadyCpuS: r.cpuS };
 };
 // Creating queues with a zero-message send keeps the baseline free of setup code.

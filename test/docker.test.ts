@@ -33,6 +33,10 @@ describe('Dockerfile', () => {
     expect(entry[0]).toMatch(/tini$/);
     expect(entry).toContain('node');
     expect(entry[entry.length - 1]).toBe(`/app/${pkg.bin['sqs-blast']}`);
+    // The image runs node with the same flags as the bin's shebang.
+    const shebang = readFileSync(join(ROOT, 'src/cli.ts'), 'utf8').split('\n')[0];
+    expect(shebang).toMatch(/^#!\/usr\/bin\/env -S node( --[\w-]+(=\S+)?)*$/);
+    expect(entry.slice(entry.indexOf('node') + 1, -1)).toEqual(shebang.split(' ').slice(3));
     expect(dockerfile).toMatch(/apt-get install[^\n]*tini/);
   });
 
