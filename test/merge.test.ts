@@ -52,6 +52,9 @@ describe('merging results', () => {
     // Duration-bounded producers: the acknowledged count is the lower bound.
     const timed = mergeResults([send(0, -1, 70), send(1, -1, 30), drainSaw([0, 1, 2], -1)]);
     expect(timed).toMatchObject({ distinct: 3, missing: 97, missingExact: false });
+    // A restarted duration-bounded pod sends seqs 0.. again: the larger count is the bound, not the sum.
+    const restarted = mergeResults([send(0, -1, 70), send(0, -1, 50), drainSaw([...Array(70).keys()], -1)]);
+    expect(restarted).toMatchObject({ distinct: 70, missing: 0 });
     // Send results alone judge nothing.
     expect(mergeResults([send(0, 100, 100)]).missing).toBe(0);
   });

@@ -128,7 +128,8 @@ export function mergeIntegrity(parts: IntegrityJson[]): IntegrityJson[] {
     e.of = Math.max(e.of, p.of);
     e.total = Math.max(e.total, p.total);
     e.shards = Math.max(e.shards, p.shards);
-    if (p.sent !== undefined) e.sent = (e.sent ?? 0) + p.sent;
+    // Two producers of one shard are a restarted pod: its seqs start again at 0, so they overlap.
+    if (p.sent !== undefined) e.sent = Math.max(e.sent ?? 0, p.sent);
     have.bits = merged;
   }
   return [...byKey.values()]
