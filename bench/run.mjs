@@ -112,6 +112,8 @@ for (const s of scenarios) {
     usPerMsg: s.floor ? undefined : (mid.cpuS * 1e6) / mid.messages,
     fixedCpuS: mid.fixedCpuS,
     steadyUsPerMsg: mid.steadyCpuS === undefined ? undefined : (mid.steadyCpuS * 1e6) / mid.messages,
+    // This VM's run-to-run noise is as large as many a change: every row shows it.
+    steadyRange: mid.steadyCpuS === undefined ? undefined : [Math.min(...runs.map((r) => (r.steadyCpuS * 1e6) / r.messages)), Math.max(...runs.map((r) => (r.steadyCpuS * 1e6) / r.messages))],
     maxRssMb: mid.maxRssMb,
     all: runs,
   });
@@ -126,8 +128,8 @@ const fmt = (n, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 const lines = [
   `Machine: ${machine}. The run with the median CPU of ${RUNS}; ${N.toLocaleString('en-US')} x 10 KB messages over 4 queues; fresh server process each run.`,
   '',
-  '| scenario | messages | wall s | msg/s | client CPU s | µs/message | of which startup s | µs/message after startup | peak RSS MB | CPU vs plain SDK |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| scenario | messages | wall s | msg/s | client CPU s | µs/message | of which startup s | µs/message after startup | all runs | peak RSS MB | CPU vs plain SDK |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) =>
     [
       r.scenario,
@@ -138,6 +140,7 @@ const lines = [
       r.usPerMsg === undefined ? '-' : fmt(r.usPerMsg),
       r.fixedCpuS === undefined ? '-' : fmt(r.fixedCpuS, 2),
       r.steadyUsPerMsg === undefined ? '-' : fmt(r.steadyUsPerMsg),
+      r.steadyRange === undefined || r.runs < 2 ? '-' : `${fmt(r.steadyRange[0])}–${fmt(r.steadyRange[1])}`,
       r.maxRssMb,
       r.vsBaseline ? fmt(r.vsBaseline) + 'x less' : r.baseline ? 'baseline' : '',
     ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
