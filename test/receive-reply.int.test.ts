@@ -65,7 +65,18 @@ describe('ReceiveMessage reply reader', () => {
     const f = new PayloadFactory(identity, 1000);
     const reply = {
       Messages: [
-        { MessageId: 'm1', ReceiptHandle: 'a/b+c==', MD5OfBody: 'x', Body: f.body(3, 42), Attributes: { SentTimestamp: '41', ApproximateReceiveCount: '1' }, MessageAttributes: { k: { DataType: 'Number', StringValue: '1' } } },
+        {
+          MessageId: 'm1',
+          ReceiptHandle: 'a/b+c==',
+          MD5OfBody: 'x',
+          Body: f.body(3, 42),
+          Attributes: { SentTimestamp: '41', ApproximateReceiveCount: '1', SentTimestamq: '7' },
+          MessageAttributes: { k: { DataType: 'Number', StringValue: '1' } },
+          // Decoys after the real keys, each as long as one the reader looks for.
+          Bodz: 'decoy',
+          ReceiptHandlx: 'decoy',
+          Attributez: { SentTimestamp: '9' },
+        },
         { ReceiptHandle: 'h2', Body: 'foreign', Extra: [1, 2.5e3, true, null, { deep: ['x'] }] },
       ],
     };

@@ -23,6 +23,17 @@ export interface ReceivedMessage {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const OBJECT_OPEN = 0x7b;
+const OBJECT_CLOSE = 0x7d;
+const ARRAY_OPEN = 0x5b;
+const ARRAY_CLOSE = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MESSAGES = Buffer.from('Messages');
+const RECEIPT_HANDLE = Buffer.from('ReceiptHandle');
+const BODY = Buffer.from('Body');
+const ATTRIBUTES = Buffer.from('Attributes');
+const SENT_TIMESTAMP = Buffer.from('SentTimestamp');
 /** Our body fragments as they appear, escaped, inside a reply. */
 const HEAD_START_BYTES = Buffer.from(ESCAPED_HEAD_START, 'latin1');
 const PADDING_KEY_BYTES = Buffer.from(ESCAPED_PADDING_KEY, 'latin1');
@@ -61,6 +72,8 @@ const heads = new EscapedHeadReader();
 
 class Skim {
   private p = 0;
+  private keyStart = 0;
+  private keyEnd = 0;
   private readonly end: number;
 
   constructor(private readonly b: Buffer) {
@@ -70,10 +83,17 @@ class Skim {
   reply(): ReceivedMessage[] {
     const out: ReceivedMessage[] = [];
     if (this.end === 0) return out;
-    this.object((key) => {
-      if (key === 'Messages') this.array(() => out.push(this.message()));
-      else this.skipValue();
-    });
+    if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
+      do {
+        this.key();
+        if (this.keyIs(MESSAGES)) {
+          if (this.open(ARRAY_OPEN, ARRAY_CLOSE)) {
+            do out.push(this.message());
+            while (!this.closed(ARRAY_CLOSE));
+          }
+        } else this.skipValue();
+      } while (!this.closed(OBJECT_CLOSE));
+    }
     this.ws();
     if (this.p !== this.end) throw new Malformed();
     return out;
@@ -83,25 +103,69 @@ class Skim {
     const m: ReceivedMessage = { receiptHandle: '', head: undefined, bodyBytes: 0, sentTimestamp: NaN };
     let handle = false;
     let body = false;
-    this.object((key) => {
-      if (key === 'ReceiptHandle') {
-        m.receiptHandle = this.stringValue();
-        handle = true;
-      } else if (key === 'Body') {
-        const s = this.stringStart();
-        const e = this.stringEnd(s);
-        this.p = e + 1;
-        this.body(m, s, e);
-        body = true;
-      } else if (key === 'Attributes') {
-        this.object((name) => {
-          if (name === 'SentTimestamp') m.sentTimestamp = Number(this.stringValue());
-          else this.skipValue();
-        });
-      } else this.skipValue();
-    });
+    if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
+      do {
+        this.key();
+        if (this.keyIs(RECEIPT_HANDLE)) {
+          m.receiptHandle = this.stringValue();
+          handle = true;
+        } else if (this.keyIs(BODY)) {
+          const s = this.stringStart();
+          const e = this.stringEnd(s);
+          this.p = e + 1;
+          this.body(m, s, e);
+          body = true;
+        } else if (this.keyIs(ATTRIBUTES)) {
+          if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
+            do {
+              this.key();
+              if (this.keyIs(SENT_TIMESTAMP)) m.sentTimestamp = Number(this.stringValue());
+              else this.skipValue();
+            } while (!this.closed(OBJECT_CLOSE));
+          }
+        } else this.skipValue();
+      } while (!this.closed(OBJECT_CLOSE));
+    }
     if (!handle || !body) throw new Malformed();
     return m;
+  }
+
+  /** Past `open`; false when the value is empty (its `close` follows at once, and is passed too). */
+  private open(open: number, close: number): boolean {
+    this.expect(open);
+    this.ws();
+    if (this.b[this.p] !== close) return true;
+    this.p++;
+    return false;
+  }
+
+  /** After an item: true past `close`, false past a comma (another item follows). */
+  private closed(close: number): boolean {
+    this.ws();
+    const c = this.b[this.p++];
+    if (c === close) return true;
+    if (c !== COMMA) throw new Malformed();
+    return false;
+  }
+
+  /** A member's key and its colon; the key stays as bytes b[keyStart, keyEnd). */
+  private key(): void {
+    this.ws();
+    this.keyStart = this.stringStart();
+    this.keyEnd = this.stringEnd(this.keyStart);
+    this.p = this.keyEnd + 1;
+    this.expect(COLON);
+    this.ws();
+  }
+
+  /** Key names are compared as raw bytes: one written with escapes is not recognised, so the
+   * message then lacks its handle or body and the whole reply takes the JSON.parse path. */
+  private keyIs(name: Buffer): boolean {
+    const s = this.keyStart;
+    if (this.keyEnd - s !== name.length) return false;
+    const b = this.b;
+    for (let i = 0; i < name.length; i++) if (b[s + i] !== name[i]) return false;
+    return true;
   }
 
   /** Fill head and bodyBytes from the escaped body bytes b[s, e). */
@@ -113,8 +177,7 @@ class Skim {
         const k = s + cut;
         const rest = k + PADDING_KEY_BYTES.length;
         // Our padding is letters and digits: the only escape after it is the closing \" of the tail.
-        const slash = b.subarray(rest, e).indexOf(BACKSLASH);
-        if (slash === e - rest - 3 && b[e - 2] === QUOTE && b[e - 1] === 0x7d /* } */) {
+        if (b.indexOf(BACKSLASH, rest) === e - 3 && b[e - 2] === QUOTE && b[e - 1] === 0x7d /* } */) {
           const head = heads.read(b, s, k);
           if (head) {
             m.head = head;
@@ -179,53 +242,30 @@ class Skim {
     return b.toString('utf8', s, e);
   }
 
-  private object(onKey: (key: string) => void): void {
-    this.sequence(0x7b, 0x7d, () => {
-      const key = this.stringValue();
-      this.expect(0x3a);
-      this.ws();
-      onKey(key);
-    });
-  }
-
-  private array(onItem: () => void): void {
-    this.sequence(0x5b, 0x5d, onItem);
-  }
-
-  /** `open` item (, item)* `close`, with whitespace anywhere between. */
-  private sequence(open: number, close: number, item: () => void): void {
-    this.expect(open);
-    this.ws();
-    if (this.b[this.p] === close) {
-      this.p++;
-      return;
-    }
-    for (;;) {
-      this.ws();
-      item();
-      this.ws();
-      const c = this.b[this.p++];
-      if (c === close) return;
-      if (c !== 0x2c) throw new Malformed();
-    }
-  }
-
   private skipValue(): void {
     this.ws();
     const c = this.b[this.p];
     if (c === QUOTE) {
       this.p = this.stringEnd(this.p + 1) + 1;
-    } else if (c === 0x7b) {
-      this.object(() => this.skipValue());
-    } else if (c === 0x5b) {
-      this.array(() => this.skipValue());
+    } else if (c === OBJECT_OPEN) {
+      if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
+        do {
+          this.key();
+          this.skipValue();
+        } while (!this.closed(OBJECT_CLOSE));
+      }
+    } else if (c === ARRAY_OPEN) {
+      if (this.open(ARRAY_OPEN, ARRAY_CLOSE)) {
+        do this.skipValue();
+        while (!this.closed(ARRAY_CLOSE));
+      }
     } else {
       // A number, true, false or null: up to the next delimiter.
       const b = this.b;
       let p = this.p;
       while (p < this.end) {
         const d = b[p];
-        if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+        if (d === COMMA || d === OBJECT_CLOSE || d === ARRAY_CLOSE || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
         p++;
       }
       if (p === this.p) throw new Malformed();
