@@ -34,6 +34,9 @@ export interface MessageHead extends PayloadIdentity {
 export const HEAD_START = '{"id":"';
 export const PADDING_KEY = ',"padding":"';
 const TAIL = '"}';
+/** The head's last fields (group only in FIFO runs), named once for the writer and the reader. */
+const GROUP_KEY = ',"group":';
+const SENT_AT_KEY = ',"sentAt":';
 
 /** Our bodies' only characters that JSON escapes are quotes (run ids are letters, digits, '-', '_'). */
 export const escapeQuotes = (text: string): string => text.replace(/"/g, '\\"');
@@ -41,6 +44,11 @@ export const escapeQuotes = (text: string): string => text.replace(/"/g, '\\"');
 export const ESCAPED_HEAD_START = escapeQuotes(HEAD_START);
 export const ESCAPED_PADDING_KEY = escapeQuotes(PADDING_KEY);
 const ESCAPED_TAIL = escapeQuotes(TAIL) + '"';
+const ESCAPED_GROUP_KEY = escapeQuotes(GROUP_KEY);
+const ESCAPED_SENT_AT_KEY = escapeQuotes(SENT_AT_KEY);
+/** Backslashes an escaped fragment holds: one per escaped character. */
+const escapesIn = (escaped: string): number => escaped.split('\\').length - 1;
+const GROUP_ESCAPES = escapesIn(ESCAPED_GROUP_KEY);
 
 function makePadding(length: number): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -57,7 +65,7 @@ export class PayloadFactory {
   private readonly escapedStart: string;
   private readonly escapedMiddle: string;
   private readonly escapedOf: string;
-  /** Backslashes in those three fragments. */
+  /** Backslashes in those fragments and the sentAt key. */
   private readonly fixedEscapes: number;
   private readonly padding: string;
   private readonly paddingBytes: Buffer;
@@ -72,7 +80,7 @@ export class PayloadFactory {
     this.escapedStart = '"' + escapeQuotes(this.headStart);
     this.escapedMiddle = escapeQuotes(this.headMiddle);
     this.escapedOf = escapeQuotes(`,"of":${identity.of},"total":${identity.total}`);
-    this.fixedEscapes = (this.escapedStart + this.escapedMiddle + this.escapedOf).split('\\').length - 1;
+    this.fixedEscapes = escapesIn(this.escapedStart + this.escapedMiddle + this.escapedOf + ESCAPED_SENT_AT_KEY);
     // As long as the whole body, so any head leaves enough padding to trim to the exact size.
     this.padding = makePadding(messageSize);
     this.paddingBytes = Buffer.from(this.padding, 'latin1');
@@ -80,8 +88,8 @@ export class PayloadFactory {
 
   private head(seq: number, sentAt: number, group?: number): string {
     const { of, total } = this.identity;
-    const g = group === undefined ? '' : `,"group":${group}`;
-    return `${this.headStart}${seq}${this.headMiddle}${seq},"of":${of},"total":${total}${g},"sentAt":${sentAt}`;
+    const g = group === undefined ? '' : GROUP_KEY + group;
+    return `${this.headStart}${seq}${this.headMiddle}${seq},"of":${of},"total":${total}${g}${SENT_AT_KEY}${sentAt}`;
   }
 
   /** The raw body, exactly messageSize bytes (when messageSize leaves room for the head). */
@@ -113,12 +121,12 @@ export class PayloadFactory {
     // numbers change per message.
     const escaped =
       this.escapedStart + seq + this.escapedMiddle + seq + this.escapedOf +
-      (group === undefined ? '' : ',\\"group\\":' + group) + ',\\"sentAt\\":' + sentAt;
+      (group === undefined ? '' : ESCAPED_GROUP_KEY + group) + ESCAPED_SENT_AT_KEY + sentAt;
     let o = offset;
     o += into.write(escaped, o, 'latin1');
     o += into.write(ESCAPED_PADDING_KEY, o, 'latin1');
     // The unescaped head is the escaped one less its opening quote and one byte per escape.
-    const headLength = escaped.length - 1 - this.fixedEscapes - (group === undefined ? 2 : 4);
+    const headLength = escaped.length - 1 - this.fixedEscapes - (group === undefined ? 0 : GROUP_ESCAPES);
     o += this.paddingBytes.copy(into, o, 0, this.padLengthFor(headLength));
     o += into.write(ESCAPED_TAIL, o, 'latin1');
     return o;
@@ -176,12 +184,10 @@ const SHARDS = escapedBytes(',"shards":');
 const SEQ = escapedBytes(',"seq":');
 const OF = escapedBytes(',"of":');
 const TOTAL = escapedBytes(',"total":');
-const GROUP = escapedBytes(',"group":');
-const SENT_AT = escapedBytes(',"sentAt":');
+const GROUP = escapedBytes(GROUP_KEY);
+const SENT_AT = escapedBytes(SENT_AT_KEY);
 const BACKSLASH = 0x5c;
-const backslashes = (f: Buffer): number => f.filter((c) => c === BACKSLASH).length;
-const FIXED_ESCAPES = [ESCAPED_HEAD_START_BYTES, AFTER_ID, AFTER_RUN_ID, SHARDS, SEQ, OF, TOTAL, SENT_AT].reduce((n, f) => n + backslashes(f), 0);
-const GROUP_ESCAPES = backslashes(GROUP);
+const FIXED_ESCAPES = [ESCAPED_HEAD_START_BYTES, AFTER_ID, AFTER_RUN_ID, SHARDS, SEQ, OF, TOTAL, SENT_AT].reduce((n, f) => n + escapesIn(f.toString('latin1')), 0);
 
 /**
  * parseHead for a head exactly as PayloadFactory writes it, read straight from the escaped bytes
