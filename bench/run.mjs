@@ -87,6 +87,7 @@ if (FULL) {
   );
 }
 
+const range = (xs) => [Math.min(...xs), Math.max(...xs)];
 const rows = [];
 for (const s of scenarios) {
   const runs = [];
@@ -113,7 +114,7 @@ for (const s of scenarios) {
     fixedCpuS: mid.fixedCpuS,
     steadyUsPerMsg: mid.steadyCpuS === undefined ? undefined : (mid.steadyCpuS * 1e6) / mid.messages,
     // This VM's run-to-run noise is as large as many a change: every row shows it.
-    steadyRange: mid.steadyCpuS === undefined ? undefined : [Math.min(...runs.map((r) => (r.steadyCpuS * 1e6) / r.messages)), Math.max(...runs.map((r) => (r.steadyCpuS * 1e6) / r.messages))],
+    steadyRange: mid.steadyCpuS === undefined ? undefined : range(runs.map((r) => (r.steadyCpuS * 1e6) / r.messages)),
     maxRssMb: mid.maxRssMb,
     all: runs,
   });

@@ -7,7 +7,7 @@ import { emptyResult, exitCodeOf, finalize, resultLine, type Result } from '../s
 function drainPart(seqs: number[], startedAt: number, endedAt: number, latencies: number[]): Result {
   const r = emptyResult('drain', 'run1');
   const t = new IntegrityTracker();
-  for (const seq of seqs) t.observe({ id: '', runId: 'run1', shard: 0, shards: 1, seq, of: 100, total: 100, sentAt: 0 });
+  for (const seq of seqs) t.observe({ runId: 'run1', shard: 0, shards: 1, seq, of: 100, total: 100, sentAt: 0 });
   const h = createHistogram();
   for (const l of latencies) recordMs(h, l);
   Object.assign(r, { startedAt, endedAt, received: seqs.length, deleted: seqs.length, integrity: t.toJSON(), histograms: { e2e: encode(h) }, phases: { drain: { startedAt, endedAt } }, dlqDepth: 2, errors: { ThrottlingException: 1 } });
@@ -33,13 +33,13 @@ describe('merging results', () => {
   it('counts a shard no consumer saw at all as missing, because its producer says it was sent', () => {
     const send = (shard: number, of: number, sent: number): Result => {
       const r = emptyResult('send', 'run1', shard, 2);
-      Object.assign(r, { sent, phases: { send: { startedAt: 0, endedAt: 1 } }, integrity: [producedShard('run1', shard, 2, of, of < 0 ? -1 : 200, sent)] });
+      Object.assign(r, { sent, phases: { send: { startedAt: 0, endedAt: 1 } }, integrity: [producedShard({ runId: 'run1', shard, shards: 2, of, total: of < 0 ? -1 : 200 }, sent)] });
       return finalize(r);
     };
     const drainSaw = (seqs: number[], of: number): Result => {
       const r = emptyResult('drain', 'run1', 0, 1);
       const t = new IntegrityTracker();
-      for (const seq of seqs) t.observe({ id: '', runId: 'run1', shard: 0, shards: 2, seq, of, total: of < 0 ? -1 : 200, sentAt: 0 });
+      for (const seq of seqs) t.observe({ runId: 'run1', shard: 0, shards: 2, seq, of, total: of < 0 ? -1 : 200, sentAt: 0 });
       Object.assign(r, { received: seqs.length, integrity: t.toJSON(), phases: { drain: { startedAt: 0, endedAt: 1 } } });
       return finalize(r);
     };

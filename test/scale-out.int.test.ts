@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { find, render } from './k8s.contract.js';
+import { parseResults } from '../src/report/merge.js';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
 function podEnv(jobName: string, index: number, overrides: Record<string, string>): Record<string, string> {
@@ -59,7 +60,7 @@ describe('scale-out: Indexed Job pods as local processes, merged by report', () 
 
     // Leave one drain pod's log out (the busiest: a fast pod can drain everything before another
     // starts): its messages are now missing from the merged view.
-    const receivedBy = drains.map((d) => JSON.parse(d.stdout.split('\n').find((l) => l.startsWith('SQS_BLAST_RESULT '))!.slice(17)).received as number);
+    const receivedBy = drains.map((d) => parseResults(d.stdout, 'drain pod')[0].received);
     const left = receivedBy.indexOf(Math.max(...receivedBy));
     const lost = receivedBy[left];
     expect(lost).toBeGreaterThan(0);

@@ -4,7 +4,7 @@
  * on both sides is a message that arrived twice.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { MessageHead } from '../payload.js';
+import type { MessageHead, PayloadIdentity } from '../payload.js';
 import { shardSize } from '../shard.js';
 
 export interface IntegrityJson {
@@ -142,7 +142,8 @@ export function mergeIntegrity(parts: IntegrityJson[]): IntegrityJson[] {
  * consumer saw a single message of a shard (or of the whole run) would not know the shard was
  * ever sent, and would call nothing missing.
  */
-export function producedShard(runId: string, shard: number, shards: number, of: number, total: number, sent: number): IntegrityJson {
+export function producedShard(identity: PayloadIdentity, sent: number): IntegrityJson {
+  const { runId, shard, shards, of, total } = identity;
   return { runId, shard, shards, of, total, distinct: 0, duplicates: 0, maxSeq: -1, sent, seen: '' };
 }
 

@@ -360,14 +360,16 @@ export class Http1Client {
         resolve: resolve as (v: unknown) => void,
         reject,
       };
-      const conn = this.idle.pop() ?? (this.busy.size < this.options.maxSockets ? this.connect() : undefined);
+      const conn = this.take();
       if (conn) this.dispatch(conn, p);
       else this.waiting.push(p);
     });
   }
 
-  private connect(): Connection {
-    return new Connection(this, this.url, this.readBuffer, this.options.tls);
+  /** An idle connection, or a new one while under maxSockets. */
+  private take(): Connection | undefined {
+    if (this.idle.length) return this.idle.pop();
+    return this.busy.size < this.options.maxSockets ? new Connection(this, this.url, this.readBuffer, this.options.tls) : undefined;
   }
 
   private dispatch(conn: Connection, p: Pending): void {
@@ -387,7 +389,7 @@ export class Http1Client {
       if (i >= 0) this.idle.splice(i, 1);
     }
     while (this.waiting.length && !this.closed) {
-      const next = this.idle.pop() ?? (this.busy.size < this.options.maxSockets ? this.connect() : undefined);
+      const next = this.take();
       if (!next) break;
       this.dispatch(next, this.waiting.shift()!);
     }
