@@ -3,12 +3,12 @@ import { Hash } from '@smithy/hash-node';
 import { describe, expect, it } from 'vitest';
 import { LeanSigner } from '../src/sqs/sigv4.js';
 
-async function sdkSignature(creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, body: Buffer, date: Date, host: string) {
+async function sdkSignature(creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, body: Buffer, date: Date, host: string, target = 'AmazonSQS.SendMessageBatch') {
   const signer = new SignatureV4({ credentials: creds, region: 'eu-west-1', service: 'sqs', sha256: Hash.bind(null, 'sha256') });
   const headers: Record<string, string> = {
     host,
     'content-type': 'application/x-amz-json-1.0',
-    'x-amz-target': 'AmazonSQS.SendMessageBatch',
+    'x-amz-target': target,
     'content-length': String(body.length),
   };
   const signed = await signer.sign({ method: 'POST', protocol: 'https:', hostname: host, path: '/', query: {}, headers, body }, { signingDate: date });
@@ -56,5 +56,36 @@ describe('lean SigV4 signer', () => {
     expect(later.authorization).toContain('Credential=AK2/');
     const nextDay = await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime() + 24 * 3600_000);
     expect(nextDay.authorization).toContain('/20261126/eu-west-1/sqs/aws4_request');
+  });
+});
+
+describe('signed request head', () => {
+  const body = Buffer.from('{"QueueUrl":"https://sqs.eu-west-1.amazonaws.com/123456789012/q","MaxNumberOfMessages":10}');
+  const headersOf = (head: string) => {
+    const lines = head.split('\r\n');
+    expect(lines[0]).toBe('POST / HTTP/1.1');
+    expect(head.endsWith('\r\n\r\n')).toBe(true);
+    return Object.fromEntries(lines.slice(1, -2).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+  };
+
+  it.each([
+    ['long-term keys', { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }],
+    ['session credentials', { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 's/+', sessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN==' }],
+  ])('carries exactly the headers the SDK-checked signature has, with %s', async (_name, creds) => {
+    const host = 'sqs.eu-west-1.amazonaws.com';
+    const t0 = Date.parse('2026-11-25T23:59:59.500Z');
+    const signer = new LeanSigner(async () => creds, 'eu-west-1', host);
+    // Before the credentials are loaded the synchronous path declines.
+    expect(signer.headNow('AmazonSQS.ReceiveMessage', body, t0)).toBeUndefined();
+    // Across a second and a day boundary, where the kept parts must be rebuilt.
+    for (const at of [t0, t0 + 600, t0 + 86_400_000]) {
+      const head = await signer.head('AmazonSQS.ReceiveMessage', body, at, true);
+      const sdk = await sdkSignature(creds, body, new Date(at), host, 'AmazonSQS.ReceiveMessage');
+      const { 'user-agent': agent, ...signed } = headersOf(head);
+      expect(agent).toBe('sqs-blast');
+      expect(signed).toEqual(await signer.sign('AmazonSQS.ReceiveMessage', body, at));
+      expect(signed.authorization).toBe(sdk.authorization);
+      expect(signer.headNow('AmazonSQS.ReceiveMessage', body, at, true)).toBe(head);
+    }
   });
 });

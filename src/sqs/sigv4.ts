@@ -6,7 +6,7 @@
  * cache on every call, which profiled at ~70 µs per request here. The payload hash — the part no
  * signer can skip — is computed once over the ready buffer.
  */
-import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -20,6 +20,22 @@ function amzDate(ms: number): string {
   return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 13) + iso.slice(14, 16) + iso.slice(17, 19) + 'Z';
 }
 
+/** Parts of a signature that change only with the credentials or the clock's second. */
+interface Moment {
+  second: number;
+  creds: AwsCredentialIdentity;
+  date: string;
+  key: KeyObject;
+  /** `AWS4-HMAC-SHA256\n<date>\n<scope>\n`: the string to sign up to the request's hash. */
+  toSignPrefix: string;
+  /** The authorization header's value up to the signature. */
+  authPrefix: string;
+  /** Canonical and HTTP lines for a session token (empty without one). */
+  tokenCanonical: string;
+  tokenHeader: string;
+  signedHeaders: string;
+}
+
 export class LeanSigner {
   private creds?: AwsCredentialIdentity;
   private pending?: Promise<AwsCredentialIdentity>;
@@ -28,15 +44,19 @@ export class LeanSigner {
   private signingKey?: KeyObject;
   /** Hashes of request bodies sent again and again (a queue's ReceiveMessage request). */
   private readonly fixedHashes = new WeakMap<Buffer, string>();
-  private dateSecond = -1;
-  private date = '';
+  private moment?: Moment;
+  private readonly headStart: string;
+  private readonly canonicalHost: string;
 
   constructor(
     private readonly provider: AwsCredentialIdentityProvider,
     private readonly region: string,
     private readonly host: string,
     private readonly service = 'sqs',
-  ) {}
+  ) {
+    this.headStart = 'POST / HTTP/1.1\r\nhost: ' + host + '\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: ';
+    this.canonicalHost = '\ncontent-type:application/x-amz-json-1.0\nhost:' + host + '\nx-amz-content-sha256:';
+  }
 
   private fresh(now: number): AwsCredentialIdentity | undefined {
     const c = this.creds;
@@ -64,65 +84,88 @@ export class LeanSigner {
     return this.signingKey;
   }
 
-  private payloadHash(payload: Buffer, fixed: boolean): string {
-    let hash = fixed ? this.fixedHashes.get(payload) : undefined;
-    if (hash === undefined) {
-      hash = createHash('sha256').update(payload).digest('hex');
-      if (fixed) this.fixedHashes.set(payload, hash);
-    }
-    return hash;
-  }
-
-  /**
-   * Headers for POST / carrying `payload` as `target` (e.g. AmazonSQS.SendMessageBatch). `fixed`:
-   * this very buffer is sent again unchanged, so its hash is kept (it must never be written to).
-   */
-  async sign(target: string, payload: Buffer, nowMs = Date.now(), fixed = false): Promise<Record<string, string>> {
-    const c = this.fresh(nowMs) ?? (await this.credentials(nowMs));
+  private momentAt(c: AwsCredentialIdentity, nowMs: number): Moment {
     const second = Math.floor(nowMs / 1000);
-    if (second !== this.dateSecond) {
-      this.dateSecond = second;
-      this.date = amzDate(nowMs);
-    }
-    const date = this.date;
+    const m = this.moment;
+    if (m && m.second === second && m.creds === c) return m;
+    const date = amzDate(nowMs);
     const shortDate = date.slice(0, 8);
     const scope = `${shortDate}/${this.region}/${this.service}/aws4_request`;
     const token = c.sessionToken;
+    // Signed headers, lower-case and sorted by name. x-amz-content-sha256 is sent and signed as
+    // the SDK's signer does by default.
+    const signedHeaders = `content-length;content-type;host;x-amz-content-sha256;x-amz-date;${token ? 'x-amz-security-token;' : ''}x-amz-target`;
+    return (this.moment = {
+      second,
+      creds: c,
+      date,
+      key: this.key(c, shortDate),
+      toSignPrefix: `${ALGORITHM}\n${date}\n${scope}\n`,
+      authPrefix: `${ALGORITHM} Credential=${c.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=`,
+      tokenCanonical: token ? `x-amz-security-token:${token}\n` : '',
+      tokenHeader: token ? `\r\nx-amz-security-token: ${token}` : '',
+      signedHeaders,
+    });
+  }
+
+  private payloadHash(payload: Buffer, fixed: boolean): string {
+    let h = fixed ? this.fixedHashes.get(payload) : undefined;
+    if (h === undefined) {
+      h = hash('sha256', payload, 'hex');
+      if (fixed) this.fixedHashes.set(payload, h);
+    }
+    return h;
+  }
+
+  private signature(m: Moment, target: string, length: string, payloadHash: string): string {
+    const request =
+      'POST\n/\n\ncontent-length:' + length + this.canonicalHost + payloadHash + '\nx-amz-date:' + m.date + '\n' +
+      m.tokenCanonical + 'x-amz-target:' + target + '\n\n' + m.signedHeaders + '\n' + payloadHash;
+    return createHmac('sha256', m.key).update(m.toSignPrefix + hash('sha256', request, 'hex')).digest('hex');
+  }
+
+  /**
+   * The signed HTTP/1.1 request head for POST / carrying `payload` as `target` (e.g.
+   * AmazonSQS.SendMessageBatch), or undefined when the credentials must be (re)loaded first (then
+   * use head()). Synchronous, so a hot call costs no promise. `fixed`: this very buffer is sent
+   * again unchanged, so its hash is kept (it must never be written to).
+   */
+  headNow(target: string, payload: Buffer, nowMs: number, fixed = false): string | undefined {
+    const c = this.fresh(nowMs);
+    return c && this.build(c, target, payload, nowMs, fixed);
+  }
+
+  /** headNow(), loading the credentials first when they are missing or about to expire. */
+  async head(target: string, payload: Buffer, nowMs = Date.now(), fixed = false): Promise<string> {
+    return this.build(this.fresh(nowMs) ?? (await this.credentials(nowMs)), target, payload, nowMs, fixed);
+  }
+
+  private build(c: AwsCredentialIdentity, target: string, payload: Buffer, nowMs: number, fixed: boolean): string {
+    const m = this.momentAt(c, nowMs);
     const length = String(payload.length);
     const payloadHash = this.payloadHash(payload, fixed);
-    // Canonical headers, lower-case and sorted by name. x-amz-content-sha256 is sent and signed
-    // as the SDK's signer does by default.
-    let canonical =
-      'content-length:' + length + '\ncontent-type:application/x-amz-json-1.0\nhost:' + this.host +
-      '\nx-amz-content-sha256:' + payloadHash + '\nx-amz-date:' + date + '\n';
-    let signed = 'content-length;content-type;host;x-amz-content-sha256;x-amz-date;';
-    if (token) {
-      canonical += 'x-amz-security-token:' + token + '\n';
-      signed += 'x-amz-security-token;';
-    }
-    canonical += 'x-amz-target:' + target + '\n';
-    signed += 'x-amz-target';
-    const request = 'POST\n/\n\n' + canonical + '\n' + signed + '\n' + payloadHash;
-    const toSign = ALGORITHM + '\n' + date + '\n' + scope + '\n' + createHash('sha256').update(request).digest('hex');
-    const signature = createHmac('sha256', this.key(c, shortDate)).update(toSign).digest('hex');
+    return (
+      this.headStart + length + '\r\nx-amz-content-sha256: ' + payloadHash + '\r\nx-amz-date: ' + m.date +
+      '\r\nx-amz-target: ' + target + '\r\nauthorization: ' + m.authPrefix + this.signature(m, target, length, payloadHash) +
+      m.tokenHeader + '\r\n' + USER_AGENT + '\r\n\r\n'
+    );
+  }
+
+  /** The same signature as headers (what the SDK's signer returns; tests compare the two). */
+  async sign(target: string, payload: Buffer, nowMs = Date.now(), fixed = false): Promise<Record<string, string>> {
+    const m = this.momentAt(this.fresh(nowMs) ?? (await this.credentials(nowMs)), nowMs);
+    const length = String(payload.length);
+    const payloadHash = this.payloadHash(payload, fixed);
     const headers: Record<string, string> = {
       host: this.host,
       'content-type': 'application/x-amz-json-1.0',
       'content-length': length,
       'x-amz-content-sha256': payloadHash,
-      'x-amz-date': date,
+      'x-amz-date': m.date,
       'x-amz-target': target,
-      authorization: `${ALGORITHM} Credential=${c.accessKeyId}/${scope}, SignedHeaders=${signed}, Signature=${signature}`,
+      authorization: m.authPrefix + this.signature(m, target, length, payloadHash),
     };
-    if (token) headers['x-amz-security-token'] = token;
+    if (m.creds.sessionToken) headers['x-amz-security-token'] = m.creds.sessionToken;
     return headers;
-  }
-
-  /** The same signed headers as an HTTP/1.1 request head for POST / (see http1.ts). */
-  async head(target: string, payload: Buffer, nowMs = Date.now(), fixed = false): Promise<string> {
-    const headers = await this.sign(target, payload, nowMs, fixed);
-    let head = 'POST / HTTP/1.1\r\n';
-    for (const name in headers) head += name + ': ' + headers[name] + '\r\n';
-    return head + USER_AGENT + '\r\n\r\n';
   }
 }

@@ -35,6 +35,13 @@ const RETRYABLE = new Set([
   'ECONNABORTED',
 ]);
 
+const TARGETS: Record<HotAction, string> = {
+  SendMessageBatch: 'AmazonSQS.SendMessageBatch',
+  ReceiveMessage: 'AmazonSQS.ReceiveMessage',
+  DeleteMessageBatch: 'AmazonSQS.DeleteMessageBatch',
+  GetQueueAttributes: 'AmazonSQS.GetQueueAttributes',
+};
+
 export function isRetryable(code: string, status = 0): boolean {
   return RETRYABLE.has(code) || status >= 500 || status === 429;
 }
@@ -71,7 +78,10 @@ export class SqsWire {
   /** POST one action; resolves with the reply (parsed JSON unless `read` says otherwise) or rejects with an SqsError. */
   async call<T = unknown>(action: HotAction, body: string | Buffer, opts: CallOptions<T> = {}): Promise<T> {
     const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const head = await this.signer.head(`AmazonSQS.${action}`, payload, Date.now(), opts.fixedBody === true && payload === body);
+    const target = TARGETS[action];
+    const now = Date.now();
+    const fixed = opts.fixedBody === true && payload === body;
+    const head = this.signer.headNow(target, payload, now, fixed) ?? (await this.signer.head(target, payload, now, fixed));
     const read = (opts.read ?? readJson) as ReadReply<T>;
     try {
       return await this.http.request(head, payload, opts.timeoutMs ?? this.conn.requestTimeoutMs, (status, reply, queryError) => {
