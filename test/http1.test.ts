@@ -117,6 +117,43 @@ describe('HTTP/1.1 client of the hot path', () => {
     client.close();
   });
 
+  it('reads the headers that matter in any case and spacing, and ignores look-alikes', async () => {
+    // Each reply: what the server writes, the body the caller must see, whether the connection survives.
+    const replies: Array<[string, string, boolean]> = [
+      ['HTTP/1.1 200 OK\r\ncontent-length:3\r\n\r\nabc', 'abc', true],
+      ['HTTP/1.1 200 OK\r\nX-Content-Length: 1\r\nCONTENT-LENGTH: \t 4 \r\nContent-Lengthy: 9\r\n\r\nabcd', 'abcd', true],
+      ['HTTP/1.1 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok', 'ok', true],
+      ['HTTP/1.1 200 OK\r\nx-amzn-query-error: AWS.Thing;Sender\r\nConnection:  CLOSE \r\nContent-Length: 2\r\n\r\nby', 'by', false],
+      ['HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold', 'old', false],
+      ['HTTP/1.0 200 OK\r\nconnection: keep-alive\r\nContent-Length: 4\r\n\r\nkept', 'kept', true],
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, CHUNKED\r\n\r\n3\r\nxyz\r\n0\r\n\r\n', 'xyz', true],
+      ['HTTP/1.1 200 OK\r\nno colon here\r\n: empty name\r\nContent-Length: 1\r\n\r\n!', '!', true],
+    ];
+    const server = await rawServer((socket, _r, n) => socket.write(replies[n][0], 'latin1'));
+    const client = new Http1Client(server.url, { maxSockets: 1 });
+    let expectedConnections = 1;
+    const errors: Array<string | undefined> = [];
+    for (const [, body, keep] of replies) {
+      const got = await client.request(head(4), Buffer.from('ping'), 2000, (status, reply, queryError) => {
+        errors.push(queryError);
+        return `${status} ${reply.toString('latin1')}`;
+      });
+      expect(got).toBe(`200 ${body}`);
+      expect(server.connections()).toBe(expectedConnections);
+      if (!keep) expectedConnections++;
+    }
+    expect(errors[3]).toBe('AWS.Thing;Sender');
+    expect(errors.filter(Boolean)).toHaveLength(1);
+    client.close();
+  });
+
+  it.each(['HTTP/1.2 200 OK', 'HTTP/1.1 2x0 OK', 'HTTP/1.1200 OK', 'HTTP/2 200'])('refuses the status line "%s"', async (line) => {
+    const server = await rawServer((socket) => socket.write(`${line}\r\nContent-Length: 0\r\n\r\n`));
+    const client = new Http1Client(server.url, { maxSockets: 1 });
+    await expect(call(client)).rejects.toMatchObject({ code: 'InvalidResponse' });
+    client.close();
+  });
+
   it('fails cleanly: garbage, a reset mid-reply, silence past the deadline, an abort, a refused port', async () => {
     const server = await rawServer((socket, _r, n) => {
       if (n === 0) socket.write('SMTP ready\r\n\r\n');

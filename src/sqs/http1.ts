@@ -54,10 +54,44 @@ const enum State {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const CRLF = Buffer.from('\r\n', 'latin1');
+const HTTP_1 = Buffer.from('http/1.', 'latin1');
+const CONTENT_LENGTH = Buffer.from('content-length', 'latin1');
+const TRANSFER_ENCODING = Buffer.from('transfer-encoding', 'latin1');
+const CONNECTION = Buffer.from('connection', 'latin1');
+const CLOSE = Buffer.from('close', 'latin1');
+const QUERY_ERROR = Buffer.from('x-amzn-query-error', 'latin1');
+
+/** Do bytes [start, end) spell `lower` (lower-case ASCII), ignoring the case of letters? */
+function bytesAre(buf: Buffer, start: number, end: number, lower: Buffer): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const c = buf[start + i];
+    const want = lower[i];
+    if (c !== want && !(want >= 0x61 && want <= 0x7a && c === want - 0x20)) return false;
+  }
+  return true;
+}
+
+/** The decimal number spelled by bytes [start, end), or -1 if they are not 1-15 digits. */
+function digitsAt(buf: Buffer, start: number, end: number): number {
+  if (end <= start || end - start > 15) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = buf[i] - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const isBlank = (c: number) => c === 0x20 || c === 0x09;
 const MAX_HEAD = 64 * 1024;
 /** A reply body buffer that grew past this is dropped after use instead of kept per connection. */
 const KEEP_BODY_BYTES = 2 * 1024 * 1024;
 const SWEEP_MS = 100;
+/** Request bodies up to this size are sent in one buffer with their head (see send). */
+const JOIN_BELOW = 8 * 1024;
 
 class Connection {
   readonly socket: net.Socket;
@@ -107,9 +141,19 @@ class Connection {
     this.resetReply();
     this.writeDone = false;
     const s = this.socket;
+    const onWritten = () => (this.writeDone = true);
+    if (p.body.length <= JOIN_BELOW) {
+      // One small buffer (from Node's pool) is one plain write; head and body corked as two
+      // chunks take the writev path, which costs more than copying a few KB.
+      const out = Buffer.allocUnsafe(p.head.length + p.body.length);
+      out.write(p.head, 0, 'latin1');
+      p.body.copy(out, p.head.length);
+      s.write(out, onWritten);
+      return;
+    }
     s.cork();
     s.write(p.head, 'latin1');
-    s.write(p.body, () => (this.writeDone = true));
+    s.write(p.body, onWritten);
     s.uncork();
   }
 
@@ -231,23 +275,43 @@ class Connection {
     }
   }
 
+  /** Reads the status and the four headers that matter from the bytes in place (no strings for the rest). */
   private readHead(buf: Buffer, start: number, end: number): void {
-    const text = buf.toString('latin1', start, end);
-    const lines = text.split('\r\n');
-    const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
-    if (!m) throw new HttpError('InvalidResponse', `not an HTTP/1.1 reply ("${lines[0].slice(0, 40)}")`);
-    this.status = Number(m[1]);
-    let close = lines[0].startsWith('HTTP/1.0');
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      if (name === 'content-length') this.contentLength = Number(value);
-      else if (name === 'transfer-encoding') this.chunked = value.toLowerCase().includes('chunked');
-      else if (name === 'connection') close = value.toLowerCase() === 'close';
-      else if (name === 'x-amzn-query-error') this.queryError = value;
+    let lineEnd = buf.indexOf(CRLF, start);
+    if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+    if (lineEnd - start < 12 || !bytesAre(buf, start, start + 7, HTTP_1) || (buf[start + 7] !== 0x30 && buf[start + 7] !== 0x31) || buf[start + 8] !== 0x20) {
+      throw new HttpError('InvalidResponse', `not an HTTP/1.1 reply ("${buf.toString('latin1', start, Math.min(lineEnd, start + 40))}")`);
+    }
+    const status = digitsAt(buf, start + 9, start + 12);
+    if (status < 0) throw new HttpError('InvalidResponse', `not an HTTP/1.1 reply ("${buf.toString('latin1', start, Math.min(lineEnd, start + 40))}")`);
+    this.status = status;
+    let close = buf[start + 7] === 0x30;
+    // One pass over the header lines in JavaScript: a head is a few hundred bytes, and two
+    // Buffer#indexOf calls per line cost more than looking at each byte.
+    for (let pos = lineEnd + 2; pos < end; ) {
+      let colon = -1;
+      let eol = pos;
+      while (eol < end && buf[eol] !== 0x0d) {
+        if (colon < 0 && buf[eol] === 0x3a) colon = eol;
+        eol++;
+      }
+      if (colon > pos) {
+        let ns = pos;
+        let ne = colon;
+        let vs = colon + 1;
+        let ve = eol;
+        while (ns < ne && isBlank(buf[ns])) ns++;
+        while (ne > ns && isBlank(buf[ne - 1])) ne--;
+        while (vs < ve && isBlank(buf[vs])) vs++;
+        while (ve > vs && isBlank(buf[ve - 1])) ve--;
+        if (bytesAre(buf, ns, ne, CONTENT_LENGTH)) {
+          const n = digitsAt(buf, vs, ve);
+          this.contentLength = n >= 0 ? n : Number(buf.toString('latin1', vs, ve));
+        } else if (bytesAre(buf, ns, ne, TRANSFER_ENCODING)) this.chunked = buf.toString('latin1', vs, ve).toLowerCase().includes('chunked');
+        else if (bytesAre(buf, ns, ne, CONNECTION)) close = bytesAre(buf, vs, ve, CLOSE);
+        else if (bytesAre(buf, ns, ne, QUERY_ERROR)) this.queryError = buf.toString('latin1', vs, ve);
+      }
+      pos = eol + 2;
     }
     this.closeAfter = close;
     if (this.status >= 100 && this.status < 200) {
