@@ -85,12 +85,18 @@ class ShardSeen {
 
 export class IntegrityTracker {
   private readonly shards = new Map<string, ShardSeen>();
+  private last: ShardSeen | undefined;
 
   /** Record one received sqs-blast message; true when it is the first copy seen here. */
   observe(head: MessageHead): boolean {
-    const key = head.runId + '\u0000' + head.shard;
-    let s = this.shards.get(key);
-    if (!s) this.shards.set(key, (s = new ShardSeen(head.runId, head.shard, head.shards, head.of, head.total)));
+    // Nearly every message belongs to the shard of the one before it: skip building the key.
+    let s = this.last;
+    if (!s || s.shard !== head.shard || s.runId !== head.runId) {
+      const key = head.runId + '\u0000' + head.shard;
+      s = this.shards.get(key);
+      if (!s) this.shards.set(key, (s = new ShardSeen(head.runId, head.shard, head.shards, head.of, head.total)));
+      this.last = s;
+    }
     return s.mark(head.seq);
   }
 
