@@ -54,6 +54,20 @@ describe('integrity bitmaps', () => {
     expect(v).toMatchObject({ distinct: 199, duplicates: 1, missing: 101, exact: true });
   });
 
+  it('keeps shards and runs apart when their messages interleave', () => {
+    const t = new IntegrityTracker();
+    const other = (seq: number): MessageHead => ({ ...head(seq, 0), runId: 's' });
+    // Alternate (r,0), (r,1), (s,0) message by message, then repeat every second one.
+    for (let s = 0; s < 100; s++) for (const h of [head(s, 0), head(s, 1), other(s)]) expect(t.observe(h)).toBe(true);
+    for (let s = 0; s < 100; s += 2) for (const h of [other(s), head(s, 1), head(s, 0)]) expect(t.observe(h)).toBe(false);
+    const entries = t.toJSON();
+    expect(entries.map((e) => [e.runId, e.shard, e.distinct, e.duplicates])).toEqual([
+      ['r', 0, 100, 50],
+      ['r', 1, 100, 50],
+      ['s', 0, 100, 50],
+    ]);
+  });
+
   it('ORs bitmaps across threads and pods; overlap is duplicates', () => {
     const a = new IntegrityTracker();
     const b = new IntegrityTracker();
