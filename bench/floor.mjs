@@ -1,8 +1,9 @@
 // The I/O floor: what moving the same bytes costs on this machine with nothing else done. Raw
-// keep-alive sockets, 64 exchanges in flight, requests built once and re-sent as they are (the
-// local server does not check signatures, so there is no SHA-256 and no signing), replies framed
-// by Content-Length and not parsed beyond the receipt handles a delete needs. No client can spend
-// less CPU per message than this here; the gap between it and sqs-blast is signing and accounting.
+// keep-alive sockets, 64 exchanges in flight unless told (the bench drains at 32), requests built
+// once and re-sent as they are (the local server does not check signatures, so there is no
+// SHA-256 and no signing), replies framed by Content-Length and not parsed beyond the receipt
+// handles a delete needs. No client can spend less CPU per message than this here; the gap between
+// it and sqs-blast is signing and accounting.
 // Prints one JSON line; cpuS counts from the first request (no startup), like `steadyCpuS`.
 import net from 'node:net';
 
