@@ -195,6 +195,15 @@ const FIXED_ESCAPES = [ESCAPED_HEAD_START_BYTES, AFTER_ID, AFTER_RUN_ID, SHARDS,
  * strings and no objects but the head itself. Anything else, even a valid head written by another
  * hand (other field order, spaces, escapes), returns null: the caller then uses parseHead.
  */
+/** Are bytes [s, e) all letters, digits, '-' or '_' (what run ids and message ids are made of)? */
+function idBytes(b: Buffer, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) {
+    const c = b[k];
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f)) return false;
+  }
+  return true;
+}
+
 export class EscapedHeadReader {
   /** After a successful read: the head's length once unescaped (bytes). */
   headBytes = 0;
@@ -207,9 +216,10 @@ export class EscapedHeadReader {
     this.b = b;
     this.p = start;
     if (!this.fragment(ESCAPED_HEAD_START_BYTES)) return null;
-    // The id repeats runId, shard and seq: skip it.
+    // The id repeats runId, shard and seq: skip it, but only over the characters ids are made of
+    // (a quote there would end the JSON string).
     const idEnd = b.indexOf(BACKSLASH, this.p);
-    if (idEnd < 0 || idEnd >= end) return null;
+    if (idEnd < 0 || idEnd >= end || !idBytes(b, this.p, idEnd)) return null;
     this.p = idEnd;
     if (!this.fragment(AFTER_ID)) return null;
     const runIdStart = this.p;
@@ -271,11 +281,7 @@ export class EscapedHeadReader {
     const b = this.b;
     const last = this.lastRunIdBytes;
     if (e - s === last.length && b.compare(last, 0, last.length, s, e) === 0) return this.lastRunId;
-    for (let k = s; k < e; k++) {
-      const c = b[k];
-      const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f;
-      if (!ok) return undefined;
-    }
+    if (!idBytes(b, s, e)) return undefined;
     this.lastRunIdBytes = Buffer.from(b.subarray(s, e));
     this.lastRunId = this.lastRunIdBytes.toString('latin1');
     return this.lastRunId;

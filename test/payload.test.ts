@@ -85,7 +85,7 @@ describe('payload', () => {
     const { b, end } = inReply(body);
     let declined = 0;
     for (let i = 1; i < end; i++) {
-      for (const c of ['0', '9', '-', 'x', '\\', ' ', ',']) {
+      for (const c of ['0', '9', '-', 'x', '\\', '"', ' ', ',']) {
         const m = Buffer.from(b);
         m.write(c, i, 'latin1');
         const got = reader.read(m, 1, end);
