@@ -99,4 +99,27 @@ describe('ReceiveMessage reply reader', () => {
     // Truncated JSON is an error either way (the wire turns it into a retryable InvalidResponse).
     expect(() => readReceiveReply(compact.subarray(0, compact.length - 5))).toThrow();
   });
+
+  it('reads our bodies from their start only when their whole tail is ours; else agrees with JSON.parse', () => {
+    const f = new PayloadFactory(identity, 600);
+    const ours = f.body(8, 1_764_100_000_000);
+    const head = ours.slice(0, ours.indexOf(',"padding":"'));
+    const message = (h: string, body: string) => ({ ReceiptHandle: h, Body: body, Attributes: { SentTimestamp: '5' } });
+    const replies = [
+      // Ours, then bodies that start like ours but end otherwise.
+      [ours, head + ',"padding":"abc', head + ',"padding":"ab\ncd"}', head + ',"padding":"abc"]', head + ',"padding":"abc"} ', head + ',"padding":"é"}', head],
+      // A body that stops inside its padding, followed by one whose text is the tail ours end with:
+      // the first backslash after the padding belongs to the next message.
+      [head + ',"padding":"abc', '"}', ours],
+      // A quote inside the id or the run id.
+      [ours.replace('"id":"skim1', '"id":"sk"im1'), ours.replace('"runId":"skim1"', '"runId":"sk\"im1"')],
+    ];
+    for (const bodies of replies) {
+      const raw = Buffer.from(JSON.stringify({ Messages: bodies.map((b, i) => message(`h${i}`, b)) }));
+      const slow = readReceiveReplySlowly(raw);
+      expect(skimReceiveReply(raw)).toEqual(slow);
+      expect(slow.map((m) => m.bodyBytes)).toEqual(bodies.map((b) => Buffer.byteLength(b)));
+    }
+    expect(readReceiveReplySlowly(Buffer.from(JSON.stringify({ Messages: [message('h', ours)] })))[0].head).toMatchObject({ runId: 'skim1', seq: 8 });
+  });
 });

@@ -111,9 +111,12 @@ class Skim {
           handle = true;
         } else if (this.keyIs(BODY)) {
           const s = this.stringStart();
-          const e = this.stringEnd(s);
+          let e = this.ownBody(m, s);
+          if (e < 0) {
+            e = this.stringEnd(s);
+            this.body(m, s, e);
+          }
           this.p = e + 1;
-          this.body(m, s, e);
           body = true;
         } else if (this.keyIs(ATTRIBUTES)) {
           if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
@@ -166,6 +169,29 @@ class Skim {
     const b = this.b;
     for (let i = 0; i < name.length; i++) if (b[s + i] !== name[i]) return false;
     return true;
+  }
+
+  /**
+   * One of our bodies, read from its start s without first finding its end: the head in our exact
+   * layout (which holds no unescaped quote), then padding up to the first backslash, which must
+   * be the closing \"} of our tail. Finding the end first would stop at each of the head's ~20
+   * escaped quotes. Returns the index of the closing quote, or -1 (nothing filled) for anything
+   * else, which then takes the general path.
+   */
+  private ownBody(m: ReceivedMessage, s: number): number {
+    const b = this.b;
+    if (s + HEAD_START_BYTES.length > this.end || b.compare(HEAD_START_BYTES, 0, HEAD_START_BYTES.length, s, s + HEAD_START_BYTES.length) !== 0) return -1;
+    const k = b.indexOf(PADDING_KEY_BYTES, s);
+    if (k < 0 || k - s > MAX_HEAD_BYTES) return -1;
+    const rest = k + PADDING_KEY_BYTES.length;
+    const slash = b.indexOf(BACKSLASH, rest);
+    // Padding holds no quote (it would end the string): the first quote is the escaped one.
+    if (slash < 0 || b[slash + 1] !== QUOTE || b[slash + 2] !== 0x7d /* } */ || b[slash + 3] !== QUOTE || b.indexOf(QUOTE, rest) !== slash + 1) return -1;
+    const head = heads.read(b, s, k);
+    if (!head) return -1;
+    m.head = head;
+    m.bodyBytes = heads.headBytes + PADDING_KEY.length + (slash + 2 - rest);
+    return slash + 3;
   }
 
   /** Fill head and bodyBytes from the escaped body bytes b[s, e). */
