@@ -195,6 +195,16 @@ const FIXED_ESCAPES = [ESCAPED_HEAD_START_BYTES, AFTER_ID, AFTER_RUN_ID, SHARDS,
  * strings and no objects but the head itself. Anything else, even a valid head written by another
  * hand (other field order, spaces, escapes), returns null: the caller then uses parseHead.
  */
+/**
+ * Does `b` hold the bytes of `f` at `at`? A loop, not Buffer#compare: for the few bytes compared
+ * here a native call costs more than the comparison.
+ */
+export function bytesAt(b: Buffer, at: number, f: Buffer): boolean {
+  if (at + f.length > b.length) return false;
+  for (let i = 0; i < f.length; i++) if (b[at + i] !== f[i]) return false;
+  return true;
+}
+
 /** Are bytes [s, e) all letters, digits, '-' or '_' (what run ids and message ids are made of)? */
 function idBytes(b: Buffer, s: number, e: number): boolean {
   for (let k = s; k < e; k++) {
@@ -254,11 +264,8 @@ export class EscapedHeadReader {
   }
 
   private fragment(f: Buffer): boolean {
-    const b = this.b;
-    const p = this.p;
-    if (p + f.length > b.length) return false;
-    for (let i = 0; i < f.length; i++) if (b[p + i] !== f[i]) return false;
-    this.p = p + f.length;
+    if (!bytesAt(this.b, this.p, f)) return false;
+    this.p += f.length;
     return true;
   }
 
@@ -280,7 +287,7 @@ export class EscapedHeadReader {
   private runId(s: number, e: number): string | undefined {
     const b = this.b;
     const last = this.lastRunIdBytes;
-    if (e - s === last.length && b.compare(last, 0, last.length, s, e) === 0) return this.lastRunId;
+    if (e - s === last.length && bytesAt(b, s, last)) return this.lastRunId;
     if (!idBytes(b, s, e)) return undefined;
     this.lastRunIdBytes = Buffer.from(b.subarray(s, e));
     this.lastRunId = this.lastRunIdBytes.toString('latin1');

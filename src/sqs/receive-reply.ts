@@ -9,7 +9,7 @@
  * Anything unexpected falls back to JSON.parse of the whole reply: same answers, slower.
  * test/receive-reply.int.test.ts checks both paths agree on real replies.
  */
-import { EscapedHeadReader, ESCAPED_HEAD_START, ESCAPED_PADDING_KEY, parseHead, PADDING_KEY, type MessageHead } from '../payload.js';
+import { bytesAt, EscapedHeadReader, ESCAPED_HEAD_START, ESCAPED_PADDING_KEY, parseHead, PADDING_KEY, type MessageHead } from '../payload.js';
 
 export interface ReceivedMessage {
   receiptHandle: string;
@@ -180,7 +180,7 @@ class Skim {
    */
   private ownBody(m: ReceivedMessage, s: number): number {
     const b = this.b;
-    if (s + HEAD_START_BYTES.length > this.end || b.compare(HEAD_START_BYTES, 0, HEAD_START_BYTES.length, s, s + HEAD_START_BYTES.length) !== 0) return -1;
+    if (!bytesAt(b, s, HEAD_START_BYTES)) return -1;
     const k = b.indexOf(PADDING_KEY_BYTES, s);
     if (k < 0 || k - s > MAX_HEAD_BYTES) return -1;
     const rest = k + PADDING_KEY_BYTES.length;
@@ -197,7 +197,7 @@ class Skim {
   /** Fill head and bodyBytes from the escaped body bytes b[s, e). */
   private body(m: ReceivedMessage, s: number, e: number): void {
     const b = this.b;
-    if (e - s > HEAD_START_BYTES.length && b.compare(HEAD_START_BYTES, 0, HEAD_START_BYTES.length, s, s + HEAD_START_BYTES.length) === 0) {
+    if (e - s > HEAD_START_BYTES.length && bytesAt(b, s, HEAD_START_BYTES)) {
       const cut = b.subarray(s, Math.min(e, s + MAX_HEAD_BYTES)).indexOf(PADDING_KEY_BYTES);
       if (cut > 0) {
         const k = s + cut;
