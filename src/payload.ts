@@ -190,12 +190,6 @@ const BACKSLASH = 0x5c;
 const FIXED_ESCAPES = [ESCAPED_HEAD_START_BYTES, AFTER_ID, AFTER_RUN_ID, SHARDS, SEQ, OF, TOTAL, SENT_AT].reduce((n, f) => n + escapesIn(f.toString('latin1')), 0);
 
 /**
- * parseHead for a head exactly as PayloadFactory writes it, read straight from the escaped bytes
- * of a reply (b[start, end): from the opening brace up to the padding key), so a drain makes no
- * strings and no objects but the head itself. Anything else, even a valid head written by another
- * hand (other field order, spaces, escapes), returns null: the caller then uses parseHead.
- */
-/**
  * Does `b` hold the bytes of `f` at `at`? A loop, not Buffer#compare: for the few bytes compared
  * here a native call costs more than the comparison.
  */
@@ -214,6 +208,12 @@ function idBytes(b: Buffer, s: number, e: number): boolean {
   return true;
 }
 
+/**
+ * parseHead for a head exactly as PayloadFactory writes it, read straight from the escaped bytes
+ * of a reply (b[start, end): from the opening brace up to the padding key), so a drain makes no
+ * strings and no objects but the head itself. Anything else, even a valid head written by another
+ * hand (other field order, spaces, escapes), returns null: the caller then uses parseHead.
+ */
 export class EscapedHeadReader {
   /** After a successful read: the head's length once unescaped (bytes). */
   headBytes = 0;

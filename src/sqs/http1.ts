@@ -279,10 +279,8 @@ class Connection {
   private readHead(buf: Buffer, start: number, end: number): void {
     let lineEnd = buf.indexOf(CRLF, start);
     if (lineEnd < 0 || lineEnd > end) lineEnd = end;
-    if (lineEnd - start < 12 || !bytesAre(buf, start, start + 7, HTTP_1) || (buf[start + 7] !== 0x30 && buf[start + 7] !== 0x31) || buf[start + 8] !== 0x20) {
-      throw new HttpError('InvalidResponse', `not an HTTP/1.1 reply ("${buf.toString('latin1', start, Math.min(lineEnd, start + 40))}")`);
-    }
-    const status = digitsAt(buf, start + 9, start + 12);
+    const versionOk = lineEnd - start >= 12 && bytesAre(buf, start, start + 7, HTTP_1) && (buf[start + 7] === 0x30 || buf[start + 7] === 0x31) && buf[start + 8] === 0x20;
+    const status = versionOk ? digitsAt(buf, start + 9, start + 12) : -1;
     if (status < 0) throw new HttpError('InvalidResponse', `not an HTTP/1.1 reply ("${buf.toString('latin1', start, Math.min(lineEnd, start + 40))}")`);
     this.status = status;
     let close = buf[start + 7] === 0x30;
