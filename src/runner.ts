@@ -10,6 +10,7 @@ import { DRAIN_WORKER, mergeDrain, planDrain } from './drain.js';
 import { UsageError } from './errors.js';
 import { startEmbeddedServer, type EmbeddedServer } from './local.js';
 import { CONTROL, createSharedState, LiveView } from './metrics/live.js';
+import { CpuMeter } from './metrics/loop.js';
 import { mergeTimelines, Timeline } from './metrics/timeline.js';
 import { Progress, type ProgressSnapshot } from './progress.js';
 import { emptyResult, finalize, publicConfig, type Result } from './report/result.js';
@@ -136,6 +137,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     const tailMs = ((config.drain?.waitTimeSeconds ?? 0) + 1) * 1000;
     // The main thread's own timeline: calls in flight and queue depth, sampled while the load runs.
     const mainTimeline = new Timeline(startMs);
+    const cpuMeter = new CpuMeter(mainTimeline);
     let sampling = false;
     const recordDepth = (depths: QueueDepth[]) =>
       mainTimeline.sampleDepth({
@@ -170,6 +172,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     });
     const monitor = setInterval(() => {
       const now = Date.now();
+      cpuMeter.tick(now);
       mainTimeline.max('inflight', now, live.sum('inflight', sendRows));
       const done = live.sum('sent') + live.sum('received') + live.sum('deleted') + live.sum('emptyPolls');
       const errors = live.sum('errors');
@@ -228,6 +231,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       }
     } finally {
       clearInterval(monitor);
+      cpuMeter.tick(Date.now());
       if (depthTimer) clearInterval(depthTimer);
       progress.finish(snapshot(Date.now(), 0));
     }

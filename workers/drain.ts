@@ -12,6 +12,7 @@ import { bump, type CountMap } from '../src/metrics/counters.js';
 import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
 import { IntegrityTracker, type IntegrityJson } from '../src/metrics/integrity.js';
 import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
+import { LoopMeter } from '../src/metrics/loop.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
 import { backoffMs, isThrottle, sleep } from '../src/sqs/retry.js';
 import { readReceiveReply, type ReceivedMessage } from '../src/sqs/receive-reply.js';
@@ -91,6 +92,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   const seen = task.sharedSeen;
   const seenWords = seen ? new Int32Array(seen.words) : undefined;
   const timeline = new Timeline(task.startMs);
+  const loop = new LoopMeter(timeline);
   const receiveHist = createHistogram();
   const deleteHist = createHistogram();
   const e2eHist = createHistogram();
@@ -277,6 +279,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     await Promise.all(task.pollers.map(poller));
   } finally {
     clearInterval(watch);
+    loop.stop();
     wire.close();
   }
   result.histograms = { receiveCall: encode(receiveHist), deleteCall: encode(deleteHist), e2e: encode(e2eHist) };

@@ -12,6 +12,7 @@ import { SqsError } from '../src/errors.js';
 import { bump, type CountMap } from '../src/metrics/counters.js';
 import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
 import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
+import { LoopMeter } from '../src/metrics/loop.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
 import { PayloadFactory, type PayloadIdentity } from '../src/payload.js';
 import { backoffMs, isThrottle, sleep } from '../src/sqs/retry.js';
@@ -66,6 +67,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const factory = new PayloadFactory(task.identity, task.messageSize);
   const histogram = createHistogram();
   const timeline = new Timeline(task.startMs);
+  const loop = new LoopMeter(timeline);
   const queuePrefixes = task.queueUrls.map((u) => `{"QueueUrl":${JSON.stringify(u)},"Entries":[`);
   const verifyMd5 = task.connection.verifyMd5;
   const { batchSize, total, rate } = task;
@@ -247,6 +249,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     await Promise.all(Array.from({ length: task.lanes }, (_, i) => lane(i)));
   } finally {
     clearInterval(watch);
+    loop.stop();
     wire.close();
   }
   result.histogram = encode(histogram);

@@ -4,6 +4,7 @@
  */
 import type { LatencySummary } from '../metrics/histogram.js';
 import { sumCounts } from '../metrics/counters.js';
+import { loopBusy, SATURATED } from '../metrics/loop.js';
 import { EXIT } from '../errors.js';
 import type { Result } from './result.js';
 import { formatActual } from './thresholds.js';
@@ -11,7 +12,11 @@ import { messagesIn } from '../sqs/queues.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+const pct = (share: number) => `${Math.round(share * 100)}%`;
 const ms = (n: number) => (n >= 100 ? fixed(n, 0) : n >= 10 ? fixed(n, 1) : fixed(n, 2));
+
+// One busy second is a GC pause or a burst; several mean the client could not keep up.
+const SATURATED_SECONDS_TO_WARN = 3;
 
 export function table(rows: string[][], align: Array<'l' | 'r'> = []): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
@@ -108,6 +113,15 @@ export function renderSummary(r: Result, exitCode: number): string {
     const c = r.client;
     const per = c.usPerMessage === null ? '' : ` · ${fixed(c.usPerMessage, 1)} µs/msg`;
     out.push(`client     CPU ${fixed(c.cpuUserS + c.cpuSystemS, 1)} s${per} · peak RSS ${int(c.maxRssMb)} MB${c.embeddedServer ? ' (includes the embedded server)' : ''}`);
+  }
+  const busy = loopBusy(r.timeline);
+  if (busy) {
+    out.push(`${r.client ? '          ' : 'client    '} worker event loops ${pct(busy.mean)} busy${busy.peak === null ? '' : `, busiest second ${pct(busy.peak)}`}`);
+    if (busy.saturatedSeconds >= SATURATED_SECONDS_TO_WARN) {
+      out.push(
+        `warning    worker loops were ≥ ${pct(SATURATED)} busy in ${int(busy.saturatedSeconds)} s: there the client, not SQS, set msg/s and latency; add --workers or pods`,
+      );
+    }
   }
   if (r.thresholds?.length) {
     out.push('');

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { LatencySummary } from '../metrics/histogram.js';
+import { loopBusy } from '../metrics/loop.js';
 import { exitCodeOf, type Result } from './result.js';
 
 type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -48,6 +49,11 @@ const SCALARS: Record<string, { unit: Unit; get: (r: Result) => number | null; d
     doc: 'ThrottlingException + RequestThrottled',
   },
   dlq: { unit: 'count', get: (r) => r.dlqDepth, doc: 'messages in the dead-letter queue' },
+  client_busy: {
+    unit: 'rate',
+    get: (r) => loopBusy(r.timeline)?.mean ?? null,
+    doc: 'share of time the worker event loops were busy; near 100% the client limited the run',
+  },
 };
 
 /** The documented metric table (README and --help). */
