@@ -30,6 +30,7 @@ import type { SendWorkerResult } from '../workers/send.js';
 import type { DrainWorkerResult } from '../workers/drain.js';
 
 const YOUNG_GENERATION_MB = 64;
+const FINISH_GRACE_MS = 2000;
 
 export interface RunHooks {
   /** Called once the queues are resolved and the load is about to start. */
@@ -170,6 +171,16 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       throttles: live.sum('throttles'),
       inflight,
     });
+    // A drain that is done (expected count, idle, run's tail, --duration) stops gracefully, but
+    // a poll still open after FINISH_GRACE_MS is waiting on an empty queue for up to --wait-time
+    // (20 s by default), so it is cut. Messages the server had just handed such a poll show in
+    // the final queue depths as in flight and return to their queue: counted, not lost.
+    let finishTimer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      live.stop(1);
+      finishTimer ??= setTimeout(() => live.stop(2), FINISH_GRACE_MS);
+      finishTimer.unref();
+    };
     const monitor = setInterval(() => {
       const now = Date.now();
       cpuMeter.tick(now);
@@ -183,19 +194,21 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
         live.stop(2);
       }
       progress.update(snapshot(now, live.sum('inflight', sendRows)));
-      if (!config.drain || live.stopLevel) return;
+      if (!config.drain) return;
+      // A drain thread stops itself at --expect; any stop without a signal is a finished drain.
+      if (live.stopLevel) return void (interrupted ? undefined : finish());
       const received = Atomics.load(live.control, CONTROL.received);
       const expect = Atomics.load(live.control, CONTROL.expect);
-      if (expect >= 0 && received >= expect) live.stop(1);
+      if (expect >= 0 && received >= expect) finish();
       const idleSince = Math.max(live.max('lastMessageAt'), drainStartMs);
-      if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= config.drain.idleTimeoutMs) live.stop(1);
+      if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= config.drain.idleTimeoutMs) finish();
       // run: once every acknowledged message has been seen (distinct, so redeliveries do not
       // count), drain a short tail for copies still visible, then stop.
       if (runTarget >= 0 && Atomics.load(live.control, CONTROL.distinct) >= runTarget) {
         tailSince ??= now;
-        if (now - Math.max(idleSince, tailSince) >= tailMs) live.stop(1);
+        if (now - Math.max(idleSince, tailSince) >= tailMs) finish();
       }
-      if (config.command === 'drain' && config.drain.durationMs !== undefined && now - startMs >= config.drain.durationMs) live.stop(1);
+      if (config.command === 'drain' && config.drain.durationMs !== undefined && now - startMs >= config.drain.durationMs) finish();
     }, 100);
 
     const sendPhase = config.send
@@ -231,6 +244,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       }
     } finally {
       clearInterval(monitor);
+      if (finishTimer) clearTimeout(finishTimer);
       cpuMeter.tick(Date.now());
       if (depthTimer) clearInterval(depthTimer);
       progress.finish(snapshot(Date.now(), 0));

@@ -55,6 +55,9 @@ describe('drain against the real local server', () => {
     const d = JSON.parse(readFileSync(out, 'utf8'));
     expect(d).toMatchObject({ kind: 'drain', received: 20000, deleted: 20000, foreign: 20000, missing: 0, duplicates: 0 });
     expect(d.e2eLatency.count).toBe(20000); // from SentTimestamp for foreign messages
+    // Done at --expect: polls left waiting on the empty queues (20 s long polls by default) are
+    // cut after a short grace instead of holding the run open.
+    expect(d.endedAt - d.phases.drain.endedAt).toBeLessThan(6000);
     for (const key of ['received', 'distinct', 'duplicates', 'missing', 'foreign', 'e2eLatency', 'dlqDepth']) expect(d).toHaveProperty(key);
     const left = await Promise.all(urls.map((u) => depth(client, u)));
     expect(left).toEqual([0, 0, 0, 0]);
