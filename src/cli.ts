@@ -20,7 +20,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeResults, readResults } from './report/merge.js';
 import { checkWritable, emit } from './report/output.js';
-import { conclude, parseThresholds } from './report/thresholds.js';
+import { conclude, metricTable, parseThresholds } from './report/thresholds.js';
 import { execute } from './runner.js';
 
 const EXIT_CODES = `Exit codes:
@@ -33,6 +33,13 @@ const EXIT_CODES = `Exit codes:
 Every flag can be set in the environment as SQS_BLAST_<FLAG>, e.g. SQS_BLAST_TOTAL=50000,
 SQS_BLAST_QUEUE_PREFIX=load. AWS_ENDPOINT_URL_SQS, AWS_REGION and the AWS credential chain
 (AWS_PROFILE, env keys, IRSA, EKS Pod Identity) are honoured.`;
+
+const THRESHOLD_METRICS = (() => {
+  const rows = metricTable();
+  const width = Math.max(...rows.map(([m]) => m.length));
+  return `Threshold metrics (--threshold METRIC OP VALUE):\n${rows.map(([m, doc]) => `  ${m.padEnd(width)}  ${doc}`).join('\n')}`;
+})();
+const EPILOG = `${THRESHOLD_METRICS}\n\n${EXIT_CODES}`;
 
 type OptionMap = Record<string, Options>;
 
@@ -98,7 +105,7 @@ const drainOptions = (run: boolean): OptionMap => ({
   'idle-timeout': { type: 'number', group: 'Drain:', describe: 'Stop when no message arrived for this many seconds', defaultDescription: String(DEFAULTS.idleTimeout) },
   ...(run ? {} : { duration: { type: 'number', group: 'Drain:', describe: 'Stop after this many seconds' } as Options }),
   'max-messages': { type: 'number', group: 'Drain:', describe: 'Messages per ReceiveMessage, 1-10', defaultDescription: String(DEFAULTS.maxMessages) },
-  'wait-time': { type: 'number', group: 'Drain:', describe: 'Long-poll seconds, 0-20 (a graceful stop lets polls in flight finish)', defaultDescription: String(run ? DEFAULTS.runWaitTime : DEFAULTS.waitTime) },
+  'wait-time': { type: 'number', group: 'Drain:', describe: 'Long-poll seconds, 0-20 (after a signal polls in flight may finish; once the drain is done they are cut after 2 s)', defaultDescription: String(run ? DEFAULTS.runWaitTime : DEFAULTS.waitTime) },
   'visibility-timeout': { type: 'number', group: 'Drain:', describe: 'Seconds a received message stays invisible', defaultDescription: 'the queue’s' },
   [run ? 'drain-concurrency' : 'concurrency']: { type: 'number', group: 'Drain:', describe: 'Pollers per queue', defaultDescription: String(DEFAULTS.drainConcurrency) },
   ...(run
@@ -227,7 +234,7 @@ async function runLocal(argv: Record<string, unknown>): Promise<void> {
 function loadCommand(y: Argv, options: OptionMap[], examples: Array<[string, string]>): Argv {
   for (const o of options) y = y.options(o);
   for (const [cmd, text] of examples) y = y.example(cmd, text);
-  return y.epilog(EXIT_CODES);
+  return y.epilog(EPILOG);
 }
 
 export interface Handlers {
@@ -302,7 +309,7 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
           })
           .example('kubectl logs -l job-name=sqs-blast-drain --tail=-1 | $0 report -', 'One report for all pods of a Job')
           .example('$0 report send-*.json drain-*.json --out merged.json', 'Merge result files')
-          .epilog(EXIT_CODES),
+          .epilog(EPILOG),
       // yargs drops a lone "-" (stdin) from positionals; put it back where it stood.
       (argv) => handlers.report({ ...argv, files: args.filter((a, i) => a === '-' || (i > 0 && ((argv.files as string[]) ?? []).includes(a))) }),
     )

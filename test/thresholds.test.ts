@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
 import { emptyResult, finalize } from '../src/report/result.js';
-import { conclude, evaluate, parseThreshold, parseThresholds } from '../src/report/thresholds.js';
+import { conclude, evaluate, metricTable, parseThreshold, parseThresholds } from '../src/report/thresholds.js';
+import { runCli } from './helpers.js';
 
 describe('threshold expressions', () => {
   it.each([
@@ -31,6 +32,23 @@ describe('threshold expressions', () => {
 
   it('takes repeated flags and ;-separated lists (for one env variable)', () => {
     expect(parseThresholds(['p99<1s', 'missing==0;duplicates<5']).map((t) => t.metric)).toEqual(['p99', 'missing', 'duplicates']);
+  });
+});
+
+describe('the documented metrics', () => {
+  const names = metricTable().flatMap(([m]) => m.replace(' …', '').split(' '));
+
+  it('are exactly the metrics a threshold accepts', () => {
+    expect(names).toContain('client_busy');
+    for (const m of names) expect(parseThreshold(`${m}<1`).metric).toBe(m);
+  });
+
+  it.each(['send', 'drain', 'run', 'report'])('are listed in `%s --help`', async (command) => {
+    const help = await runCli([command, '--help']);
+    expect(help.code).toBe(0);
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const [metrics, doc] of metricTable()) expect(help.stdout).toMatch(new RegExp(`\\n  ${esc(metrics)} +${esc(doc)}\\n`));
+    expect(help.stdout).toContain('Threshold metrics (--threshold METRIC OP VALUE):');
   });
 });
 

@@ -52,14 +52,14 @@ const SCALARS: Record<string, { unit: Unit; get: (r: Result) => number | null; d
   client_busy: {
     unit: 'rate',
     get: (r) => loopBusy(r.timeline)?.mean ?? null,
-    doc: 'share of time the worker event loops were busy; near 100% the client limited the run',
+    doc: 'busy share of the worker event loops (~100%: client-bound)',
   },
 };
 
 /** The documented metric table (README and --help). */
 export function metricTable(): Array<[string, string]> {
   const rows: Array<[string, string]> = [
-    ['p50 p90 p95 p99 p999 max mean', 'send-batch latency (ms); also send.p99'],
+    ['p50 p90 p95 p99 p999 max mean min', 'send-batch latency (ms); also send.p99'],
     ['receive.p99 …', 'receive-call latency (ms)'],
     ['e2e.p99 …', 'end-to-end latency (ms)'],
   ];
