@@ -175,9 +175,12 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     // a poll still open after FINISH_GRACE_MS is waiting on an empty queue for up to --wait-time
     // (20 s by default), so it is cut. Messages the server had just handed such a poll show in
     // the final queue depths as in flight and return to their queue: counted, not lost.
+    // Sends still in flight (run --expect below --total) are never cut this way: they finish.
     let finishTimer: NodeJS.Timeout | undefined;
+    let sendsDone = !config.send;
     const finish = () => {
       live.stop(1);
+      if (!sendsDone) return;
       finishTimer ??= setTimeout(() => live.stop(2), FINISH_GRACE_MS);
       finishTimer.unref();
     };
@@ -225,6 +228,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     try {
       if (sendPhase) {
         const parts = await sendPhase;
+        sendsDone = true;
         result.phases.send = { startedAt: startMs, endedAt: Date.now() };
         mergeSend(result, parts, shardIdentity(config));
         if (config.drain && !interrupted) {
