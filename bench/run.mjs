@@ -42,10 +42,32 @@ async function withServer(fn) {
   }
 }
 
+// Mid-run cost: the process CPU of the seconds whose messages lie (by their middle) between the
+// 10th and 90th percent of all (the result's per-second cpuMs series), per message in them. It leaves
+// out startup, the JIT's first compiles of the hot path, and the report: what a long run pays.
+const MID = [0.1, 0.9];
+function midRunUsPerMsg(r) {
+  const cpu = r.timeline?.series.cpuMs;
+  const done = r.kind === 'drain' ? r.timeline?.series.received : r.timeline?.series.sent;
+  if (!cpu || !done) return undefined;
+  const total = done.reduce((a, b) => a + b, 0);
+  let before = 0;
+  let cpuMs = 0;
+  let messages = 0;
+  done.forEach((n, i) => {
+    const middle = before + n / 2;
+    if (middle >= MID[0] * total && middle <= MID[1] * total) {
+      cpuMs += cpu[i] ?? 0;
+      messages += n;
+    }
+    before += n;
+  });
+  return messages ? (cpuMs * 1000) / messages : undefined;
+}
 const blast = async (argv) => {
   const r = JSON.parse(await exec(process.execPath, [...NODE_FLAGS, CLI, ...argv, '--json', '--quiet', '--depth-interval', '0']));
   const messages = r.kind === 'send' ? r.sent : r.kind === 'drain' ? r.received : r.sent + r.received;
-  return { messages, wallS: r.durationMs / 1000, cpuS: r.client.cpuUserS + r.client.cpuSystemS, maxRssMb: r.client.maxRssMb };
+  return { messages, wallS: r.durationMs / 1000, cpuS: r.client.cpuUserS + r.client.cpuSystemS, maxRssMb: r.client.maxRssMb, midRunUs: midRunUsPerMsg(r) };
 };
 const plain = async (argv) => JSON.parse(await exec(process.execPath, [here('plain-sdk.mjs'), ...argv]));
 const floor = async (argv) => {
@@ -120,6 +142,9 @@ for (const s of scenarios) {
     steadyUsPerMsg: mid.steadyCpuS === undefined ? undefined : (mid.steadyCpuS * 1e6) / mid.messages,
     // This VM's run-to-run noise is as large as many a change: every row shows it.
     steadyRange: mid.steadyCpuS === undefined ? undefined : range(runs.map((r) => (r.steadyCpuS * 1e6) / r.messages)),
+    // The median over runs (it belongs to no single run's CPU ordering), and its range.
+    midRunUsPerMsg: runs.every((r) => r.midRunUs !== undefined) ? [...runs.map((r) => r.midRunUs)].sort((a, b) => a - b)[Math.floor(runs.length / 2)] : undefined,
+    midRunRange: runs.every((r) => r.midRunUs !== undefined) ? range(runs.map((r) => r.midRunUs)) : undefined,
     maxRssMb: mid.maxRssMb,
     all: runs,
   });
@@ -134,8 +159,8 @@ const fmt = (n, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 const lines = [
   `Machine: ${machine}. The run with the median CPU of ${RUNS}; ${N.toLocaleString('en-US')} x 10 KB messages over 4 queues; fresh server process each run.`,
   '',
-  '| scenario | messages | wall s | msg/s | client CPU s | µs/message | of which startup s | µs/message after startup | all runs | peak RSS MB | CPU vs plain SDK |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| scenario | messages | wall s | msg/s | client CPU s | µs/message | of which startup s | µs/message after startup | all runs | µs/message mid-run | all runs | peak RSS MB | CPU vs plain SDK |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) =>
     [
       r.scenario,
@@ -147,12 +172,14 @@ const lines = [
       r.fixedCpuS === undefined ? '-' : fmt(r.fixedCpuS, 2),
       r.steadyUsPerMsg === undefined ? '-' : fmt(r.steadyUsPerMsg),
       r.steadyRange === undefined || r.runs < 2 ? '-' : `${fmt(r.steadyRange[0])}–${fmt(r.steadyRange[1])}`,
+      r.midRunUsPerMsg === undefined ? '-' : fmt(r.midRunUsPerMsg),
+      r.midRunRange === undefined || r.runs < 2 ? '-' : `${fmt(r.midRunRange[0])}–${fmt(r.midRunRange[1])}`,
       r.maxRssMb,
       r.vsBaseline ? fmt(r.vsBaseline) + 'x less' : r.baseline ? 'baseline' : '',
     ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
   ),
   '',
-  'Startup: the same command with no messages. I/O floor (bench/floor.mjs): prebuilt requests re-sent on raw sockets, no signing, no parsing, CPU from the first request.',
+  'Startup: the same command with no messages. Mid-run: process CPU in the seconds that carried the 10th to 90th percent of the messages, per message in them (no startup, no first JIT compiles, no report). I/O floor (bench/floor.mjs): prebuilt requests re-sent on raw sockets, no signing, no parsing, CPU from the first request.',
 ];
 process.stdout.write(lines.join('\n') + '\n');
 mkdirSync(here('results'), { recursive: true });
