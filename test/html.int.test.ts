@@ -57,7 +57,7 @@ describe('HTML report', () => {
           return { id: el.id, points: Number((el as HTMLElement).dataset.points), inked };
         }),
       );
-      expect(charts.map((c) => c.id).sort()).toEqual(['chart-depth', 'chart-latency-time', 'chart-percentiles', 'chart-throughput']);
+      expect(charts.map((c) => c.id).sort()).toEqual(['chart-client', 'chart-depth', 'chart-latency-time', 'chart-percentiles', 'chart-throughput']);
       for (const c of charts) {
         expect(c.points, c.id).toBeGreaterThan(0);
         expect(c.inked, c.id).toBeGreaterThan(500); // lines were drawn, not just an empty frame

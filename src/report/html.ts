@@ -96,6 +96,19 @@ function timeCharts(r: Result): ChartSpec[] {
     });
   }
 
+  const busy = t.series.loopBusyMs;
+  const seen = t.series.loopMs;
+  if (busy && seen) {
+    charts.push({
+      id: 'client',
+      title: 'Client: worker event loops busy',
+      kind: 'time',
+      yLabel: '% busy',
+      x,
+      series: [{ label: 'busy %', values: x.map((_, i) => (seen[i] ? (100 * (busy[i] ?? 0)) / seen[i] : null)), color: COLORS[4] }],
+    });
+  }
+
   const codes = Object.keys(t.series).filter((k) => k.startsWith('error:'));
   if (codes.length) {
     charts.push({
