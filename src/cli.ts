@@ -210,7 +210,7 @@ async function runQueues(action: string, argv: Record<string, unknown>): Promise
     }
     if (rows) process.stdout.write(table(rows, rows[0].map(() => 'l')).join('\n') + '\n');
   } catch (e) {
-    throw setupError(e, endpoint, `queues ${action}`);
+    throw setupError(e, endpoint, `running queues ${action}`);
   } finally {
     client.destroy();
   }

@@ -44,6 +44,33 @@ describe('bad input: one line on stderr, exit 2, no stack trace', () => {
     expect(run.stderr.trim()).toBe(`sqs-blast: queue ${prefix}-1 does not exist; add --create-queues, or check --queue-prefix/--queues`);
   });
 
+  it('an endpoint that is not SQS: a web page, or not HTTP at all', async () => {
+    const { createServer } = await import('node:http');
+    const net = await import('node:net');
+    const web = createServer((_req, res) => res.writeHead(501, { 'content-type': 'text/html' }).end('<!DOCTYPE html><p>nope</p>'));
+    const raw = net.createServer((s) => s.on('data', () => s.end('garbage\r\n\r\n')));
+    const listen = (srv: import('node:net').Server) =>
+      new Promise<number>((resolve) => srv.listen(0, '127.0.0.1', () => resolve((srv.address() as import('node:net').AddressInfo).port)));
+    const [webPort, rawPort] = [await listen(web), await listen(raw)];
+    try {
+      const cases: Array<[string[], string]> = [
+        [['send', '--endpoint', `http://127.0.0.1:${webPort}`, '--total', '10'], `http://127.0.0.1:${webPort} did not answer as SQS while looking up queue sqs-blast-1 (HTTP 501, text/html)`],
+        [['queues', 'stats', '--endpoint', `http://127.0.0.1:${webPort}`], `did not answer as SQS while running queues stats (HTTP 501, text/html)`],
+        [['drain', '--endpoint', `http://127.0.0.1:${rawPort}`], `http://127.0.0.1:${rawPort} did not answer as SQS while looking up queue sqs-blast-1 (not HTTP: HPE_`],
+      ];
+      for (const [args, text] of cases) {
+        const run = await runCli(args);
+        expect(run.code).toBe(2);
+        expect(run.stderr.trim().split('\n')).toHaveLength(1);
+        expect(run.stderr).toContain(text);
+        expect(run.stderr).toContain('check --endpoint / AWS_ENDPOINT_URL_SQS');
+      }
+    } finally {
+      web.close();
+      raw.close();
+    }
+  });
+
   it('a corrupt file given to report', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');

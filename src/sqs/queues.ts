@@ -31,7 +31,18 @@ export function setupError(e: unknown, endpoint: string, what: string): Error {
   if (/InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|CredentialsProviderError/.test(code)) {
     return new UsageError(`AWS refused the credentials while ${what} (${code}); check AWS_PROFILE / the pod's role`);
   }
-  return new UsageError(`${what} failed: ${code}: ${(e as Error).message ?? e}`);
+  const notSqs = notSqsReply(e, code);
+  if (notSqs) return new UsageError(`${endpoint} did not answer as SQS while ${what} (${notSqs}); check --endpoint / AWS_ENDPOINT_URL_SQS`);
+  return new UsageError(`${what} failed: ${code}: ${String((e as Error).message ?? e).split('\n')[0]}`);
+}
+
+/** What a reply that was not an SQS answer looked like (HTTP status, content type), or undefined. */
+function notSqsReply(e: unknown, code: string): string | undefined {
+  if (code.startsWith('HPE_')) return `not HTTP: ${code}`;
+  if (!/Deserialization error/.test(String((e as Error).message))) return undefined;
+  const r = (e as { $response?: { statusCode?: number; headers?: Record<string, string> } }).$response;
+  const type = r?.headers?.['content-type'];
+  return [r?.statusCode ? `HTTP ${r.statusCode}` : 'an unreadable reply', type].filter(Boolean).join(', ');
 }
 
 export function queueNames(sel: QueueSelection): string[] {
