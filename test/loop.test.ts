@@ -52,8 +52,9 @@ describe('client saturation', () => {
     expect(b.saturatedSeconds).toBe(3);
     expect(loopBusy(undefined)).toBeNull();
     expect(loopBusy({ start: 0, series: { sent: [1] } })).toBeNull();
-    // A run shorter than any measurable second has a share but no busiest second.
-    expect(loopBusy(timeline([150, 300], [200, 400]))).toEqual({ mean: 0.75, peak: null, saturatedSeconds: 0 });
+    // Seconds no loop saw enough of give a share but no busiest second; under a second in all, nothing.
+    expect(loopBusy(timeline([150, 300, 300, 300], [200, 400, 400, 400]))).toEqual({ mean: 0.75, peak: null, saturatedSeconds: 0 });
+    expect(loopBusy(timeline([150, 300], [200, 400]))).toBeNull();
     expect(SATURATED).toBe(0.9);
   });
 
@@ -68,7 +69,9 @@ describe('client saturation', () => {
     const [gate] = evaluate(r, [parseThreshold('client_busy<50%')]);
     expect(gate.actual).toBeCloseTo(0.685, 6);
     expect(gate.ok).toBe(false);
-    r.timeline = timeline([150, 300], [200, 400]);
+    r.timeline = timeline([150, 300, 300, 300], [200, 400, 400, 400]);
     expect(renderSummary(r, 0)).toMatch(/worker event loops 75% busy\n/);
+    r.timeline = timeline([150, 300], [200, 400]);
+    expect(renderSummary(r, 0)).not.toContain('worker event loops');
   });
 });

@@ -82,7 +82,7 @@ export interface LoopBusy {
   saturatedSeconds: number;
 }
 
-/** Worker loop busy shares from a (possibly merged) timeline; null when it has none. */
+/** Worker loop busy shares from a (possibly merged) timeline; null when it has too little. */
 export function loopBusy(t: TimelineJson | undefined): LoopBusy | null {
   const busy = t?.series.loopBusyMs;
   const seen = t?.series.loopMs;
@@ -103,6 +103,7 @@ export function loopBusy(t: TimelineJson | undefined): LoopBusy | null {
     if (peak === null || share > peak) peak = share;
     if (share >= SATURATED) saturatedSeconds++;
   }
-  if (!seenSum) return null;
+  // Under a second of loop time (a run that sent nothing) is all startup: no share to speak of.
+  if (seenSum < 1000) return null;
   return { mean: busySum / seenSum, peak, saturatedSeconds };
 }
