@@ -16,7 +16,8 @@ export type Fault =
   | 'latency' // forwarded after `ms`
   | 'stall' // never answered
   | 'partialSend' // SendMessageBatch stored, but some entries reported Failed (retries duplicate)
-  | 'partialDelete'; // DeleteMessageBatch: some entries not forwarded and reported Failed
+  | 'partialDelete' // DeleteMessageBatch: some entries not forwarded and reported Failed
+  | 'incompleteReply'; // a *Batch call done in full, but a third of its entries missing from the reply
 
 export interface Rule {
   fault: Fault;
@@ -139,6 +140,11 @@ export class FaultProxy {
         const parsed = JSON.parse(reply.toString('utf8')) as { Successful: Array<{ Id: string }>; Failed?: unknown[] };
         const fail = parsed.Successful.splice(0, Math.ceil(parsed.Successful.length / 3));
         parsed.Failed = [...(parsed.Failed ?? []), ...fail.map((f) => ({ Id: f.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' }))];
+        reply = Buffer.from(JSON.stringify(parsed));
+      }
+      if (up.statusCode === 200 && rule?.fault === 'incompleteReply' && action.endsWith('Batch')) {
+        const parsed = JSON.parse(reply.toString('utf8')) as { Successful: unknown[] };
+        parsed.Successful.splice(0, Math.ceil(parsed.Successful.length / 3));
         reply = Buffer.from(JSON.stringify(parsed));
       }
       if (up.statusCode === 200 && removed.length) {

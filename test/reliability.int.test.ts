@@ -106,6 +106,30 @@ describe('reliability through a fault-injecting proxy', () => {
     row('run, resets before/after + 500/503 + delete failures + latency', r, r);
   });
 
+  it('batch replies that leave entries out: those entries are retried, never dropped from the count', async () => {
+    const p = await proxy(4);
+    p.rules = [
+      { fault: 'incompleteReply', p: 0.1, action: 'SendMessageBatch' },
+      { fault: 'incompleteReply', p: 0.1, action: 'DeleteMessageBatch' },
+    ];
+    const prefix = uniquePrefix('incomplete');
+    const run = await runCli([
+      'run', '--endpoint', p.endpoint, '--queues', '2', '--queue-prefix', prefix, '--create-queues', '--total', '3000',
+      '--max-retries', '10', '--idle-timeout', '4', '--wait-time', '1', ...SMALL,
+    ]);
+    const r = json(run.stdout);
+    expect(p.injected['SendMessageBatch:incompleteReply']).toBeGreaterThan(0);
+    expect(p.injected['DeleteMessageBatch:incompleteReply']).toBeGreaterThan(0);
+    expect(r.errors.IncompleteReply).toBeGreaterThan(0);
+    // Every send entry is acknowledged in the end; the left-out ones were stored, so their retries are duplicates.
+    expect(r).toMatchObject({ attempted: 3000, sent: 3000, failed: 0, missing: 0, distinct: 3000 });
+    expect(r.duplicates).toBeGreaterThan(0);
+    // Every received message was deleted or counted as not deleted.
+    expect(r.deleted + r.deleteFailed).toBe(r.received);
+    expect(run.code, run.stderr).toBe(0);
+    row('run, 10% of batch replies leave a third of their entries out', r, r);
+  });
+
   it('the server going away mid-run and coming back: retries carry the run through', async () => {
     const p = await proxy(3);
     const prefix = uniquePrefix('restart');

@@ -14,7 +14,7 @@ import { IntegrityTracker, type IntegrityJson } from '../src/metrics/integrity.j
 import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
 import { LoopMeter } from '../src/metrics/loop.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
-import { backoffMs, isThrottle, sleep } from '../src/sqs/retry.js';
+import { backoffMs, isThrottle, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
 import { readReceiveReply, type ReceivedMessage } from '../src/sqs/receive-reply.js';
 import { isRetryable, SqsWire } from '../src/sqs/wire.js';
 
@@ -196,11 +196,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     for (let attempt = 0; pending.length; attempt++) {
       const request = deleteRequest(poller, deletePrefixes[queue], messages, pending);
       try {
-        const reply = await wire.call<{ Successful?: unknown[]; Failed?: Array<{ Id: string; Code: string; SenderFault?: boolean }> }>(
-          'DeleteMessageBatch',
-          request,
-          { signal: abort.signal },
-        );
+        const reply = await wire.call<BatchReply>('DeleteMessageBatch', request, { signal: abort.signal });
         const at = now();
         result.deleteCalls++;
         const ok = reply.Successful?.length ?? 0;
@@ -213,6 +209,11 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
           lastCode = f.Code;
           if (!f.SenderFault && isRetryable(f.Code)) again.push(Number(f.Id));
           else result.deleteFailed++;
+        }
+        for (const id of unreportedIds(pending, reply)) {
+          noteError('IncompleteReply', at);
+          lastCode = 'IncompleteReply';
+          again.push(id);
         }
         pending = again;
       } catch (e) {

@@ -15,7 +15,7 @@ import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
 import { LoopMeter } from '../src/metrics/loop.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
 import { PayloadFactory, type PayloadIdentity } from '../src/payload.js';
-import { backoffMs, isThrottle, sleep } from '../src/sqs/retry.js';
+import { backoffMs, isThrottle, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
 import { isRetryable, SqsWire } from '../src/sqs/wire.js';
 
 export interface SendTask {
@@ -53,9 +53,8 @@ export interface SendWorkerResult {
   billedUnits: number;
 }
 
-interface SendBatchReply {
+interface SendBatchReply extends BatchReply {
   Successful?: Array<{ Id: string; MD5OfMessageBody?: string }>;
-  Failed?: Array<{ Id: string; Code: string; SenderFault?: boolean; Message?: string }>;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -170,6 +169,11 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
             again.push(Number(f.Id));
             retryCode = f.Code;
           } else fail(1, f.Code, at);
+        }
+        for (const id of unreportedIds(pending, reply)) {
+          noteError('IncompleteReply', at);
+          again.push(id);
+          retryCode = 'IncompleteReply';
         }
         pending = again;
       } catch (e) {
