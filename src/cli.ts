@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { mergeResults, readResults } from './report/merge.js';
 import { checkWritable, emit } from './report/output.js';
 import { conclude, metricTable, parseThresholds } from './report/thresholds.js';
-import { execute } from './runner.js';
+import { execute, FINISH_GRACE_MS } from './runner.js';
 
 const EXIT_CODES = `Exit codes:
   0    done: nothing failed, nothing missing
@@ -105,7 +105,7 @@ const drainOptions = (run: boolean): OptionMap => ({
   'idle-timeout': { type: 'number', group: 'Drain:', describe: 'Stop when no message arrived for this many seconds', defaultDescription: String(DEFAULTS.idleTimeout) },
   ...(run ? {} : { duration: { type: 'number', group: 'Drain:', describe: 'Stop after this many seconds' } as Options }),
   'max-messages': { type: 'number', group: 'Drain:', describe: 'Messages per ReceiveMessage, 1-10', defaultDescription: String(DEFAULTS.maxMessages) },
-  'wait-time': { type: 'number', group: 'Drain:', describe: 'Long-poll seconds, 0-20 (after a signal polls in flight may finish; once the drain is done they are cut after 2 s)', defaultDescription: String(run ? DEFAULTS.runWaitTime : DEFAULTS.waitTime) },
+  'wait-time': { type: 'number', group: 'Drain:', describe: `Long-poll seconds, 0-20 (after a signal polls in flight may finish; once the drain is done they are cut after ${FINISH_GRACE_MS / 1000} s)`, defaultDescription: String(run ? DEFAULTS.runWaitTime : DEFAULTS.waitTime) },
   'visibility-timeout': { type: 'number', group: 'Drain:', describe: 'Seconds a received message stays invisible', defaultDescription: 'the queue’s' },
   [run ? 'drain-concurrency' : 'concurrency']: { type: 'number', group: 'Drain:', describe: 'Pollers per queue', defaultDescription: String(DEFAULTS.drainConcurrency) },
   ...(run

@@ -30,7 +30,8 @@ import type { SendWorkerResult } from '../workers/send.js';
 import type { DrainWorkerResult } from '../workers/drain.js';
 
 const YOUNG_GENERATION_MB = 64;
-const FINISH_GRACE_MS = 2000;
+/** How long a finished drain's polls may stay open before they are cut (see cutWaitingPolls). */
+export const FINISH_GRACE_MS = 2000;
 
 export interface RunHooks {
   /** Called once the queues are resolved and the load is about to start. */
@@ -171,18 +172,17 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       throttles: live.sum('throttles'),
       inflight,
     });
-    // A drain that is done (expected count, idle, run's tail, --duration) stops gracefully, but
-    // a poll still open after FINISH_GRACE_MS is waiting on an empty queue for up to --wait-time
-    // (20 s by default), so it is cut. Messages the server had just handed such a poll show in
-    // the final queue depths as in flight and return to their queue: counted, not lost.
-    // Sends still in flight (run --expect below --total) are never cut this way: they finish.
-    let finishTimer: NodeJS.Timeout | undefined;
-    let sendsDone = !config.send;
-    const finish = () => {
-      live.stop(1);
-      if (!sendsDone) return;
-      finishTimer ??= setTimeout(() => live.stop(2), FINISH_GRACE_MS);
-      finishTimer.unref();
+    // A drain that is done stops at level 1: its threads stop themselves at --expect, and the
+    // monitor below on idle, run's tail and --duration. A poll still open FINISH_GRACE_MS later is
+    // waiting on an empty queue for up to --wait-time (20 s by default), so it is cut. Messages
+    // the server had just handed such a poll show in the final queue depths as in flight and
+    // return to their queue: counted, not lost. Not after a signal (--grace rules then), and not
+    // while sends are in flight (run --expect below --total): those finish.
+    let cutTimer: NodeJS.Timeout | undefined;
+    const cutWaitingPolls = () => {
+      if (interrupted || cutTimer || (config.send && !result.phases.send)) return;
+      cutTimer = setTimeout(() => live.stop(2), FINISH_GRACE_MS);
+      cutTimer.unref();
     };
     const monitor = setInterval(() => {
       const now = Date.now();
@@ -198,20 +198,19 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       }
       progress.update(snapshot(now, live.sum('inflight', sendRows)));
       if (!config.drain) return;
-      // A drain thread stops itself at --expect; any stop without a signal is a finished drain.
-      if (live.stopLevel) return void (interrupted ? undefined : finish());
+      if (live.stopLevel) return cutWaitingPolls();
       const received = Atomics.load(live.control, CONTROL.received);
       const expect = Atomics.load(live.control, CONTROL.expect);
-      if (expect >= 0 && received >= expect) finish();
+      if (expect >= 0 && received >= expect) live.stop(1);
       const idleSince = Math.max(live.max('lastMessageAt'), drainStartMs);
-      if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= config.drain.idleTimeoutMs) finish();
+      if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= config.drain.idleTimeoutMs) live.stop(1);
       // run: once every acknowledged message has been seen (distinct, so redeliveries do not
       // count), drain a short tail for copies still visible, then stop.
       if (runTarget >= 0 && Atomics.load(live.control, CONTROL.distinct) >= runTarget) {
         tailSince ??= now;
-        if (now - Math.max(idleSince, tailSince) >= tailMs) finish();
+        if (now - Math.max(idleSince, tailSince) >= tailMs) live.stop(1);
       }
-      if (config.command === 'drain' && config.drain.durationMs !== undefined && now - startMs >= config.drain.durationMs) finish();
+      if (config.command === 'drain' && config.drain.durationMs !== undefined && now - startMs >= config.drain.durationMs) live.stop(1);
     }, 100);
 
     const sendPhase = config.send
@@ -228,7 +227,6 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     try {
       if (sendPhase) {
         const parts = await sendPhase;
-        sendsDone = true;
         result.phases.send = { startedAt: startMs, endedAt: Date.now() };
         mergeSend(result, parts, shardIdentity(config));
         if (config.drain && !interrupted) {
@@ -248,7 +246,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       }
     } finally {
       clearInterval(monitor);
-      if (finishTimer) clearTimeout(finishTimer);
+      if (cutTimer) clearTimeout(cutTimer);
       cpuMeter.tick(Date.now());
       if (depthTimer) clearInterval(depthTimer);
       progress.finish(snapshot(Date.now(), 0));
