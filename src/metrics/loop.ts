@@ -96,10 +96,9 @@ export function loopBusy(t: TimelineJson | undefined): LoopBusy | null {
     const s = seen[i] ?? 0;
     busySum += b;
     seenSum += s;
-    if (!s) continue;
-    const share = b / s;
     // A second only a thread's first or last moments saw (say 40 of 1,000 ms) says little.
     if (s < 500) continue;
+    const share = b / s;
     if (peak === null || share > peak) peak = share;
     if (share >= SATURATED) saturatedSeconds++;
   }
