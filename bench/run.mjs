@@ -115,6 +115,7 @@ if (FULL) {
 }
 
 const range = (xs) => [Math.min(...xs), Math.max(...xs)];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 for (const s of scenarios) {
   const runs = [];
@@ -127,6 +128,7 @@ for (const s of scenarios) {
   // The run with the median CPU stands for the scenario (its own wall time, startup, RSS), so
   // a row's numbers always belong together.
   const mid = [...runs].sort((a, b) => a.cpuS - b.cpuS)[Math.floor(runs.length / 2)];
+  const midRuns = runs.every((r) => r.midRunUs !== undefined) ? runs.map((r) => r.midRunUs) : undefined;
   rows.push({
     scenario: s.name,
     side: s.side,
@@ -143,8 +145,8 @@ for (const s of scenarios) {
     // This VM's run-to-run noise is as large as many a change: every row shows it.
     steadyRange: mid.steadyCpuS === undefined ? undefined : range(runs.map((r) => (r.steadyCpuS * 1e6) / r.messages)),
     // The median over runs (it belongs to no single run's CPU ordering), and its range.
-    midRunUsPerMsg: runs.every((r) => r.midRunUs !== undefined) ? [...runs.map((r) => r.midRunUs)].sort((a, b) => a - b)[Math.floor(runs.length / 2)] : undefined,
-    midRunRange: runs.every((r) => r.midRunUs !== undefined) ? range(runs.map((r) => r.midRunUs)) : undefined,
+    midRunUsPerMsg: midRuns && median(midRuns),
+    midRunRange: midRuns && range(midRuns),
     maxRssMb: mid.maxRssMb,
     all: runs,
   });
