@@ -182,7 +182,7 @@ class Skim {
     const rest = k + PADDING_KEY_BYTES.length;
     const slash = b.indexOf(BACKSLASH, rest);
     // Padding holds no quote (it would end the string): the first quote is the escaped one.
-    if (slash < 0 || b[slash + 1] !== QUOTE || b[slash + 2] !== 0x7d /* } */ || b[slash + 3] !== QUOTE || b.indexOf(QUOTE, rest) !== slash + 1) return -1;
+    if (slash < 0 || b[slash + 1] !== QUOTE || b[slash + 2] !== OBJECT_CLOSE || b[slash + 3] !== QUOTE || b.indexOf(QUOTE, rest) !== slash + 1) return -1;
     const head = heads.read(b, s, k);
     if (!head) return -1;
     m.head = head;
@@ -200,7 +200,7 @@ class Skim {
         const rest = k + PADDING_KEY_BYTES.length;
         // Our padding and tail, but a head the byte reader declined (another writer's spelling):
         // decode the head alone and leave the padding unread.
-        if (b.indexOf(BACKSLASH, rest) === e - 3 && b[e - 2] === QUOTE && b[e - 1] === 0x7d /* } */) {
+        if (b.indexOf(BACKSLASH, rest) === e - 3 && b[e - 2] === QUOTE && b[e - 1] === OBJECT_CLOSE) {
           const headText = JSON.parse('"' + b.toString('utf8', s, k) + '"') as string;
           m.head = parseHead(headText + PADDING_KEY);
           m.bodyBytes = Buffer.byteLength(headText, 'utf8') + PADDING_KEY.length + (e - rest - 1);
