@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
 import { parseThresholds, type Threshold } from './report/thresholds.js';
 import { defaultShardIndex, shardRate, shardSize } from './shard.js';
@@ -70,7 +71,10 @@ export interface SendOptions {
 
 export interface DrainOptions {
   expect?: number;
+  /** Stop when no message arrived for this long, counted from the first message. */
   idleTimeoutMs: number;
+  /** drain: how long to wait for the first message (a pod may start before its producers). */
+  startTimeoutMs: number;
   durationMs?: number;
   maxMessages: number;
   waitTimeSeconds: number;
@@ -101,6 +105,11 @@ export interface Config {
   thresholds: Threshold[];
   /** USD per million billed requests (us-east-1 list prices by default). */
   pricePerMillion: number;
+  /**
+   * Exit with this process's own verdict (1, 99). Off in pods of a sharded Job: there a shard's
+   * verdict is a result for `sqs-blast report` to judge, not a crash to retry or fail the Job on.
+   */
+  gate: boolean;
 }
 
 export const LIMITS = {
@@ -255,9 +264,31 @@ export function randomRunId(): string {
   return BigInt('0x' + randomBytes(6).toString('hex')).toString(36).padStart(8, '0').slice(-8);
 }
 
+/**
+ * CPUs this process may use: a container's CPU limit (cgroup v2 cpu.max, or v1's CFS quota)
+ * when there is one, else the cores Node sees. A pod limited to 2 CPUs on a 64-core node must not
+ * start 8 worker threads that the kernel then throttles.
+ */
+export function usableCpus(readFile: (path: string) => string = (f) => readFileSync(f, 'utf8'), cores = availableParallelism()): number {
+  const read = (f: string) => {
+    try {
+      return readFile(f).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  let quota: number | undefined;
+  let period: number | undefined;
+  const v2 = read('/sys/fs/cgroup/cpu.max')?.split(/\s+/);
+  if (v2 && v2[0] !== 'max') [quota, period] = [Number(v2[0]), Number(v2[1])];
+  else if (!v2) [quota, period] = [Number(read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')), Number(read('/sys/fs/cgroup/cpu/cpu.cfs_period_us'))];
+  if (!quota || !period || quota <= 0 || period <= 0) return cores;
+  return Math.max(1, Math.min(cores, Math.ceil(quota / period)));
+}
+
 function defaultWorkers(): number {
   // Leave a core for the main thread (progress, merging) and, locally, the embedded server.
-  return Math.max(1, Math.min(8, availableParallelism() - 1));
+  return Math.max(1, Math.min(8, usableCpus() - 1));
 }
 
 export function resolveConfig(command: CommandName | 'queues', args: RawArgs, env: NodeJS.ProcessEnv = process.env): Config {
@@ -329,7 +360,8 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
   // --- identity and shards
   // Pods of one Kubernetes Job share its uid (passed in as JOB_UID), so they share a run id.
   const jobUid = env.JOB_UID?.replace(/[^A-Za-z0-9]/g, '');
-  const runId = stringArg(args, 'runId') ?? (jobUid ? jobUid.slice(0, 8).toLowerCase() : undefined) ?? randomRunId();
+  const runIdGiven = stringArg(args, 'runId') ?? (jobUid ? jobUid.slice(0, 8).toLowerCase() : undefined);
+  const runId = runIdGiven ?? randomRunId();
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(runId)) {
     throw new UsageError(`--run-id ${JSON.stringify(runId)} must be 1-32 letters, digits, '-' or '_'`);
   }
@@ -337,6 +369,13 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
   const shard = intArg(args, 'shard', 0, 99_999) ?? defaultShardIndex(env) ?? 0;
   if (shard >= shards) {
     throw new UsageError(`--shard ${shard} must be below --shards ${shards} (shards are numbered 0..${shards - 1})`);
+  }
+  // Shards that each pick a random run id look like several runs with most of their shards
+  // missing: a merge would report their messages lost. Refuse before anything is sent.
+  if (shards > 1 && runIdGiven === undefined && command !== 'queues') {
+    throw new UsageError(
+      `--shards ${shards} needs one run id shared by every shard: give --run-id ID (env SQS_BLAST_RUN_ID) to all of them, e.g. --run-id $(date +%s)`,
+    );
   }
 
   // --- output
@@ -364,6 +403,7 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
     giveUpMs: (positiveArg(args, 'giveUpAfter') ?? DEFAULTS.giveUpAfter) * 1000,
     thresholds: parseThresholds(args.threshold),
     pricePerMillion: DEFAULTS.priceStandard,
+    gate: boolArg(args, 'gate') ?? true,
   };
 
   const durationS = positiveArg(args, 'duration', 'give the run length in seconds, e.g. --duration 60');
@@ -421,9 +461,11 @@ function resolveDrain(args: RawArgs, queueCount: number, durationS: number | und
     intArg(args, command === 'run' ? 'drainConcurrency' : 'concurrency', 1, 1000, 'pollers per queue') ?? DEFAULTS.drainConcurrency;
   const visibilityTimeout = intArg(args, 'visibilityTimeout', 0, 43_200, 'SQS allows 0 to 43200 seconds');
   const dlq = stringArg(args, 'dlqUrl');
+  const idleTimeoutS = positiveArg(args, 'idleTimeout') ?? DEFAULTS.idleTimeout;
   return {
     expect: intArg(args, 'expect', 0, Number.MAX_SAFE_INTEGER, 'give how many messages you expect, e.g. --expect 20000'),
-    idleTimeoutMs: (positiveArg(args, 'idleTimeout') ?? DEFAULTS.idleTimeout) * 1000,
+    idleTimeoutMs: idleTimeoutS * 1000,
+    startTimeoutMs: (positiveArg(args, 'startTimeout', 'give seconds to wait for the first message, e.g. --start-timeout 300') ?? idleTimeoutS) * 1000,
     durationMs: durationS !== undefined ? durationS * 1000 : undefined,
     maxMessages: intArg(args, 'maxMessages', 1, 10, 'ReceiveMessage returns 1 to 10 messages') ?? DEFAULTS.maxMessages,
     // run keeps its queues busy, so short polls cost little; they keep the run's end from waiting

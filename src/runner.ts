@@ -202,8 +202,12 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       const received = Atomics.load(live.control, CONTROL.received);
       const expect = Atomics.load(live.control, CONTROL.expect);
       if (expect >= 0 && received >= expect) live.stop(1);
-      const idleSince = Math.max(live.max('lastMessageAt'), drainStartMs);
-      if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= config.drain.idleTimeoutMs) live.stop(1);
+      const lastMessageAt = live.max('lastMessageAt');
+      const idleSince = Math.max(lastMessageAt, drainStartMs);
+      // A drain started with (or before) its producers waits --start-timeout for the first
+      // message; only then does --idle-timeout judge that the queues ran dry.
+      const idleLimit = config.command === 'drain' && lastMessageAt === 0 ? config.drain.startTimeoutMs : config.drain.idleTimeoutMs;
+      if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= idleLimit) live.stop(1);
       // run: once every acknowledged message has been seen (distinct, so redeliveries do not
       // count), drain a short tail for copies still visible, then stop.
       if (runTarget >= 0 && Atomics.load(live.control, CONTROL.distinct) >= runTarget) {

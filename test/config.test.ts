@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, type RawArgs } from '../src/config.js';
+import { resolveConfig, usableCpus, type RawArgs } from '../src/config.js';
 import { buildCli } from '../src/cli.js';
 import { UsageError } from '../src/errors.js';
 
@@ -77,10 +77,46 @@ describe('config validation', () => {
   });
 
   it('takes the shard index from JOB_COMPLETION_INDEX and slices the total exactly', () => {
-    const sizes = [0, 1, 2].map((i) => resolveConfig('send', { total: 10, shards: 3 }, { JOB_COMPLETION_INDEX: String(i) }).send!.total);
+    const sizes = [0, 1, 2].map((i) => resolveConfig('send', { total: 10, shards: 3, runId: 'r1' }, { JOB_COMPLETION_INDEX: String(i) }).send!.total);
     expect(sizes).toEqual([4, 3, 3]);
-    const rate = resolveConfig('send', { total: 10, shards: 4, rate: 1000 }, {}).send!.rate;
+    const rate = resolveConfig('send', { total: 10, shards: 4, rate: 1000 }, { JOB_UID: 'a1b2c3d4-0000' }).send!.rate;
     expect(rate).toBe(250);
+  });
+
+  it('refuses shards without a shared run id, which would merge as several runs with shards missing', () => {
+    for (const command of ['send', 'drain', 'run'] as const) {
+      expect(bad(command, { shards: 4, shard: 1 })).toMatch(/^--shards 4 needs one run id shared by every shard: give --run-id ID \(env SQS_BLAST_RUN_ID\)/);
+    }
+    expect(resolveConfig('send', { shards: 4 }, { JOB_UID: 'F00D-beef-1234' }).runId).toBe('f00dbeef');
+    expect(resolveConfig('drain', { shards: 4, runId: 'load7' }, {}).runId).toBe('load7');
+    expect(resolveConfig('send', {}, {}).runId).toMatch(/^[0-9a-z]{8}$/); // one shard: a random id is fine
+  });
+
+  it('waits --start-timeout for the first message, defaulting to the idle timeout', () => {
+    expect(resolveConfig('drain', { idleTimeout: 5 }, {}).drain).toMatchObject({ idleTimeoutMs: 5000, startTimeoutMs: 5000 });
+    expect(resolveConfig('drain', { idleTimeout: 5, startTimeout: 300 }, {}).drain).toMatchObject({ idleTimeoutMs: 5000, startTimeoutMs: 300_000 });
+    expect(bad('drain', { startTimeout: 0 })).toMatch(/--start-timeout \(env SQS_BLAST_START_TIMEOUT\) must be a number > 0/);
+  });
+
+  it('gates on its own verdict unless --no-gate', () => {
+    expect(resolveConfig('send', {}, {}).gate).toBe(true);
+    expect(resolveConfig('send', { gate: false }, {}).gate).toBe(false);
+    expect(resolveConfig('send', { gate: 'false' }, {}).gate).toBe(false); // from SQS_BLAST_GATE
+  });
+
+  it("follows a container's CPU limit (cgroup cpu.max) rather than the node's cores", () => {
+    const files = (m: Record<string, string>) => (f: string) => {
+      if (f in m) return m[f];
+      throw new Error('ENOENT');
+    };
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu.max': '200000 100000\n' }), 64)).toBe(2);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu.max': '150000 100000' }), 64)).toBe(2); // 1.5 CPUs: 2 threads may run
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu.max': '50000 100000' }), 64)).toBe(1);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu.max': 'max 100000' }), 64)).toBe(64);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu.max': '800000 100000' }), 4)).toBe(4); // never above the cores
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '300000', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000' }), 64)).toBe(3);
+    expect(usableCpus(files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '-1', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000' }), 64)).toBe(64);
+    expect(usableCpus(files({}), 6)).toBe(6);
   });
 
   it('runs until the deadline when only --duration is given', () => {

@@ -88,6 +88,40 @@ describe('drain against the real local server', () => {
     expect(integrity).toHaveLength(1);
   });
 
+  it('a drain pod started before its producers waits --start-timeout for the first message, then stops --idle-timeout after the last', async () => {
+    const client = sdk();
+    const prefix = uniquePrefix('start');
+    const urls = await createQueues(client, prefix, 2);
+    const started = Date.now();
+    const drain = runCli(['drain', '--endpoint', endpoint(), '--queues', '2', '--queue-prefix', prefix, '--wait-time', '1', '--idle-timeout', '1', '--start-timeout', '20', '--json', '--quiet']);
+    // Producers show up 4 s late: four idle timeouts after the drain started.
+    await new Promise((r) => setTimeout(r, 4000));
+    await foreignProduce(client, urls, 500);
+    const producedAt = Date.now();
+    const run = await drain;
+    expect(run.code, run.stderr).toBe(0);
+    const d = JSON.parse(run.stdout);
+    expect(d).toMatchObject({ received: 500, deleted: 500, foreign: 500 });
+    // Idle counts from the last message: the drain ended soon after the producer, not at the start timeout.
+    expect(d.endedAt - producedAt).toBeLessThan(6000);
+    expect(d.endedAt - started).toBeLessThan(15_000);
+  });
+
+  it('--no-gate exits 0 on a failing verdict and leaves it, unchanged, in the result for report', async () => {
+    const client = sdk();
+    const prefix = uniquePrefix('nogate');
+    const urls = await createQueues(client, prefix, 1);
+    await foreignProduce(client, urls, 30);
+    const args = ['drain', '--endpoint', endpoint(), '--queue-prefix', prefix, '--expect', '50', '--json', ...FAST];
+    const gated = await runCli(args);
+    expect(gated.code).toBe(1);
+    await foreignProduce(client, urls, 30);
+    const free = await runCli(args, { env: { SQS_BLAST_GATE: 'false' } });
+    expect(free.code, free.stderr).toBe(0);
+    expect(JSON.parse(free.stdout)).toMatchObject({ received: 30, missing: 20, exitCode: 1 });
+    expect(free.stderr).toContain('--no-gate: exit 0; the verdict (exit 1) is in the result');
+  });
+
   it('finds the dead-letter queue from the RedrivePolicy and reports its depth (exit 1)', async () => {
     const client = sdk();
     const prefix = uniquePrefix('dlq');
