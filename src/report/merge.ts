@@ -10,6 +10,7 @@ import { encode, mergeEncoded } from '../metrics/histogram.js';
 import { mergeIntegrity } from '../metrics/integrity.js';
 import { mergeTimelines } from '../metrics/timeline.js';
 import type { QueueDepth } from '../sqs/queues.js';
+import { coverageOf } from './coverage.js';
 import { emptyResult, finalize, RESULT_PREFIX, SCHEMA, type HistogramSet, type Phase, type Result } from './result.js';
 
 function isResult(x: unknown): x is Result {
@@ -117,6 +118,7 @@ export function mergeResults(parts: Result[]): Result {
     if (histograms[key].some(Boolean)) merged.histograms[key] = encode(mergeEncoded(histograms[key]));
   }
   merged.integrity = mergeIntegrity(merged.integrity);
+  merged.coverage = coverageOf(parts, merged.integrity);
   merged.timeline = mergeTimelines(parts.map((p) => p.timeline));
   merged.queues = [...latestQueues.values()].map((q) => q.depth);
   const interrupted = parts.filter((p) => p.interrupted).length;
