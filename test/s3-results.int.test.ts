@@ -3,7 +3,15 @@
  * suite's server, through the real SDK), and `report s3://…` merges them exactly. The same
  * processes' logs, carried as CRI files or cut at 16 KiB, give the same report or are refused.
  */
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resultLine, type Result } from '../src/report/result.js';
@@ -140,6 +148,15 @@ describe('results in S3', () => {
     expect(report.stderr).toContain(`sqs-blast: warning: run ${runId}: no send result for shard 1 of 2`);
     expect(report.stdout).toMatch(/^missing==0 +0 \(not judged: send results lacking\) +FAIL$/m);
     expect(report.stdout).not.toContain('PASS');
+  });
+
+  it('refuses a cut object rather than merging without it', async () => {
+    const [key] = await keysUnder(bucket, `runs/${runId}/drain-0000`);
+    const whole = await (await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: whole.slice(0, 5000) }));
+    const report = await runCli(['report', out, '--run-id', runId, '--endpoint', endpoint()]);
+    expect(report.code).toBe(2);
+    expect(report.stderr).toBe(`sqs-blast: report: s3://${bucket}/${key} is not a whole sqs-blast result (cut or corrupt); remove it or store the run again\n`);
   });
 
   it('a bucket that does not exist is exit 2 before anything is sent', async () => {

@@ -80,7 +80,7 @@ export function* logicalLines(text: string): Generator<string> {
   yield* open.values();
 }
 
-const CHUNK = /^SQS_BLAST_RESULT_CHUNK (\S+) (\S+)\/(\S+)\/(\d+)\/(\S+) (\d+)\/(\d+) ([0-9a-f]{16}) (\d+) ([A-Za-z0-9+/=]*)\s*$/;
+const CHUNK = /^SQS_BLAST_RESULT_CHUNK (\S+) ([^/\s]+)\/([^/\s]+)\/(\d+)\/([^/\s]+) (\d+)\/(\d+) ([0-9a-f]{16}) (\d+) ([A-Za-z0-9+/=]*)\s*$/;
 
 interface ChunkSet {
   kind: string;
@@ -155,7 +155,7 @@ export class ResultCollector {
     const m = CHUNK.exec(line);
     if (!m) {
       // The header itself is damaged; say what of it can be read.
-      const id = /^SQS_BLAST_RESULT_CHUNK \S+ (\S+)\/(\S+)\/(\d+)/.exec(line);
+      const id = /^SQS_BLAST_RESULT_CHUNK \S+ ([^/\s]+)\/([^/\s]+)\/(\d+)/.exec(line);
       const what = id ? described({ kind: id[1], runId: id[2], shard: id[3] }) : 'a result';
       throw new UsageError(`${source}: a ${CHUNK_MARK} line of ${what} is cut or corrupt; ${FIX}`);
     }

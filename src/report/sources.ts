@@ -35,9 +35,11 @@ export async function readResults(sources: string[], opts: ReadOptions): Promise
     if (isS3Url(src)) {
       const { readStoredResults } = await import('./s3.js');
       const objects = await readStoredResults(src, opts.s3!(), opts.runId);
-      let found = 0;
-      for (const o of objects) found += collector.add(o.text, o.source);
-      if (!found) {
+      // Every object named like a result must be one: a cut or foreign object is refused, not skipped.
+      for (const o of objects) {
+        if (!collector.add(o.text, o.source)) throw new UsageError(`report: ${o.source} is not a whole sqs-blast result (cut or corrupt); remove it or store the run again`);
+      }
+      if (!objects.length) {
         throw new UsageError(
           `report: ${src} holds no sqs-blast result${opts.runId ? ` of run ${opts.runId}` : ''} (objects <runId>/<kind>-<shard>-of-<shards>-….json written by --out s3://); check the bucket, prefix and --run-id`,
         );
