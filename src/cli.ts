@@ -19,9 +19,12 @@ import { startEmbeddedServer } from './local.js';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeResults, readResults } from './report/merge.js';
+import { compareResults, evaluateCompare, parseCompareThreshold, renderComparison } from './report/compare.js';
+import { writeCompareHtml } from './report/html-compare.js';
 import { checkWritable, emit } from './report/output.js';
 import { conclude, metricTable, parseThresholds } from './report/thresholds.js';
 import { execute, FINISH_GRACE_MS } from './runner.js';
+import type { Result } from './report/result.js';
 
 const EXIT_CODES = `Exit codes:
   0    done: nothing failed, nothing missing
@@ -212,6 +215,29 @@ async function runReport(argv: Record<string, unknown>): Promise<void> {
   process.exitCode = code;
 }
 
+/** One side of a comparison: a result file, or several results (pods, logs) merged into one. */
+function loadSide(source: string): Result {
+  const found = readResults([source], () => readFileSync(0, 'utf8'));
+  return found.length === 1 ? found[0] : mergeResults(found);
+}
+
+async function runCompare(argv: Record<string, unknown>): Promise<void> {
+  const html = argv.html === undefined ? undefined : String(argv.html);
+  checkWritable(html, '--html');
+  const thresholds = (((argv.threshold as unknown[]) ?? []).flatMap((e) => String(e).split(/\s*;\s*/)).filter(Boolean)).map(parseCompareThreshold);
+  const base = loadSide(String(argv.base));
+  const next = loadSide(String(argv.new));
+  const figures = compareResults(base, next);
+  const outcomes = evaluateCompare(base, next, thresholds);
+  const code = outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.threshold;
+  const text = renderComparison(base, next, figures, outcomes);
+  if (argv.json) {
+    process.stderr.write(text + '\n');
+    process.stdout.write(JSON.stringify({ base: { runId: base.runId, kind: base.kind }, new: { runId: next.runId, kind: next.kind }, figures, thresholds: outcomes, exitCode: code }) + '\n');
+  } else process.stdout.write(text + '\n');
+  if (html) writeCompareHtml(html, base, next, figures, outcomes);
+  process.exitCode = code;
+}
 
 async function runQueues(action: string, argv: Record<string, unknown>): Promise<void> {
   const config = resolveConfig('queues', argv);
@@ -261,9 +287,10 @@ export interface Handlers {
   report(argv: Record<string, unknown>): Promise<void>;
   local(argv: Record<string, unknown>): Promise<void>;
   queues?(action: string, argv: Record<string, unknown>): Promise<void>;
+  compare?(argv: Record<string, unknown>): Promise<void>;
 }
 
-const RUN: Handlers = { load: runLoad, report: runReport, local: runLocal, queues: runQueues };
+const RUN: Handlers = { load: runLoad, report: runReport, local: runLocal, queues: runQueues, compare: runCompare };
 
 interface UsageInternals {
   getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
@@ -333,6 +360,25 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       (argv) => handlers.report({ ...argv, files: args.filter((a, i) => a === '-' || (i > 0 && ((argv.files as string[]) ?? []).includes(a))) }),
     )
     .command(
+      'compare <base> <new>',
+      'Compare two results (files from --out, merged reports, or logs): each figure side by side with its change, better or worse',
+      (y) =>
+        y
+          .positional('base', { type: 'string', describe: 'The reference result' })
+          .positional('new', { type: 'string', describe: 'The result to judge against it' })
+          .options({
+            threshold: {
+              ...common.threshold,
+              describe: "Gate, repeatable: a signed % is a change against base ('p99<+10%', 'throughput>-5%'); otherwise on new alone ('p99<250ms'); a failure exits 99",
+            },
+            json: { type: 'boolean', describe: 'Print the comparison as JSON on stdout (the table goes to stderr)' },
+            html: { type: 'string', describe: 'Write both runs on the same charts (HDR percentile curves, msg/s) to this file' },
+          })
+          .example("$0 compare base.json new.json --threshold 'p99<+10%' --threshold 'throughput>-5%'", 'Fail CI on a p99 regression over 10% or a throughput drop over 5%')
+          .epilog(EPILOG),
+      (argv) => (handlers.compare ?? runCompare)(argv),
+    )
+    .command(
       'queues <action>',
       'Create (standard, FIFO, with a DLQ), purge, delete, or watch the selected queues',
       (y) => {
@@ -353,7 +399,7 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       (y) => y.option('port', { type: 'number', describe: 'Port to listen on (0: any free port)', default: 4566 }),
       (argv) => handlers.local(argv),
     )
-    .demandCommand(1, 'name a command: send, drain, run, report, queues or local')
+    .demandCommand(1, 'name a command: send, drain, run, report, compare, queues or local')
     .strict()
     .recommendCommands()
     .help()
