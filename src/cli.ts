@@ -155,12 +155,35 @@ const queueAdminOptions: OptionMap = {
   json: { type: 'boolean', group: 'Stats:', describe: 'One JSON line per sample' },
 };
 
-const ALL_OPTIONS: OptionMap = { ...connection, ...common, ...sendOptions, ...drainOptions(false), ...drainOptions(true), ...queueAdminOptions, port: {}, 'result-line': {} };
-const COMMAND_OPTIONS: Record<CommandName, OptionMap> = {
+const reportOptions: OptionMap = {
+  out: common.out,
+  json: common.json,
+  threshold: common.threshold,
+  html: common.html,
+  'result-line': { ...common['result-line'], defaultDescription: 'false' },
+};
+const compareOptions: OptionMap = {
+  threshold: {
+    ...common.threshold,
+    describe: "Gate, repeatable: a signed % is a change against base ('p99<+10%', 'throughput>-5%'); otherwise on new alone ('p99<250ms'); a failure exits 99",
+  },
+  json: { type: 'boolean', describe: 'Print the comparison as JSON on stdout (the table goes to stderr)' },
+  html: { type: 'string', describe: 'Write both runs on the same charts (HDR percentile curves, msg/s) to this file' },
+};
+const localOptions: OptionMap = { port: { type: 'number', describe: 'Port to listen on (0: any free port)', defaultDescription: '4566' } };
+const { local: _local, 'create-queues': _create, ...queuesTarget } = connection;
+
+type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues';
+const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
   send: { ...connection, ...sendOptions, ...common },
   drain: { ...connection, ...drainOptions(false), ...common },
   run: { ...connection, ...sendOptions, ...drainOptions(true), ...common },
+  report: reportOptions,
+  compare: compareOptions,
+  local: localOptions,
+  queues: { ...queuesTarget, ...queueAdminOptions },
 };
+const ALL_OPTIONS: OptionMap = Object.assign({}, ...Object.values(COMMAND_OPTIONS));
 /** Variables of the SQS_BLAST_ family that are not flags. */
 const ENV_NOT_FLAGS = new Set(['SQS_BLAST_DEBUG']);
 
@@ -172,7 +195,7 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
  * command (a pod's ConfigMap is shared by send and drain), so a variable that is some other
  * command's flag is ignored, while one that is nobody's flag is a typo worth an error.
  */
-export function envArgs(command: CommandName, argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+export function envArgs(command: EnvCommand, argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   const known = new Set(Object.keys(ALL_OPTIONS).map(envName));
   for (const name of Object.keys(env)) {
     if (name.startsWith('SQS_BLAST_') && !known.has(name) && !ENV_NOT_FLAGS.has(name)) {
@@ -184,9 +207,15 @@ export function envArgs(command: CommandName, argv: Record<string, unknown>, env
     const raw = env[envName(flag)];
     const key = camel(flag);
     if (raw === undefined || raw === '' || out[key] !== undefined) continue;
-    out[key] = opt.type === 'number' ? Number(raw) : opt.array ? raw.split(/[,\s]+/).filter(Boolean) : raw;
+    out[key] = opt.type === 'number' ? Number(raw) : opt.type === 'boolean' ? envBool(envName(flag), raw) : opt.array ? raw.split(/[,\s]+/).filter(Boolean) : raw;
   }
   return out;
+}
+
+function envBool(name: string, raw: string): boolean {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new UsageError(`${name} must be true or false (got ${JSON.stringify(raw)})`);
 }
 
 async function runLoad(command: CommandName, argv: Record<string, unknown>): Promise<void> {
@@ -202,7 +231,8 @@ async function runLoad(command: CommandName, argv: Record<string, unknown>): Pro
   process.exitCode = !config.gate && verdictOnly ? EXIT.ok : code;
 }
 
-async function runReport(argv: Record<string, unknown>): Promise<void> {
+async function runReport(cliArgs: Record<string, unknown>): Promise<void> {
+  const argv = envArgs('report', cliArgs);
   const files = ((argv.files as unknown[]) ?? []).map(String);
   const out = argv.out === undefined ? undefined : String(argv.out);
   const html = argv.html === undefined ? undefined : String(argv.html);
@@ -221,7 +251,8 @@ function loadSide(source: string): Result {
   return found.length === 1 ? found[0] : mergeResults(found);
 }
 
-async function runCompare(argv: Record<string, unknown>): Promise<void> {
+async function runCompare(cliArgs: Record<string, unknown>): Promise<void> {
+  const argv = envArgs('compare', cliArgs);
   const html = argv.html === undefined ? undefined : String(argv.html);
   checkWritable(html, '--html');
   const thresholds = (((argv.threshold as unknown[]) ?? []).flatMap((e) => String(e).split(/\s*;\s*/)).filter(Boolean)).map(parseCompareThreshold);
@@ -239,7 +270,8 @@ async function runCompare(argv: Record<string, unknown>): Promise<void> {
   process.exitCode = code;
 }
 
-async function runQueues(action: string, argv: Record<string, unknown>): Promise<void> {
+async function runQueues(action: string, cliArgs: Record<string, unknown>): Promise<void> {
+  const argv = envArgs('queues', cliArgs);
   const config = resolveConfig('queues', argv);
   const endpoint = endpointOf(config.connection);
   if (!config.connection.staticCredentials) await checkCredentials(config.connection);
@@ -261,7 +293,8 @@ async function runQueues(action: string, argv: Record<string, unknown>): Promise
   }
 }
 
-async function runLocal(argv: Record<string, unknown>): Promise<void> {
+async function runLocal(cliArgs: Record<string, unknown>): Promise<void> {
+  const argv = envArgs('local', cliArgs);
   const port = argv.port === undefined ? 4566 : argv.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(port)})`);
@@ -346,13 +379,7 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       (y) =>
         y
           .positional('files', { type: 'string', array: true, describe: 'Result files from --out, log files, or - for stdin' })
-          .options({
-            out: common.out,
-            json: common.json,
-            threshold: common.threshold,
-            html: common.html,
-            'result-line': { ...common['result-line'], defaultDescription: 'false' },
-          })
+          .options(reportOptions)
           .example('kubectl logs -l job-name=sqs-blast-drain --tail=-1 | $0 report -', 'One report for all pods of a Job')
           .example('$0 report send-*.json drain-*.json --out merged.json', 'Merge result files')
           .epilog(EPILOG),
@@ -366,14 +393,7 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
         y
           .positional('base', { type: 'string', describe: 'The reference result' })
           .positional('new', { type: 'string', describe: 'The result to judge against it' })
-          .options({
-            threshold: {
-              ...common.threshold,
-              describe: "Gate, repeatable: a signed % is a change against base ('p99<+10%', 'throughput>-5%'); otherwise on new alone ('p99<250ms'); a failure exits 99",
-            },
-            json: { type: 'boolean', describe: 'Print the comparison as JSON on stdout (the table goes to stderr)' },
-            html: { type: 'string', describe: 'Write both runs on the same charts (HDR percentile curves, msg/s) to this file' },
-          })
+          .options(compareOptions)
           .example("$0 compare base.json new.json --threshold 'p99<+10%' --threshold 'throughput>-5%'", 'Fail CI on a p99 regression over 10% or a throughput drop over 5%')
           .epilog(EPILOG),
       (argv) => (handlers.compare ?? runCompare)(argv),
@@ -383,9 +403,8 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       'Create (standard, FIFO, with a DLQ), purge, delete, or watch the selected queues',
       (y) => {
         y = y.positional('action', { choices: ['create', 'purge', 'delete', 'stats'] as const, describe: 'what to do' });
-        const { local: _local, 'create-queues': _create, ...target } = connection;
         return y
-          .options(target)
+          .options(queuesTarget)
           .options(queueAdminOptions)
           .example('$0 queues create --endpoint http://127.0.0.1:4566 --queues 4 --fifo --dlq', 'load-1.fifo … with DLQs')
           .example('$0 queues stats --queues 4 --watch 5', 'Depth of each queue and its DLQ every 5 s')
@@ -396,7 +415,7 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
     .command(
       'local',
       'Run the embedded SQS server until Ctrl-C, so separate send and drain processes can share it',
-      (y) => y.option('port', { type: 'number', describe: 'Port to listen on (0: any free port)', default: 4566 }),
+      (y) => y.options(localOptions),
       (argv) => handlers.local(argv),
     )
     .demandCommand(1, 'name a command: send, drain, run, report, compare, queues or local')
