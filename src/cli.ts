@@ -16,12 +16,17 @@ import { checkCredentials, createSqsClient, endpointOf } from './sqs/client.js';
 import { setupError } from './sqs/queues.js';
 import { EXIT, UsageError } from './errors.js';
 import { startEmbeddedServer } from './local.js';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { checkWritable, emit, openStore } from './report/output.js';
 import { runReport } from './report/command.js';
+import { mergeResults } from './report/merge.js';
+import { compareResults, evaluateCompare, parseCompareThreshold, renderComparison } from './report/compare.js';
+import { writeCompareHtml } from './report/html-compare.js';
+import { checkWritable, emit, openStore } from './report/output.js';
+import { readResults } from './report/sources.js';
 import { conclude, metricTable } from './report/thresholds.js';
 import { execute, FINISH_GRACE_MS } from './runner.js';
+import type { Result } from './report/result.js';
 
 const EXIT_CODES = `Exit codes:
   0    done: nothing failed, nothing missing
@@ -161,12 +166,42 @@ const queueAdminOptions: OptionMap = {
   json: { type: 'boolean', group: 'Stats:', describe: 'One JSON line per sample' },
 };
 
-const ALL_OPTIONS: OptionMap = { ...connection, ...common, ...sendOptions, ...drainOptions(false), ...drainOptions(true), ...queueAdminOptions, port: {}, 'result-line': {} };
-const COMMAND_OPTIONS: Record<CommandName, OptionMap> = {
+const reportOptions: OptionMap = {
+  'run-id': { type: 'string', group: 'Input:', describe: 'Only results of this run id (for s3://: only objects under <prefix><run id>/)' },
+  endpoint: {
+    type: 'string',
+    group: 'Input:',
+    describe: 'Endpoint whose S3 holds s3:// results, for local emulators (default: AWS_ENDPOINT_URL_S3, else a non-AWS AWS_ENDPOINT_URL_SQS, else AWS)',
+  },
+  region: { type: 'string', group: 'Input:', describe: 'AWS region of the S3 client', defaultDescription: 'AWS_REGION or us-east-1' },
+  out: common.out,
+  json: common.json,
+  threshold: common.threshold,
+  html: common.html,
+  'result-line': { ...common['result-line'], defaultDescription: 'false' },
+};
+const compareOptions: OptionMap = {
+  threshold: {
+    ...common.threshold,
+    describe: "Gate, repeatable: a signed % is a change against base ('p99<+10%', 'throughput>-5%'); otherwise on new alone ('p99<250ms'); a failure exits 99",
+  },
+  json: { type: 'boolean', describe: 'Print the comparison as JSON on stdout (the table goes to stderr)' },
+  html: { type: 'string', describe: 'Write both runs on the same charts (HDR percentile curves, msg/s) to this file' },
+};
+const localOptions: OptionMap = { port: { type: 'number', describe: 'Port to listen on (0: any free port)', defaultDescription: '4566' } };
+const { local: _local, 'create-queues': _create, ...queuesTarget } = connection;
+
+type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues';
+const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
   send: { ...connection, ...sendOptions, ...common },
   drain: { ...connection, ...drainOptions(false), ...common },
   run: { ...connection, ...sendOptions, ...drainOptions(true), ...common },
+  report: reportOptions,
+  compare: compareOptions,
+  local: localOptions,
+  queues: { ...queuesTarget, ...queueAdminOptions },
 };
+const ALL_OPTIONS: OptionMap = Object.assign({}, ...Object.values(COMMAND_OPTIONS));
 /** Variables of the SQS_BLAST_ family that are not flags. */
 const ENV_NOT_FLAGS = new Set(['SQS_BLAST_DEBUG']);
 
@@ -178,7 +213,7 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
  * command (a pod's ConfigMap is shared by send and drain), so a variable that is some other
  * command's flag is ignored, while one that is nobody's flag is a typo worth an error.
  */
-export function envArgs(command: CommandName, argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+export function envArgs(command: EnvCommand, argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   const known = new Set(Object.keys(ALL_OPTIONS).map(envName));
   for (const name of Object.keys(env)) {
     if (name.startsWith('SQS_BLAST_') && !known.has(name) && !ENV_NOT_FLAGS.has(name)) {
@@ -190,9 +225,15 @@ export function envArgs(command: CommandName, argv: Record<string, unknown>, env
     const raw = env[envName(flag)];
     const key = camel(flag);
     if (raw === undefined || raw === '' || out[key] !== undefined) continue;
-    out[key] = opt.type === 'number' ? Number(raw) : opt.array ? raw.split(/[,\s]+/).filter(Boolean) : raw;
+    out[key] = opt.type === 'number' ? Number(raw) : opt.type === 'boolean' ? envBool(envName(flag), raw) : opt.array ? raw.split(/[,\s]+/).filter(Boolean) : raw;
   }
   return out;
+}
+
+function envBool(name: string, raw: string): boolean {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new UsageError(`${name} must be true or false (got ${JSON.stringify(raw)})`);
 }
 
 async function runLoad(command: CommandName, argv: Record<string, unknown>): Promise<void> {
@@ -211,7 +252,38 @@ async function runLoad(command: CommandName, argv: Record<string, unknown>): Pro
   process.exitCode = !config.gate && verdictOnly ? EXIT.ok : code;
 }
 
-async function runQueues(action: string, argv: Record<string, unknown>): Promise<void> {
+/** report reads SQS_BLAST_<FLAG> like the other commands; the handler lives in report/command.ts. */
+async function runReportCommand(cliArgs: Record<string, unknown>): Promise<void> {
+  await runReport(envArgs('report', cliArgs));
+}
+
+/** One side of a comparison: a result file, or several results (pods, logs) merged into one. */
+async function loadSide(source: string): Promise<Result> {
+  const { results } = await readResults([source], { stdin: () => readFileSync(0, 'utf8') });
+  return results.length === 1 ? results[0] : mergeResults(results);
+}
+
+async function runCompare(cliArgs: Record<string, unknown>): Promise<void> {
+  const argv = envArgs('compare', cliArgs);
+  const html = argv.html === undefined ? undefined : String(argv.html);
+  checkWritable(html, '--html');
+  const thresholds = (((argv.threshold as unknown[]) ?? []).flatMap((e) => String(e).split(/\s*;\s*/)).filter(Boolean)).map(parseCompareThreshold);
+  const base = await loadSide(String(argv.base));
+  const next = await loadSide(String(argv.new));
+  const figures = compareResults(base, next);
+  const outcomes = evaluateCompare(base, next, thresholds);
+  const code = outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.threshold;
+  const text = renderComparison(base, next, figures, outcomes);
+  if (argv.json) {
+    process.stderr.write(text + '\n');
+    process.stdout.write(JSON.stringify({ base: { runId: base.runId, kind: base.kind }, new: { runId: next.runId, kind: next.kind }, figures, thresholds: outcomes, exitCode: code }) + '\n');
+  } else process.stdout.write(text + '\n');
+  if (html) writeCompareHtml(html, base, next, figures, outcomes);
+  process.exitCode = code;
+}
+
+async function runQueues(action: string, cliArgs: Record<string, unknown>): Promise<void> {
+  const argv = envArgs('queues', cliArgs);
   const config = resolveConfig('queues', argv);
   const endpoint = endpointOf(config.connection);
   if (!config.connection.staticCredentials) await checkCredentials(config.connection);
@@ -233,7 +305,8 @@ async function runQueues(action: string, argv: Record<string, unknown>): Promise
   }
 }
 
-async function runLocal(argv: Record<string, unknown>): Promise<void> {
+async function runLocal(cliArgs: Record<string, unknown>): Promise<void> {
+  const argv = envArgs('local', cliArgs);
   const port = argv.port === undefined ? 4566 : argv.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(port)})`);
@@ -259,9 +332,10 @@ export interface Handlers {
   report(argv: Record<string, unknown>): Promise<void>;
   local(argv: Record<string, unknown>): Promise<void>;
   queues?(action: string, argv: Record<string, unknown>): Promise<void>;
+  compare?(argv: Record<string, unknown>): Promise<void>;
 }
 
-const RUN: Handlers = { load: runLoad, report: runReport, local: runLocal, queues: runQueues };
+const RUN: Handlers = { load: runLoad, report: runReportCommand, local: runLocal, queues: runQueues, compare: runCompare };
 
 interface UsageInternals {
   getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
@@ -317,20 +391,7 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       (y) =>
         y
           .positional('files', { type: 'string', array: true, describe: 'Result files from --out, s3://bucket/prefix/, log files, or - for stdin' })
-          .options({
-            'run-id': { type: 'string', group: 'Input:', describe: 'Only results of this run id (for s3://: only objects under <prefix><run id>/)' },
-            endpoint: {
-              type: 'string',
-              group: 'Input:',
-              describe: 'Endpoint whose S3 holds s3:// results, for local emulators (default: AWS_ENDPOINT_URL_S3, else a non-AWS AWS_ENDPOINT_URL_SQS, else AWS)',
-            },
-            region: { type: 'string', group: 'Input:', describe: 'AWS region of the S3 client', defaultDescription: 'AWS_REGION or us-east-1' },
-            out: common.out,
-            json: common.json,
-            threshold: common.threshold,
-            html: common.html,
-            'result-line': { ...common['result-line'], defaultDescription: 'false' },
-          })
+          .options(reportOptions)
           .example('kubectl logs -l job-name=sqs-blast-drain --tail=-1 | $0 report -', 'One report for all pods of a Job')
           .example('$0 report send-*.json drain-*.json --out merged.json', 'Merge result files')
           .example('$0 report s3://my-results/sqs-blast/ --run-id k3f9q2ab', 'Merge every result of one run stored with --out s3://')
@@ -339,13 +400,24 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       (argv) => handlers.report({ ...argv, files: args.filter((a, i) => a === '-' || (i > 0 && ((argv.files as string[]) ?? []).includes(a))) }),
     )
     .command(
+      'compare <base> <new>',
+      'Compare two results (files from --out, merged reports, or logs): each figure side by side with its change, better or worse',
+      (y) =>
+        y
+          .positional('base', { type: 'string', describe: 'The reference result' })
+          .positional('new', { type: 'string', describe: 'The result to judge against it' })
+          .options(compareOptions)
+          .example("$0 compare base.json new.json --threshold 'p99<+10%' --threshold 'throughput>-5%'", 'Fail CI on a p99 regression over 10% or a throughput drop over 5%')
+          .epilog(EPILOG),
+      (argv) => (handlers.compare ?? runCompare)(argv),
+    )
+    .command(
       'queues <action>',
       'Create (standard, FIFO, with a DLQ), purge, delete, or watch the selected queues',
       (y) => {
         y = y.positional('action', { choices: ['create', 'purge', 'delete', 'stats'] as const, describe: 'what to do' });
-        const { local: _local, 'create-queues': _create, ...target } = connection;
         return y
-          .options(target)
+          .options(queuesTarget)
           .options(queueAdminOptions)
           .example('$0 queues create --endpoint http://127.0.0.1:4566 --queues 4 --fifo --dlq', 'load-1.fifo … with DLQs')
           .example('$0 queues stats --queues 4 --watch 5', 'Depth of each queue and its DLQ every 5 s')
@@ -356,10 +428,10 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
     .command(
       'local',
       'Run the embedded SQS server until Ctrl-C, so separate send and drain processes can share it',
-      (y) => y.option('port', { type: 'number', describe: 'Port to listen on (0: any free port)', default: 4566 }),
+      (y) => y.options(localOptions),
       (argv) => handlers.local(argv),
     )
-    .demandCommand(1, 'name a command: send, drain, run, report, queues or local')
+    .demandCommand(1, 'name a command: send, drain, run, report, compare, queues or local')
     .strict()
     .recommendCommands()
     .help()

@@ -17,20 +17,21 @@ function asset(name: string): string {
 }
 
 /** Percentiles spaced evenly on the 1/(1-p) log axis, as HdrHistogram's plots show them. */
-const PERCENTILES = Array.from({ length: 51 }, (_, k) => 100 * (1 - 10 ** (-k / 10)));
+export const PERCENTILES = Array.from({ length: 51 }, (_, k) => 100 * (1 - 10 ** (-k / 10)));
 
-interface ChartSpec {
+export interface ChartSpec {
   id: string;
   title: string;
-  kind: 'time' | 'percentile';
+  /** time: x is epoch seconds; elapsed: seconds from a run's start; percentile: 1/(1-p). */
+  kind: 'time' | 'elapsed' | 'percentile';
   yLabel: string;
   x: number[];
-  series: Array<{ label: string; values: Array<number | null>; color: string }>;
+  series: Array<{ label: string; values: Array<number | null>; color: string; dash?: number[] }>;
   logY?: boolean;
   step?: boolean;
 }
 
-const COLORS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#be185d'];
+export const COLORS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#be185d'];
 
 function percentileCurves(r: Result): ChartSpec | undefined {
   const named: Array<[string, string | undefined]> = [
@@ -124,7 +125,7 @@ function timeCharts(r: Result): ChartSpec[] {
   return charts;
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+export const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function cards(r: Result): string {
@@ -155,12 +156,35 @@ function errorTable(r: Result): string {
 
 export function renderHtml(r: Result): string {
   const charts = [...timeCharts(r), percentileCurves(r)].filter((c): c is ChartSpec => Boolean(c));
-  const title = `sqs-blast ${r.kind} ${r.runIds?.join(',') ?? r.runId}`;
   const verdict = r.exitCode === 0 ? 'PASS' : r.exitCode === 99 ? 'FAIL (threshold)' : r.exitCode === 1 ? 'FAIL' : `exit ${r.exitCode}`;
+  return renderPage({
+    title: `sqs-blast ${r.kind} ${r.runIds?.join(',') ?? r.runId}`,
+    subtitle: `${new Date(r.startedAt).toISOString()} · ${(r.durationMs / 1000).toFixed(1)} s · ${r.parts > 1 ? `${r.parts} results merged` : `shard ${r.shard}/${r.shards}`}
+ · <span class="verdict ${r.exitCode === 0 ? 'ok' : 'bad'}">${esc(verdict)}</span>`,
+    cards: cards(r),
+    charts,
+    sections: `<h2>Thresholds</h2>${thresholdTable(r)}
+<h2>Errors</h2>${errorTable(r)}
+<h2>Run parameters</h2><pre>${esc(JSON.stringify(r.config, null, 2))}</pre>`,
+  });
+}
+
+export interface Page {
+  title: string;
+  /** HTML under the title (escaped by the caller). */
+  subtitle: string;
+  cards: string;
+  charts: ChartSpec[];
+  /** HTML after the charts. */
+  sections: string;
+}
+
+/** One page design for every report: header, cards, a grid of uPlot charts, then tables. */
+export function renderPage(p: Page): string {
   // "</" cannot appear inside the inline script.
-  const data = JSON.stringify(charts).replace(/<\//g, '<\\/');
+  const data = JSON.stringify(p.charts).replace(/<\//g, '<\\/');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(p.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${asset('uPlot.min.css')}
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#111;background:#fff}
@@ -174,16 +198,14 @@ h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:24px 0 8px}
 .chart{min-width:0}
 .chart{border:1px solid #e5e7eb;border-radius:6px;padding:8px}
 table{border-collapse:collapse} td,th{border-bottom:1px solid #e5e7eb;padding:4px 10px;text-align:left}
-tr.fail td{color:#991b1b;font-weight:600} pre{background:#f8fafc;padding:8px;overflow:auto;font-size:12px}
+tr.fail td{color:#991b1b;font-weight:600} tr.better td:last-child{color:#166534} tr.worse td:last-child{color:#991b1b}
+pre{background:#f8fafc;padding:8px;overflow:auto;font-size:12px}
 </style></head><body>
-<h1>${esc(title)}</h1>
-<div class="muted">${new Date(r.startedAt).toISOString()} · ${(r.durationMs / 1000).toFixed(1)} s · ${r.parts > 1 ? `${r.parts} results merged` : `shard ${r.shard}/${r.shards}`}
- · <span class="verdict ${r.exitCode === 0 ? 'ok' : 'bad'}">${esc(verdict)}</span></div>
-<div class="cards">${cards(r)}</div>
+<h1>${esc(p.title)}</h1>
+<div class="muted">${p.subtitle}</div>
+<div class="cards">${p.cards}</div>
 <div class="grid" id="charts"></div>
-<h2>Thresholds</h2>${thresholdTable(r)}
-<h2>Errors</h2>${errorTable(r)}
-<h2>Run parameters</h2><pre>${esc(JSON.stringify(r.config, null, 2))}</pre>
+${p.sections}
 <script>${asset('uPlot.iife.min.js')}</script>
 <script>
 const charts = ${data};
@@ -205,14 +227,14 @@ charts.forEach((c, i) => {
     title: c.title,
     width: Math.max(320, box.clientWidth - 18),
     height: 300,
-    scales: { x: percentile ? { time: false, distr: 3 } : { time: true }, y: c.logY ? { distr: 3 } : {} },
+    scales: { x: percentile ? { time: false, distr: 3 } : { time: c.kind === 'time' }, y: c.logY ? { distr: 3 } : {} },
     axes: [
       percentile
         ? { label: 'percentile', splits: () => decades, values: (u, ticks) => ticks.map((t) => (t <= 1 ? '0%' : (100 * (1 - 1 / t)).toFixed(Math.max(0, Math.round(Math.log10(t)) - 2)) + '%')) }
-        : { space: 60 },
+        : c.kind === 'elapsed' ? { label: 'seconds from start', space: 60 } : { space: 60 },
       { label: c.yLabel },
     ],
-    series: [{}].concat(c.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: percentile }, paths: c.step ? uPlot.paths.stepped({ align: 1 }) : undefined }))),
+    series: [{}].concat(c.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash, spanGaps: true, points: { show: percentile }, paths: c.step ? uPlot.paths.stepped({ align: 1 }) : undefined }))),
   };
   new uPlot(opts, [c.x].concat(c.series.map((s) => s.values)), box);
 });

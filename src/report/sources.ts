@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { Result } from './result.js';
 import { contentSha, ResultCollector } from './result-lines.js';
-import { isS3Url, type S3Connection } from './s3-location.js';
+import { isS3Url, s3Connection, type S3Connection } from './s3-location.js';
 
 export interface ReadOptions {
   stdin: () => string;
   /** Only results of this run id. */
   runId?: string;
-  /** How to reach S3, for s3:// sources. */
+  /** How to reach S3, for s3:// sources (default: from the environment, as s3Connection reads it). */
   s3?: () => S3Connection;
 }
 
@@ -34,7 +34,8 @@ export async function readResults(sources: string[], opts: ReadOptions): Promise
   for (const src of sources) {
     if (isS3Url(src)) {
       const { readStoredResults } = await import('./s3.js');
-      const objects = await readStoredResults(src, opts.s3!(), opts.runId);
+      const conn = opts.s3?.() ?? s3Connection(process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL, process.env.AWS_REGION ?? 'us-east-1');
+      const objects = await readStoredResults(src, conn, opts.runId);
       // Every object named like a result must be one: a cut or foreign object is refused, not skipped.
       for (const o of objects) {
         if (!collector.add(o.text, o.source)) throw new UsageError(`report: ${o.source} is not a whole sqs-blast result (cut or corrupt); remove it or store the run again`);

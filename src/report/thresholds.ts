@@ -69,7 +69,7 @@ export function metricTable(): Array<[string, string]> {
   return rows;
 }
 
-function metricUnit(metric: string): Unit | undefined {
+export function metricUnit(metric: string): Unit | undefined {
   if (SCALARS[metric]) return SCALARS[metric].unit;
   const [side, stat] = metric.includes('.') ? metric.split('.') : ['send', metric];
   if (LATENCIES[side] && (LATENCY_STATS as readonly string[]).includes(stat)) return 'ms';
@@ -110,7 +110,8 @@ export function parseThresholds(exprs: unknown): Threshold[] {
   return list.map(parseThreshold);
 }
 
-function actualOf(r: Result, metric: string): number | null {
+/** A threshold metric's value in a result (null: no data, e.g. e2e on a send-only run). */
+export function metricValue(r: Result, metric: string): number | null {
   if (SCALARS[metric]) return SCALARS[metric].get(r);
   const [side, stat] = metric.includes('.') ? metric.split('.') : ['send', metric];
   const l = LATENCIES[side](r);
@@ -137,7 +138,7 @@ function compare(a: number, op: Op, b: number): boolean {
 /** A threshold whose metric has no data (e2e on a send-only run) fails: it cannot be shown met. */
 export function evaluate(r: Result, thresholds: Threshold[]): ThresholdOutcome[] {
   return thresholds.map((t) => {
-    const actual = actualOf(r, t.metric);
+    const actual = metricValue(r, t.metric);
     // A merge lacking send results cannot show anything about `missing`: it fails, whatever the count.
     const unjudged = t.metric === 'missing' && r.coverage !== undefined && !r.coverage.complete;
     return { ...t, actual, ok: !unjudged && actual !== null && compare(actual, t.op, t.value), ...(unjudged ? { note: 'not judged: send results lacking' } : {}) };
