@@ -18,11 +18,13 @@ import { EXIT, UsageError } from './errors.js';
 import { startEmbeddedServer } from './local.js';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { mergeResults, readResults } from './report/merge.js';
+import { runReport } from './report/command.js';
+import { mergeResults } from './report/merge.js';
 import { compareResults, evaluateCompare, parseCompareThreshold, renderComparison } from './report/compare.js';
 import { writeCompareHtml } from './report/html-compare.js';
-import { checkWritable, emit } from './report/output.js';
-import { conclude, metricTable, parseThresholds } from './report/thresholds.js';
+import { checkWritable, emit, openStore } from './report/output.js';
+import { readResults } from './report/sources.js';
+import { conclude, metricTable } from './report/thresholds.js';
 import { execute, FINISH_GRACE_MS } from './runner.js';
 import type { Result } from './report/result.js';
 
@@ -71,13 +73,22 @@ const common: OptionMap = {
   'run-id': { type: 'string', group: 'Shards:', describe: 'Id shared by all shards of one run (required with --shards > 1)', defaultDescription: 'JOB_UID, else random' },
   shard: { type: 'number', group: 'Shards:', describe: 'This process’s shard index', defaultDescription: 'JOB_COMPLETION_INDEX or 0' },
   shards: { type: 'number', group: 'Shards:', describe: 'Number of shards (pods) in the run', defaultDescription: '1' },
-  out: { type: 'string', group: 'Output:', describe: 'Write the JSON result to this file' },
+  out: {
+    type: 'string',
+    group: 'Output:',
+    describe: 'Write the JSON result to this file, or to S3: s3://bucket/prefix/ (one object per process under <run id>/; the bucket is checked before the run)',
+  },
   json: { type: 'boolean', group: 'Output:', describe: 'Print the JSON result on stdout (the summary goes to stderr)' },
   quiet: { type: 'boolean', group: 'Output:', describe: 'No live progress (the summary is still printed)' },
   'progress-interval': { type: 'number', group: 'Output:', describe: 'Seconds between status lines when not on a terminal', defaultDescription: String(DEFAULTS.progressInterval) },
   html: { type: 'string', group: 'Output:', describe: 'Write a self-contained HTML report (charts, percentiles, thresholds) to this file' },
   'depth-interval': { type: 'number', group: 'Output:', describe: 'Seconds between queue-depth samples for the timeline (0: none)', defaultDescription: '5' },
-  'result-line': { type: 'boolean', group: 'Output:', describe: 'Print "SQS_BLAST_RESULT {json}" at the end for `sqs-blast report -`', defaultDescription: 'when stdout is not a terminal' },
+  'result-line': {
+    type: 'boolean',
+    group: 'Output:',
+    describe: 'Print the result at the end as SQS_BLAST_RESULT_CHUNK lines (~8 KiB each, safe for log pipelines) for `sqs-blast report -`',
+    defaultDescription: 'when stdout is not a terminal',
+  },
   threshold: {
     type: 'string',
     array: true,
@@ -156,6 +167,13 @@ const queueAdminOptions: OptionMap = {
 };
 
 const reportOptions: OptionMap = {
+  'run-id': { type: 'string', group: 'Input:', describe: 'Only results of this run id (for s3://: only objects under <prefix><run id>/)' },
+  endpoint: {
+    type: 'string',
+    group: 'Input:',
+    describe: 'Endpoint whose S3 holds s3:// results, for local emulators (default: AWS_ENDPOINT_URL_S3, else a non-AWS AWS_ENDPOINT_URL_SQS, else AWS)',
+  },
+  region: { type: 'string', group: 'Input:', describe: 'AWS region of the S3 client', defaultDescription: 'AWS_REGION or us-east-1' },
   out: common.out,
   json: common.json,
   threshold: common.threshold,
@@ -222,33 +240,27 @@ async function runLoad(command: CommandName, argv: Record<string, unknown>): Pro
   const config = resolveConfig(command, envArgs(command, argv));
   checkWritable(config.output.out);
   checkWritable(config.output.html, '--html');
-  const result = await execute(config);
-  const code = conclude(result, config.thresholds);
-  emit(result, config.output, code);
+  const store = await openStore(config.output.out, config.connection.endpoint, config.connection.region);
+  const result = await execute(config).catch((e: unknown) => {
+    store?.close();
+    throw e;
+  });
+  const code = await emit(result, config.output, conclude(result, config.thresholds), store);
   // The result keeps its verdict either way; only the process exit leaves it to the merge.
   const verdictOnly = code === EXIT.incomplete || code === EXIT.threshold;
   if (!config.gate && verdictOnly) process.stderr.write(`sqs-blast: --no-gate: exit 0; the verdict (exit ${code}) is in the result, for sqs-blast report to judge\n`);
   process.exitCode = !config.gate && verdictOnly ? EXIT.ok : code;
 }
 
-async function runReport(cliArgs: Record<string, unknown>): Promise<void> {
-  const argv = envArgs('report', cliArgs);
-  const files = ((argv.files as unknown[]) ?? []).map(String);
-  const out = argv.out === undefined ? undefined : String(argv.out);
-  const html = argv.html === undefined ? undefined : String(argv.html);
-  checkWritable(out);
-  checkWritable(html, '--html');
-  const thresholds = parseThresholds(argv.threshold);
-  const merged = mergeResults(readResults(files, () => readFileSync(0, 'utf8')));
-  const code = conclude(merged, thresholds);
-  emit(merged, { out, html, json: Boolean(argv.json), quiet: true, progressIntervalMs: 0, depthIntervalMs: 0, resultLine: Boolean(argv.resultLine) }, code);
-  process.exitCode = code;
+/** report reads SQS_BLAST_<FLAG> like the other commands; the handler lives in report/command.ts. */
+async function runReportCommand(cliArgs: Record<string, unknown>): Promise<void> {
+  await runReport(envArgs('report', cliArgs));
 }
 
 /** One side of a comparison: a result file, or several results (pods, logs) merged into one. */
-function loadSide(source: string): Result {
-  const found = readResults([source], () => readFileSync(0, 'utf8'));
-  return found.length === 1 ? found[0] : mergeResults(found);
+async function loadSide(source: string): Promise<Result> {
+  const { results } = await readResults([source], { stdin: () => readFileSync(0, 'utf8') });
+  return results.length === 1 ? results[0] : mergeResults(results);
 }
 
 async function runCompare(cliArgs: Record<string, unknown>): Promise<void> {
@@ -256,8 +268,8 @@ async function runCompare(cliArgs: Record<string, unknown>): Promise<void> {
   const html = argv.html === undefined ? undefined : String(argv.html);
   checkWritable(html, '--html');
   const thresholds = (((argv.threshold as unknown[]) ?? []).flatMap((e) => String(e).split(/\s*;\s*/)).filter(Boolean)).map(parseCompareThreshold);
-  const base = loadSide(String(argv.base));
-  const next = loadSide(String(argv.new));
+  const base = await loadSide(String(argv.base));
+  const next = await loadSide(String(argv.new));
   const figures = compareResults(base, next);
   const outcomes = evaluateCompare(base, next, thresholds);
   const code = outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.threshold;
@@ -323,7 +335,7 @@ export interface Handlers {
   compare?(argv: Record<string, unknown>): Promise<void>;
 }
 
-const RUN: Handlers = { load: runLoad, report: runReport, local: runLocal, queues: runQueues, compare: runCompare };
+const RUN: Handlers = { load: runLoad, report: runReportCommand, local: runLocal, queues: runQueues, compare: runCompare };
 
 interface UsageInternals {
   getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
@@ -375,13 +387,14 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
     )
     .command(
       'report [files..]',
-      'Merge results from many processes or pods (JSON files, or logs with SQS_BLAST_RESULT lines on stdin as -) into one exact report',
+      'Merge results from many processes or pods (JSON files, s3:// locations, or logs with result lines on stdin as -) into one exact report',
       (y) =>
         y
-          .positional('files', { type: 'string', array: true, describe: 'Result files from --out, log files, or - for stdin' })
+          .positional('files', { type: 'string', array: true, describe: 'Result files from --out, s3://bucket/prefix/, log files, or - for stdin' })
           .options(reportOptions)
           .example('kubectl logs -l job-name=sqs-blast-drain --tail=-1 | $0 report -', 'One report for all pods of a Job')
           .example('$0 report send-*.json drain-*.json --out merged.json', 'Merge result files')
+          .example('$0 report s3://my-results/sqs-blast/ --run-id k3f9q2ab', 'Merge every result of one run stored with --out s3://')
           .epilog(EPILOG),
       // yargs drops a lone "-" (stdin) from positionals; put it back where it stood.
       (argv) => handlers.report({ ...argv, files: args.filter((a, i) => a === '-' || (i > 0 && ((argv.files as string[]) ?? []).includes(a))) }),

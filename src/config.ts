@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
+import { checkS3Out, isS3Url } from './report/s3-location.js';
 import { parseThresholds, type Threshold } from './report/thresholds.js';
 import { defaultShardIndex, shardRate, shardSize } from './shard.js';
 
@@ -380,6 +381,7 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
 
   // --- output
   const out = stringArg(args, 'out');
+  if (isS3Url(out)) checkS3Out(out, local, env);
   const output: OutputOptions = {
     out,
     json: boolArg(args, 'json') ?? false,

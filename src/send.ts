@@ -72,5 +72,5 @@ export function mergeSend(into: Result, parts: SendWorkerResult[], identity: Pay
   into.histograms.sendCall = encode(mergeEncoded(parts.map((p) => p.histogram)));
   into.timeline = mergeTimelines([into.timeline, ...parts.map((p) => p.timeline)]);
   // The shard's own integrity entry, so a drain that saw none of it still counts it as missing.
-  into.integrity.push(producedShard(identity, into.sent));
+  into.integrity.push(producedShard(identity, { sent: into.sent, attempted: into.attempted, failed: into.failed }));
 }

@@ -10,6 +10,7 @@ import {
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { parseResults } from '../src/report/result-lines.js';
 
 export const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 
@@ -124,8 +125,9 @@ export async function depth(client: SQSClient, url: string): Promise<number> {
   return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible) + Number(a.ApproximateNumberOfMessagesDelayed);
 }
 
+/** The result a process printed as result lines (chunked, or the old one-line form). */
 export function resultFrom(stdout: string): Record<string, any> {
-  const line = stdout.split('\n').find((l) => l.startsWith('SQS_BLAST_RESULT '));
-  if (!line) throw new Error(`no result line in output:\n${stdout.slice(0, 2000)}`);
-  return JSON.parse(line.slice('SQS_BLAST_RESULT '.length));
+  const [result] = parseResults(stdout, 'stdout');
+  if (!result) throw new Error(`no result lines in output:\n${stdout.slice(0, 2000)}`);
+  return result;
 }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createHistogram, encode, recordMs, summarize } from '../src/metrics/histogram.js';
 import { IntegrityTracker, producedShard } from '../src/metrics/integrity.js';
 import { mergeResults, parseResults } from '../src/report/merge.js';
+import { ranges } from '../src/report/coverage.js';
 import { emptyResult, exitCodeOf, finalize, resultLine, type Result } from '../src/report/result.js';
+import { renderSummary } from '../src/report/summary.js';
+import { conclude, parseThresholds } from '../src/report/thresholds.js';
 
 function drainPart(seqs: number[], startedAt: number, endedAt: number, latencies: number[]): Result {
   const r = emptyResult('drain', 'run1');
@@ -33,7 +36,7 @@ describe('merging results', () => {
   it('counts a shard no consumer saw at all as missing, because its producer says it was sent', () => {
     const send = (shard: number, of: number, sent: number): Result => {
       const r = emptyResult('send', 'run1', shard, 2);
-      Object.assign(r, { sent, phases: { send: { startedAt: 0, endedAt: 1 } }, integrity: [producedShard({ runId: 'run1', shard, shards: 2, of, total: of < 0 ? -1 : 200 }, sent)] });
+      Object.assign(r, { sent, phases: { send: { startedAt: 0, endedAt: 1 } }, integrity: [producedShard({ runId: 'run1', shard, shards: 2, of, total: of < 0 ? -1 : 200 }, { sent, attempted: sent, failed: 0 })] });
       return finalize(r);
     };
     const drainSaw = (seqs: number[], of: number): Result => {
@@ -49,9 +52,9 @@ describe('merging results', () => {
     expect(exitCodeOf(whole)).toBe(1);
     // Nothing arrived anywhere: the drains' results carry no integrity entries at all.
     expect(mergeResults([send(0, 100, 100), send(1, 100, 100), drainSaw([], 100)]).missing).toBe(200);
-    // Duration-bounded producers: the acknowledged count is the lower bound.
+    // Duration-bounded producers: what they attempted (seqs 0..attempted-1) makes the count exact.
     const timed = mergeResults([send(0, -1, 70), send(1, -1, 30), drainSaw([0, 1, 2], -1)]);
-    expect(timed).toMatchObject({ distinct: 3, missing: 97, missingExact: false });
+    expect(timed).toMatchObject({ distinct: 3, missing: 97, missingExact: true });
     // A restarted duration-bounded pod sends seqs 0.. again: the larger count is the bound, not the sum.
     const restarted = mergeResults([send(0, -1, 70), send(0, -1, 50), drainSaw([...Array(70).keys()], -1)]);
     expect(restarted).toMatchObject({ distinct: 70, missing: 0 });
@@ -65,5 +68,104 @@ describe('merging results', () => {
     expect(parseResults(logs, 'x')).toHaveLength(1);
     expect(parseResults(JSON.stringify(r, null, 2), 'x')[0].received).toBe(2);
     expect(parseResults('nothing here', 'x')).toHaveLength(0);
+  });
+});
+
+describe('what was never sent is not missing', () => {
+  const send = (shard: number, shards: number, of: number, attempted: number, runId = 'run1', failed = 0): Result => {
+    const r = emptyResult('send', runId, shard, shards);
+    Object.assign(r, {
+      planned: of,
+      attempted,
+      sent: attempted - failed,
+      failed,
+      phases: { send: { startedAt: 0, endedAt: 1 } },
+      integrity: [producedShard({ runId, shard, shards, of, total: of * shards }, { sent: attempted - failed, attempted, failed })],
+    });
+    return finalize(r);
+  };
+  const drainSaw = (shard: number, shards: number, of: number, seqs: number[], runId = 'run1'): Result => {
+    const r = emptyResult('drain', runId, 0, 1);
+    const t = new IntegrityTracker();
+    for (const seq of seqs) t.observe({ runId, shard, shards, seq, of, total: of * shards, sentAt: 0 });
+    Object.assign(r, { received: seqs.length, integrity: t.toJSON(), phases: { drain: { startedAt: 0, endedAt: 1 } } });
+    return finalize(r);
+  };
+  const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+
+  it('counts missing only over the seqs a producer attempted, and the rest as not sent', () => {
+    // A producer stopped after 40 of 100: 40 arrived, 60 were never sent.
+    const m = mergeResults([send(0, 1, 100, 40), drainSaw(0, 1, 100, range(40))]);
+    expect(m).toMatchObject({ missing: 0, notSent: 60, missingExact: true });
+    // 3 of the attempted 40 never arrived: those are missing, the 60 still only not sent.
+    const lost = mergeResults([send(0, 1, 100, 40), drainSaw(0, 1, 100, range(37))]);
+    expect(lost).toMatchObject({ missing: 3, notSent: 60 });
+    expect(exitCodeOf(lost)).toBe(1);
+  });
+
+  it('does not let a message above what was attempted hide a loss', () => {
+    // Seq 39 is lost; seq 70 (a stray from another attempt) must not make up for it.
+    const m = mergeResults([send(0, 1, 100, 40), drainSaw(0, 1, 100, [...range(39), 70])]);
+    expect(m).toMatchObject({ distinct: 40, missing: 1, notSent: 60 });
+  });
+
+  it('takes the larger attempt of a retried shard, whose re-sent slice shows as duplicates', () => {
+    const m = mergeResults([send(0, 1, 100, 30), send(0, 1, 100, 100), drainSaw(0, 1, 100, [...range(100), ...range(30)])]);
+    expect(m).toMatchObject({ distinct: 100, duplicates: 30, missing: 0, notSent: 0 });
+  });
+
+  it('knows nothing about not-sent messages without a producer result', () => {
+    expect(mergeResults([drainSaw(0, 1, 100, range(100))]).notSent).toBeNull();
+  });
+});
+
+describe('report coverage', () => {
+  const send = (shard: number, shards: number, runId: string): Result => {
+    const r = emptyResult('send', runId, shard, shards);
+    Object.assign(r, { attempted: 10, sent: 10, planned: 10, phases: { send: { startedAt: 0, endedAt: 1 } } });
+    r.integrity = [producedShard({ runId, shard, shards, of: 10, total: 10 * shards }, { sent: 10, attempted: 10, failed: 0 })];
+    return finalize(r);
+  };
+  const drainAll = (runIds: string[], shards: number): Result => {
+    const r = emptyResult('drain', 'd', 0, 1);
+    const t = new IntegrityTracker();
+    for (const runId of runIds) for (let shard = 0; shard < shards; shard++) for (let seq = 0; seq < 10; seq++) t.observe({ runId, shard, shards, seq, of: 10, total: 10 * shards, sentAt: 0 });
+    Object.assign(r, { received: 10 * shards * runIds.length, integrity: t.toJSON(), phases: { drain: { startedAt: 0, endedAt: 1 } } });
+    return finalize(r);
+  };
+
+  it('is complete when every shard of every run has its send result', () => {
+    const m = mergeResults([send(0, 2, 'r'), send(1, 2, 'r'), drainAll(['r'], 2)]);
+    expect(m.coverage).toMatchObject({ complete: true, warnings: [], splitRunIds: [] });
+    expect(exitCodeOf(m)).toBe(0);
+  });
+
+  it('names the shards whose send results are lacking, fails a missing threshold and never says PASS', () => {
+    const m = mergeResults([send(0, 4, 'r'), send(2, 4, 'r'), drainAll(['r'], 4)]);
+    expect(m.missing).toBe(0); // every message arrived, yet two shards could have been cut short unseen
+    expect(m.coverage!.complete).toBe(false);
+    expect(m.coverage!.runs).toEqual([{ runId: 'r', shards: 4, missingSendShards: [1, 3] }]);
+    expect(m.coverage!.warnings).toEqual([expect.stringMatching(/^run r: no send result for shards 1, 3 of 4: /)]);
+    const code = conclude(m, parseThresholds(['missing==0', 'duplicates==0']));
+    expect(code).toBe(99);
+    expect(m.thresholds!.map((t) => t.ok)).toEqual([false, true]);
+    expect(exitCodeOf(m)).toBe(1);
+    const summary = renderSummary(m, 1);
+    expect(summary).toMatch(/^warning {4}run r: no send result for shards 1, 3 of 4/m);
+    expect(summary).toContain('missing 0 (not judged: send results lacking)');
+    expect(summary).not.toContain('PASS');
+    // Dropping the coverage finding would make the same merge a PASS: the check is what fails it.
+    expect(exitCodeOf({ ...m, coverage: undefined })).toBe(0);
+  });
+
+  it('says when several run ids each hold part of their shards (shards without a shared --run-id)', () => {
+    const m = mergeResults([send(0, 3, 'a'), send(1, 3, 'b'), send(2, 3, 'c'), drainAll(['a', 'b', 'c'], 3)]);
+    expect(m.coverage!.splitRunIds).toEqual(['a', 'b', 'c']);
+    expect(m.coverage!.warnings).toEqual([expect.stringMatching(/^3 run ids \(a, b, c\) each hold send results for part of their shards: .*--run-id/)]);
+    expect(exitCodeOf(m)).toBe(1);
+  });
+
+  it('compresses long shard lists into ranges', () => {
+    expect(ranges([0, 1, 2, 3, 7, 9, 10, 11, 12])).toBe('0-3, 7, 9-12');
   });
 });

@@ -22,6 +22,14 @@ export interface IntegrityJson {
    * duration-bounded producer (`of` -1) it is the only lower bound on what a consumer must see.
    */
   sent?: number;
+  /**
+   * Messages the producer attempted (sent + failed). A send process claims batches from one
+   * counter, so its attempted seqs are exactly 0..attempted-1: only those can be missing, and
+   * of - attempted were never sent (an interrupted producer), which is not a loss.
+   */
+  attempted?: number;
+  /** Messages the producer counted failed (never acknowledged by SQS). */
+  failed?: number;
   /** Bitmap of seen seqs, raw-deflated and base64 encoded; bit i of byte j is seq j*8+i. */
   seen: string;
 }
@@ -136,6 +144,8 @@ export function mergeIntegrity(parts: IntegrityJson[]): IntegrityJson[] {
     e.shards = Math.max(e.shards, p.shards);
     // Two producers of one shard are a restarted pod: its seqs start again at 0, so they overlap.
     if (p.sent !== undefined) e.sent = Math.max(e.sent ?? 0, p.sent);
+    if (p.attempted !== undefined) e.attempted = Math.max(e.attempted ?? 0, p.attempted);
+    if (p.failed !== undefined) e.failed = (e.failed ?? 0) + p.failed;
     have.bits = merged;
   }
   return [...byKey.values()]
@@ -148,17 +158,46 @@ export function mergeIntegrity(parts: IntegrityJson[]): IntegrityJson[] {
  * consumer saw a single message of a shard (or of the whole run) would not know the shard was
  * ever sent, and would call nothing missing.
  */
-export function producedShard(identity: PayloadIdentity, sent: number): IntegrityJson {
+export function producedShard(identity: PayloadIdentity, counts: { sent: number; attempted: number; failed: number }): IntegrityJson {
   const { runId, shard, shards, of, total } = identity;
-  return { runId, shard, shards, of, total, distinct: 0, duplicates: 0, maxSeq: -1, sent, seen: '' };
+  const { sent, attempted, failed } = counts;
+  return { runId, shard, shards, of, total, distinct: 0, duplicates: 0, maxSeq: -1, sent, attempted, failed, seen: '' };
+}
+
+/** Seen seqs below `limit`: a message above what its producer attempted cannot stand in for a loss. */
+function seenBelow(seen: string, limit: number): number {
+  const bits = decodeBits(seen);
+  const whole = Math.min(limit >>> 3, bits.length);
+  let n = 0;
+  for (let i = 0; i < whole; i++) n += popcount8[bits[i]];
+  if (whole < bits.length && limit & 7) n += popcount8[bits[whole] & ((1 << (limit & 7)) - 1)];
+  return n;
+}
+
+/**
+ * Messages producers planned but never attempted (of - attempted per shard): an interrupted or
+ * time-bounded producer's unsent rest. Null when no producer in the set says what it attempted.
+ */
+export function notSent(entries: IntegrityJson[]): number | null {
+  let n: number | null = null;
+  for (const e of entries) if (e.attempted !== undefined && e.of >= 0) n = (n ?? 0) + Math.max(0, e.of - e.attempted);
+  return n;
 }
 
 export interface IntegrityVerdict {
   distinct: number;
   duplicates: number;
-  /** Messages a producer sent that no consumer saw (including whole shards never seen). */
+  /**
+   * Messages a producer attempted that no consumer saw (including whole shards never seen). Where
+   * the producer's result is in the set only its attempted seqs count; without it, the shard's
+   * size from the bodies. Unseen messages that failed at send are included (a send that timed out
+   * may still have been stored, so they cannot be told apart): the summary shows `failed` beside it.
+   */
   missing: number;
-  /** True when every shard's size was known, so `missing` is exact, not a lower bound. */
+  /**
+   * True when every shard's attempted count (its producer's result) or size was known, so
+   * `missing` is exact, not a lower bound.
+   */
   exact: boolean;
   runs: string[];
 }
@@ -183,7 +222,8 @@ export function verdict(entries: IntegrityJson[]): IntegrityVerdict {
     for (let s = 0; s < shards; s++) {
       const e = seen.get(s);
       const of = e && e.of >= 0 ? e.of : total >= 0 ? shardSize(total, shards, s) : -1;
-      if (of >= 0) missing += Math.max(0, of - (e?.distinct ?? 0));
+      if (e?.attempted !== undefined) missing += e.attempted - seenBelow(e.seen, e.attempted);
+      else if (of >= 0) missing += Math.max(0, of - (e?.distinct ?? 0));
       else {
         // Duration-bounded producer: seqs are dense, so gaps below the highest seen are missing.
         exact = false;

@@ -1,64 +1,18 @@
 /**
- * `sqs-blast report`: find results (JSON files, or SQS_BLAST_RESULT lines in any log output) and
- * merge them exactly: counts add, HDR histograms add, integrity bitmaps OR (a message seen by two
- * drain pods is a duplicate), phases span from the earliest start to the latest end.
+ * `sqs-blast report`: merge results exactly: counts add, HDR histograms add, integrity bitmaps
+ * OR (a message seen by two drain pods is a duplicate), phases span from the earliest start to
+ * the latest end.
  */
-import { readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
 import { addCounts } from '../metrics/counters.js';
 import { encode, mergeEncoded } from '../metrics/histogram.js';
 import { mergeIntegrity } from '../metrics/integrity.js';
 import { mergeTimelines } from '../metrics/timeline.js';
 import type { QueueDepth } from '../sqs/queues.js';
-import { emptyResult, finalize, RESULT_PREFIX, SCHEMA, type HistogramSet, type Phase, type Result } from './result.js';
+import { coverageOf } from './coverage.js';
+import { emptyResult, finalize, type HistogramSet, type Phase, type Result } from './result.js';
 
-function isResult(x: unknown): x is Result {
-  return typeof x === 'object' && x !== null && (x as Result).schema === SCHEMA;
-}
-
-/** Every result in a text: a whole JSON document, or result lines among other log lines. */
-export function parseResults(text: string, source: string): Result[] {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('{')) {
-    try {
-      const doc = JSON.parse(trimmed) as unknown;
-      if (isResult(doc)) return [doc];
-    } catch {
-      // Not one document: fall through to line scanning (e.g. JSON lines).
-    }
-  }
-  const found: Result[] = [];
-  for (const line of text.split('\n')) {
-    const at = line.indexOf(RESULT_PREFIX);
-    if (at < 0) continue;
-    try {
-      const doc = JSON.parse(line.slice(at + RESULT_PREFIX.length)) as unknown;
-      if (isResult(doc)) found.push(doc);
-    } catch {
-      throw new UsageError(`${source}: a ${RESULT_PREFIX.trim()} line is cut or corrupt; collect the full log (kubectl logs --tail=-1)`);
-    }
-  }
-  return found;
-}
-
-export function readResults(sources: string[], stdin: () => string): Result[] {
-  if (!sources.length) throw new UsageError('report needs result files, or - to read logs from stdin (e.g. kubectl logs -l job-name=X | sqs-blast report -)');
-  const all: Result[] = [];
-  for (const src of sources) {
-    let text: string;
-    try {
-      text = src === '-' ? stdin() : readFileSync(src, 'utf8');
-    } catch {
-      throw new UsageError(`report: cannot read ${src}; check the path`);
-    }
-    const found = parseResults(text, src === '-' ? 'stdin' : src);
-    if (!found.length) {
-      throw new UsageError(`report: ${src === '-' ? 'stdin' : src} holds no sqs-blast result (a JSON file from --out, or ${RESULT_PREFIX.trim()} lines)`);
-    }
-    all.push(...found);
-  }
-  return all;
-}
+// Reading results (files, logs, chunked result lines, S3) lives in sources.ts and result-lines.ts.
+export { parseResults } from './result-lines.js';
 
 function unionPhase(a: Phase | undefined, b: Phase | undefined): Phase | undefined {
   if (!a) return b ? { ...b } : undefined;
@@ -117,6 +71,7 @@ export function mergeResults(parts: Result[]): Result {
     if (histograms[key].some(Boolean)) merged.histograms[key] = encode(mergeEncoded(histograms[key]));
   }
   merged.integrity = mergeIntegrity(merged.integrity);
+  merged.coverage = coverageOf(parts, merged.integrity);
   merged.timeline = mergeTimelines(parts.map((p) => p.timeline));
   merged.queues = [...latestQueues.values()].map((q) => q.depth);
   const interrupted = parts.filter((p) => p.interrupted).length;

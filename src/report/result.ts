@@ -8,9 +8,10 @@ import type { Config } from '../config.js';
 import { EXIT } from '../errors.js';
 import type { CountMap } from '../metrics/counters.js';
 import { decode, summarize, type LatencySummary } from '../metrics/histogram.js';
-import { verdict, type IntegrityJson } from '../metrics/integrity.js';
+import { notSent, verdict, type IntegrityJson } from '../metrics/integrity.js';
 import type { TimelineJson } from '../metrics/timeline.js';
 import type { QueueDepth } from '../sqs/queues.js';
+import type { Coverage } from './coverage.js';
 import type { ThresholdOutcome } from './thresholds.js';
 
 export const SCHEMA = 'sqs-blast/result@1';
@@ -56,6 +57,11 @@ export interface Result {
   attempted: number;
   sent: number;
   failed: number;
+  /**
+   * Messages producers planned but never attempted (an interrupted or time-bounded producer's
+   * rest): not sent, so not `missing`. Null when no producer result says what it attempted.
+   */
+  notSent: number | null;
   // consumer
   received: number;
   distinct: number;
@@ -103,6 +109,8 @@ export interface Result {
    */
   client?: { cpuUserS: number; cpuSystemS: number; usPerMessage: number | null; maxRssMb: number; embeddedServer: boolean };
   config: Record<string, unknown>;
+  /** Merged reports: whether the merge holds every send result of the runs it saw. */
+  coverage?: Coverage;
   thresholds?: ThresholdOutcome[];
   exitCode?: number;
 }
@@ -127,6 +135,7 @@ export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): R
     attempted: 0,
     sent: 0,
     failed: 0,
+    notSent: null,
     received: 0,
     distinct: 0,
     duplicates: 0,
@@ -176,6 +185,7 @@ export function finalize(r: Result): Result {
   const c = r.cost;
   c.units = c.sendUnits + c.receiveUnits + c.deleteUnits;
   c.usd = Math.round(((c.units * c.pricePerMillion) / 1e6) * 1e6) / 1e6;
+  r.notSent = notSent(r.integrity);
   if (r.phases.drain) {
     const v = verdict(r.integrity);
     r.distinct = v.distinct + r.foreign;
@@ -197,6 +207,9 @@ export function exitCodeOf(r: Result, thresholdsFailed = false): number {
   if (r.abandoned || r.failed > 0 || (r.missing > 0 && !r.partial) || (r.dlqDepth ?? 0) > 0 || (r.orderViolations ?? 0) > 0) {
     return EXIT.incomplete;
   }
+  // A merge that lacks send results cannot say "nothing missing", and one holding an interrupted
+  // part did not run to its end: neither is done (not-sent messages are not counted as missing).
+  if (r.coverage && (!r.coverage.complete || r.coverage.interrupted.length)) return EXIT.incomplete;
   return EXIT.ok;
 }
 

@@ -33,13 +33,19 @@ function latencyRow(name: string, l: LatencySummary | null): string[] | undefine
   return [name, ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max), int(l.count)];
 }
 
-export function verdictLine(r: Result, exitCode: number): string {
+export function verdictLine(r: Result, exitCode: number, reasons: string[] = []): string {
   const why: string[] = [];
   if (r.abandoned) why.push(`gave up: ${r.abandoned}`);
   if (r.failed) why.push(`${int(r.failed)} failed`);
   if (r.missing && !r.partial) why.push(`${int(r.missing)} missing`);
   if (r.dlqDepth) why.push(`${int(r.dlqDepth)} in the DLQ`);
   if (r.orderViolations) why.push(`${int(r.orderViolations)} out of FIFO order`);
+  if (r.coverage && !r.coverage.complete) why.push('integrity not judged: send results lacking (see warning)');
+  if (r.coverage?.interrupted.length) {
+    const n = r.coverage.interrupted.length;
+    why.push(`${n} part${n > 1 ? 's' : ''} interrupted${r.notSent ? ` (${int(r.notSent)} not sent, not counted missing)` : ''}`);
+  }
+  why.push(...reasons);
   switch (exitCode) {
     case EXIT.ok:
       return `PASS  exit 0: nothing failed${r.phases.drain && !r.partial ? ', nothing missing' : ''}`;
@@ -53,7 +59,14 @@ export function verdictLine(r: Result, exitCode: number): string {
   }
 }
 
-export function renderSummary(r: Result, exitCode: number): string {
+export interface SummaryExtras {
+  /** Lines shown before the verdict (e.g. where the result was stored). */
+  notes?: string[];
+  /** Reasons for the exit code that the result itself does not carry. */
+  reasons?: string[];
+}
+
+export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras = {}): string {
   const out: string[] = [];
   const span = `${fixed(r.durationMs / 1000, 1)} s`;
   const shard = r.parts > 1 ? `${r.parts} results merged` : `shard ${r.shard}/${r.shards}`;
@@ -66,7 +79,9 @@ export function renderSummary(r: Result, exitCode: number): string {
   if (r.phases.send) {
     counts.push(['sent', int(r.sent), fixed(r.throughput.send)]);
     counts.push(['failed', int(r.failed), '']);
-    if (r.planned !== null && r.attempted < r.planned) counts.push(['not attempted', int(r.planned - r.attempted), '']);
+    // Planned but never attempted (interrupted, or --duration ended first): not sent, not missing.
+    const unsent = r.notSent ?? (r.planned !== null ? Math.max(0, r.planned - r.attempted) : 0);
+    if (unsent) counts.push(['not sent', int(unsent), '']);
   }
   if (r.phases.drain) {
     counts.push(['received', int(r.received), fixed(r.throughput.receive)]);
@@ -96,7 +111,11 @@ export function renderSummary(r: Result, exitCode: number): string {
 
   if (r.phases.drain) {
     const exact = r.missingExact ? '' : ' (lower bound: producer ran by duration)';
-    const missing = r.partial ? `missing n/a (drain shard ${r.shard} of ${r.shards}: merge with sqs-blast report)` : `missing ${int(r.missing)}${exact}`;
+    const unjudged = r.coverage && !r.coverage.complete ? ' (not judged: send results lacking)' : '';
+    const unsent = r.notSent ? ` · not sent ${int(r.notSent)}` : '';
+    const missing = r.partial
+      ? `missing n/a (drain shard ${r.shard} of ${r.shards}: merge with sqs-blast report)`
+      : `missing ${int(r.missing)}${exact}${unjudged}${unsent}`;
     const dlq = r.dlqDepth === null ? 'DLQ n/a' : `DLQ ${int(r.dlqDepth)}`;
     const order = r.orderViolations === null ? '' : ` · FIFO order violations ${int(r.orderViolations)}`;
     out.push(
@@ -123,6 +142,11 @@ export function renderSummary(r: Result, exitCode: number): string {
       );
     }
   }
+  for (const w of r.coverage?.warnings ?? []) out.push(`warning    ${w}`);
+  for (const p of r.coverage?.interrupted ?? []) {
+    out.push(`note       ${p.kind} shard ${p.shard} of run ${p.runId} was interrupted (${p.signal}): what it never attempted counts as not sent`);
+  }
+  out.push(...(extras.notes ?? []));
   if (r.thresholds?.length) {
     out.push('');
     out.push(
@@ -132,6 +156,6 @@ export function renderSummary(r: Result, exitCode: number): string {
       ),
     );
   }
-  out.push(verdictLine(r, exitCode));
+  out.push(verdictLine(r, exitCode, extras.reasons));
   return out.join('\n');
 }

@@ -21,6 +21,8 @@ export interface Threshold {
 export interface ThresholdOutcome extends Threshold {
   actual: number | null;
   ok: boolean;
+  /** Why the outcome is not just the comparison (e.g. a merge lacking send results). */
+  note?: string;
 }
 
 type Unit = 'ms' | 'rate' | 'count' | 'msg/s';
@@ -137,11 +139,14 @@ function compare(a: number, op: Op, b: number): boolean {
 export function evaluate(r: Result, thresholds: Threshold[]): ThresholdOutcome[] {
   return thresholds.map((t) => {
     const actual = metricValue(r, t.metric);
-    return { ...t, actual, ok: actual !== null && compare(actual, t.op, t.value) };
+    // A merge lacking send results cannot show anything about `missing`: it fails, whatever the count.
+    const unjudged = t.metric === 'missing' && r.coverage !== undefined && !r.coverage.complete;
+    return { ...t, actual, ok: !unjudged && actual !== null && compare(actual, t.op, t.value), ...(unjudged ? { note: 'not judged: send results lacking' } : {}) };
   });
 }
 
 export function formatActual(t: ThresholdOutcome): string {
+  if (t.note) return `${t.actual ?? 'no data'} (${t.note})`;
   if (t.actual === null) return 'no data';
   const unit = metricUnit(t.metric);
   if (unit === 'ms') return `${t.actual.toFixed(2)} ms`;

@@ -1,0 +1,138 @@
+/**
+ * The S3 result store: every send, drain or run process writes its result as one object, and
+ * `report s3://…` lists and reads them all. Results outlive the pods and nodes that made them
+ * (a consolidated node takes its container logs with it). Loaded only when an s3:// location is
+ * used: the SDK costs startup time every other run would pay for nothing.
+ */
+import { GetObjectCommand, HeadBucketCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import pLimit from 'p-limit';
+import { UsageError } from '../errors.js';
+import { credentialProvider } from '../sqs/credentials.js';
+import type { Result } from './result.js';
+import { PROCESS_NONCE } from './result-lines.js';
+import { MERGEABLE_KEY, parseS3Url, resultKey, type S3Connection, type S3Location } from './s3-location.js';
+
+/** Objects fetched at once by `report`. */
+const READ_CONCURRENCY = 8;
+
+function createClient(conn: S3Connection): S3Client {
+  return new S3Client({
+    region: conn.region,
+    endpoint: conn.endpoint,
+    forcePathStyle: conn.forcePathStyle,
+    credentials: credentialProvider(conn),
+    // The SDK's own retries (throttling, 5xx, dropped connections) with backoff.
+    maxAttempts: 4,
+    // A bucket in another region answers with a redirect; follow it rather than fail.
+    followRegionRedirects: true,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000 }),
+  });
+}
+
+function endpointShown(conn: S3Connection): string {
+  return conn.endpoint ?? `https://s3.${conn.region}.amazonaws.com`;
+}
+
+interface AwsLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** One line naming the flag, what went wrong, and the fix. */
+export function s3Problem(e: unknown, loc: S3Location, conn: S3Connection, flag: string): string {
+  const err = e as AwsLikeError;
+  const status = err.$metadata?.httpStatusCode;
+  const at = endpointShown(conn);
+  const head = `${flag} ${loc.url}`;
+  if (err.name === 'CredentialsProviderError') {
+    return `${head}: no AWS credentials for S3 (${err.message}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (in a pod: IRSA or EKS Pod Identity)`;
+  }
+  if (status === 404 || err.name === 'NotFound' || err.name === 'NoSuchBucket') {
+    return `${head}: bucket ${JSON.stringify(loc.bucket)} does not exist at ${at}; create it (aws s3 mb s3://${loc.bucket}) or fix the name`;
+  }
+  if (status === 403 || err.name === 'AccessDenied' || err.name === 'Forbidden') {
+    return `${head}: access to bucket ${JSON.stringify(loc.bucket)} denied at ${at} (HTTP 403); grant s3:ListBucket on it and s3:PutObject/s3:GetObject on ${loc.prefix || ''}*, or fix the name`;
+  }
+  if (status === undefined) {
+    const why = err.code ?? err.name ?? 'no answer';
+    return `${head}: cannot reach S3 at ${at} (${why}); set AWS_ENDPOINT_URL_S3 (or --endpoint for a local emulator) or check the network`;
+  }
+  return `${head}: S3 at ${at} answered ${err.name ?? 'an error'} (HTTP ${status}): ${err.message ?? ''}`.trim();
+}
+
+export class ResultStore {
+  private constructor(
+    readonly location: S3Location,
+    private readonly conn: S3Connection,
+    private readonly client: S3Client,
+  ) {}
+
+  /**
+   * Open the store and prove the bucket answers (HeadBucket) before anything is sent: a typo
+   * found after a one-hour soak would cost the hour's durable result.
+   */
+  static async open(url: string, conn: S3Connection, flag = '--out'): Promise<ResultStore> {
+    const loc = parseS3Url(url, flag);
+    const client = createClient(conn);
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: loc.bucket }));
+    } catch (e) {
+      client.destroy();
+      throw new UsageError(s3Problem(e, loc, conn, flag));
+    }
+    return new ResultStore(loc, conn, client);
+  }
+
+  /** Store one result; returns its s3:// URL. Throws a one-line message when S3 keeps failing. */
+  async put(result: Result, json: string): Promise<string> {
+    const key = resultKey(this.location, result, PROCESS_NONCE);
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: key, Body: json, ContentType: 'application/json' }));
+    } catch (e) {
+      throw new Error(s3Problem(e, this.location, this.conn, '--out'));
+    }
+    return `s3://${this.location.bucket}/${key}`;
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
+
+export interface StoredResult {
+  /** s3://bucket/key, for messages. */
+  source: string;
+  text: string;
+}
+
+/**
+ * Every process result under the location (all pages of the listing), optionally only those of
+ * one run (`<prefix><runId>/`). Stored reports (report-…) are skipped.
+ */
+export async function readStoredResults(url: string, conn: S3Connection, runId?: string, pageSize = 1000): Promise<StoredResult[]> {
+  const loc = parseS3Url(url, 'report');
+  const client = createClient(conn);
+  try {
+    const keys: string[] = [];
+    const prefix = loc.prefix + (runId ? `${runId}/` : '');
+    for await (const page of paginateListObjectsV2({ client, pageSize }, { Bucket: loc.bucket, Prefix: prefix })) {
+      for (const o of page.Contents ?? []) if (o.Key && MERGEABLE_KEY.test(o.Key)) keys.push(o.Key);
+    }
+    const limit = pLimit(READ_CONCURRENCY);
+    return await Promise.all(
+      keys.map((Key) =>
+        limit(async () => {
+          const r = await client.send(new GetObjectCommand({ Bucket: loc.bucket, Key }));
+          return { source: `s3://${loc.bucket}/${Key}`, text: (await r.Body?.transformToString('utf8')) ?? '' };
+        }),
+      ),
+    );
+  } catch (e) {
+    throw new UsageError(s3Problem(e, loc, conn, 'report'));
+  } finally {
+    client.destroy();
+  }
+}

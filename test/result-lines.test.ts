@@ -1,0 +1,134 @@
+/**
+ * Result lines through log pipelines: a drain pod's result the size of a 20-shard, 1M-message
+ * run (~170 KB) printed as chunks, then carried by kubectl (--prefix, --timestamps), by CRI log
+ * files with 16 KiB partial records, by a shipper that cuts every line at 16 KiB, collected twice,
+ * shuffled, or with a chunk lost. The report is exact or refused, never silently wrong.
+ */
+import { describe, expect, it } from 'vitest';
+import { IntegrityTracker } from '../src/metrics/integrity.js';
+import { emptyResult, finalize, resultLine, type Result } from '../src/report/result.js';
+import { CHUNK_CHARS, parseResults, ResultCollector, resultChunks } from '../src/report/result-lines.js';
+
+const KIB16 = 16 * 1024;
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * One of two drain pods of a 20-shard, 1M run: competing pollers share every shard's messages
+ * about evenly and at random, so its bitmaps barely compress (~125 KB, as the issue measured).
+ */
+function bigDrainResult(shard = 3, runId = 'bigrun01'): Result {
+  const r = emptyResult('drain', runId, shard, 20);
+  const t = new IntegrityTracker();
+  const rnd = random(shard + 1);
+  let received = 0;
+  for (let s = 0; s < 20; s++) {
+    for (let seq = 0; seq < 50_000; seq++) {
+      if (rnd() < 0.5) continue;
+      t.observe({ runId, shard: s, shards: 20, seq, of: 50_000, total: 1_000_000, sentAt: 0 });
+      received++;
+    }
+  }
+  Object.assign(r, { received, deleted: received, integrity: t.toJSON(), phases: { drain: { startedAt: 1_000, endedAt: 61_000 } }, startedAt: 1_000, endedAt: 61_000 });
+  r.partial = true;
+  return finalize(r);
+}
+
+const big = bigDrainResult();
+const json = JSON.stringify(big);
+const chunks = resultChunks(big, json, 'nonce01');
+
+/** A CRI log file as containerd writes it: lines over 16 KiB become P records ending in an F record. */
+function criLog(lines: string[], stream = 'stdout'): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    for (let at = 0; ; at += KIB16) {
+      const piece = line.slice(at, at + KIB16);
+      const last = at + KIB16 >= line.length;
+      out.push(`2026-11-27T04:13:0${out.length % 10}.123456789Z ${stream} ${last ? 'F' : 'P'} ${piece}`);
+      if (last) break;
+    }
+  }
+  return out;
+}
+
+describe('result chunks', () => {
+  it('keep every line of a 1M-run drain result far below 16 KiB and read back to the same result', () => {
+    expect(json.length).toBeGreaterThan(150_000);
+    expect(chunks.length).toBeGreaterThan(10);
+    for (const c of chunks) expect(Buffer.byteLength(c)).toBeLessThanOrEqual(CHUNK_CHARS + 120);
+    expect(chunks[0]).toMatch(/^SQS_BLAST_RESULT_CHUNK v1 drain\/bigrun01\/3\/nonce01 1\/\d+ [0-9a-f]{16} 8000 [A-Za-z0-9+/]+$/);
+    expect(parseResults(['starting', ...chunks, 'done'].join('\n'), 'log')).toEqual([big]);
+  });
+
+  it('are found behind kubectl --prefix and --timestamps', () => {
+    const log = chunks.map((c, i) => `[pod/sqs-blast-drain-3-x7k2p/sqs-blast] 2026-11-27T04:13:${String(i % 60).padStart(2, '0')}.000000000Z ${c}`).join('\n');
+    expect(parseResults(log, 'kubectl')).toEqual([big]);
+  });
+
+  it('survive a CRI log whose 16 KiB partial records are joined first, beside an old one-line result', () => {
+    // The old one-line form of a result this size is ~170 KB: containerd writes it as 10 P records and an F.
+    const other = bigDrainResult(4, 'bigrun02');
+    const legacy = resultLine(other);
+    const cri = [...criLog(['[10s] received 100000', legacy]), ...criLog(['a warning'], 'stderr'), ...criLog(chunks)];
+    expect(cri.filter((l) => / stdout P /.test(l)).length).toBeGreaterThanOrEqual(10);
+    // Interleave a stderr record between the stdout partials, as the runtime may.
+    cri.splice(3, 0, '2026-11-27T04:13:05.000000000Z stderr F interleaved');
+    const found = parseResults(cri.join('\n'), '0.log');
+    expect(found).toHaveLength(2);
+    expect(found).toContainEqual(big);
+    expect(found).toContainEqual(other);
+  });
+
+  it('give the exact result when a shipper cuts every line at 16 KiB, and refuse an old line it cut', () => {
+    const cut = (lines: string[]) => lines.map((l) => l.slice(0, KIB16)).join('\n');
+    expect(parseResults(cut(chunks), 'shipped')).toEqual([big]);
+    expect(() => parseResults(cut([resultLine(big)]), 'shipped')).toThrow(/^shipped: a SQS_BLAST_RESULT line is cut or corrupt \(drain, run bigrun01, shard 3\) at 16367 bytes; collect the whole log/);
+  });
+
+  it('refuse a result with a lost chunk, naming kind, run id and shard', () => {
+    const lost = chunks.filter((_, i) => i !== 4);
+    expect(() => parseResults(lost.join('\n'), 'stdin')).toThrow(
+      new RegExp(`^stdin: the drain result of run bigrun01 shard 3 \\(attempt nonce01\\) lacks chunk 5 of ${chunks.length}; collect the whole log`),
+    );
+  });
+
+  it('refuse a corrupt chunk (same length, one character changed) and a cut one', () => {
+    const flipped = [...chunks];
+    const c = flipped[2];
+    flipped[2] = c.slice(0, -10) + (c.at(-10) === 'A' ? 'B' : 'A') + c.slice(-9);
+    expect(() => parseResults(flipped.join('\n'), 'stdin')).toThrow(/the drain result of run bigrun01 shard 3 \(attempt nonce01\) (fails its checksum|does not decode)/);
+    const cut = [...chunks];
+    cut[6] = cut[6].slice(0, 5000);
+    expect(() => parseResults(cut.join('\n'), 'stdin')).toThrow(/shard 3 \(attempt nonce01\) has cut chunk 7 of/);
+  });
+
+  it('give the same result shuffled, repeated, or with a cut copy beside a whole one', () => {
+    const rnd = random(7);
+    const shuffled = [...chunks, ...chunks.slice(0, 5), chunks[6].slice(0, 100)].sort(() => rnd() - 0.5);
+    expect(parseResults(shuffled.join('\n'), 'twice')).toEqual([big]);
+  });
+
+  it('keep two attempts of one shard apart, and join one result split over two files', () => {
+    const retry = { ...big, startedAt: big.startedAt + 1 };
+    const second = resultChunks(retry, JSON.stringify(retry), 'nonce02');
+    expect(parseResults([...chunks, ...second].join('\n'), 'x')).toHaveLength(2);
+    const c = new ResultCollector();
+    c.add(chunks.slice(0, 5).join('\n'), '0.log.1');
+    c.add(chunks.slice(5).join('\n'), '0.log');
+    expect(c.results().map((r) => r.result)).toEqual([big]);
+  });
+
+  it('refuse a chunk format from another version by name', () => {
+    const v2 = chunks[0].replace(' v1 ', ' v2 ');
+    expect(() => parseResults(v2, 'x')).toThrow(/^x: the drain result of run bigrun01 shard 3 is in chunk format v2/);
+  });
+});
