@@ -16,6 +16,7 @@ import { checkCredentials, createSqsClient, endpointOf } from './sqs/client.js';
 import { setupError } from './sqs/queues.js';
 import { EXIT, UsageError } from './errors.js';
 import { startEmbeddedServer } from './local.js';
+import { k8sBuilder, runK8s } from './k8s/command.js';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeResults, readResults } from './report/merge.js';
@@ -242,6 +243,7 @@ export interface Handlers {
   report(argv: Record<string, unknown>): Promise<void>;
   local(argv: Record<string, unknown>): Promise<void>;
   queues?(action: string, argv: Record<string, unknown>): Promise<void>;
+  k8s?(argv: Record<string, unknown>): Promise<void>;
 }
 
 const RUN: Handlers = { load: runLoad, report: runReport, local: runLocal, queues: runQueues };
@@ -334,7 +336,13 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       (y) => y.option('port', { type: 'number', describe: 'Port to listen on (0: any free port)', default: 4566 }),
       (argv) => handlers.local(argv),
     )
-    .demandCommand(1, 'name a command: send, drain, run, report, queues or local')
+    .command(
+      'k8s <action>',
+      'Print the Kubernetes manifests of one run (sqs-blast k8s manifests … | kubectl apply -f -)',
+      k8sBuilder,
+      (argv) => (handlers.k8s ?? runK8s)(argv),
+    )
+    .demandCommand(1, 'name a command: send, drain, run, report, queues, local or k8s')
     .strict()
     .recommendCommands()
     .help()
