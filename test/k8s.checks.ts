@@ -6,7 +6,10 @@ import { Job } from 'kubernetes-models/batch/v1';
 import { NodePool } from '@kubernetes-models/karpenter/karpenter.sh/v1';
 import { EC2NodeClass } from '@kubernetes-models/karpenter/karpenter.k8s.aws/v1';
 import { ScaledJob, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { buildCli } from '../src/cli.js';
+import { resolveConfig } from '../src/config.js';
 import type { Doc } from './k8s.contract.js';
+import type { SimContainer } from './k8s.sim.js';
 
 const MODELS: Record<string, new (d: any) => { validate(): void }> = {
   'v1/Namespace': Namespace,
@@ -52,3 +55,12 @@ export function checkPodSecurity(spec: any): void {
   }
 }
 
+
+/** What `sqs-blast queues …` in this container would resolve (it throws a UsageError: exit 2). */
+export async function queuesConfig(c: SimContainer) {
+  let argv: Record<string, unknown> | undefined;
+  const none = async () => {};
+  await buildCli(c.args, { load: none, report: none, local: none, queues: async (_a, a) => void (argv = a) }).parseAsync();
+  expect(argv, `${c.name} does not run sqs-blast queues`).toBeDefined();
+  return resolveConfig('queues', argv!, c.env);
+}

@@ -10,7 +10,7 @@ import { renderYaml } from '../src/k8s/render.js';
 import { runManifests } from '../src/k8s/manifests.js';
 import { find, kubectlReads, parseDocs, type Doc } from './k8s.contract.js';
 import { podContainers } from './k8s.sim.js';
-import { checkFailurePolicy, checkPodSecurity, validate } from './k8s.checks.js';
+import { checkFailurePolicy, checkPodSecurity, queuesConfig, validate } from './k8s.checks.js';
 import { runCli } from './helpers.js';
 
 /** Flags as yargs hands them over (camelCase). */
@@ -75,11 +75,12 @@ describe('k8s manifests: one run', () => {
     expect(generate({ runId: 'same1' }).yaml).toBe(generate({ runId: 'same1' }).yaml);
   });
 
-  it('creates the queues first in every pod, or leaves that to you (--setup none)', () => {
-    const { docs } = generate({ runId: 'setup1', queues: 3, queuePrefix: 'load', fifo: true, dlq: true });
+  it('creates the queues first in every pod, or leaves that to you (--setup none)', async () => {
+    const { docs } = generate({ runId: 'setup1', shards: 3, queues: 3, queuePrefix: 'load', fifo: true, dlq: true });
     for (const role of ['send', 'drain']) {
-      const [setup, load] = podContainers(job(docs, role), docs, 0);
+      const [setup, load] = podContainers(job(docs, role), docs, 2);
       expect(setup).toMatchObject({ init: true, args: ['queues', 'create', '--queues', '3', '--queue-prefix', 'load', '--fifo', '--dlq'] });
+      expect((await queuesConfig(setup)).queues).toMatchObject({ count: 3, prefix: 'load', fifo: true }); // pod index 2, unsharded setup
       expect(load.env).toMatchObject({ SQS_BLAST_QUEUES: '3', SQS_BLAST_QUEUE_PREFIX: 'load', SQS_BLAST_FIFO: 'true' });
       expect(setup.env.AWS_REGION).toBe(load.env.AWS_REGION);
     }

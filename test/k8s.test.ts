@@ -12,7 +12,7 @@ import { resolveConfig, type CommandName } from '../src/config.js';
 import { buildCli, envArgs } from '../src/cli.js';
 import { IMAGE_REPOSITORY, packageVersion } from '../src/k8s/defaults.js';
 import { envConfigMap, find, render, ROOT, type Doc } from './k8s.contract.js';
-import { checkFailurePolicy, checkPodSecurity, validate } from './k8s.checks.js';
+import { checkFailurePolicy, checkPodSecurity, queuesConfig, validate } from './k8s.checks.js';
 import { cliKnows, PENDING_SETTINGS, podContainers, runnableEnv } from './k8s.sim.js';
 
 function jobs(docs: Doc[]): { send: Doc; drain: Doc } {
@@ -95,12 +95,16 @@ describe('k8s/base: a run on any cluster', () => {
     }
   });
 
-  it('creates the queues first in every pod, with the load’s queue settings', () => {
+  it('creates the queues first in every pod, with the load’s queue settings', async () => {
     const { send, drain } = jobs(docs);
     for (const job of [send, drain]) {
-      const [setup, main] = podContainers(job, docs, 0);
-      expect(setup.init).toBe(true);
-      expect(setup.args).toEqual(['queues', 'create', '--queues', main.env.SQS_BLAST_QUEUES, '--queue-prefix', main.env.SQS_BLAST_QUEUE_PREFIX]);
+      for (const index of [0, 7]) {
+        const [setup, main] = podContainers(job, docs, index);
+        expect(setup.init).toBe(true);
+        expect(setup.args).toEqual(['queues', 'create', '--queues', main.env.SQS_BLAST_QUEUES, '--queue-prefix', main.env.SQS_BLAST_QUEUE_PREFIX]);
+        // Every pod's index reaches its initContainer too, and the queue setup is not sharded.
+        expect((await queuesConfig(setup)).queues).toMatchObject({ count: Number(main.env.SQS_BLAST_QUEUES), prefix: main.env.SQS_BLAST_QUEUE_PREFIX });
+      }
     }
   });
 
