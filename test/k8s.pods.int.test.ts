@@ -11,32 +11,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveRunSpec } from '../src/k8s/options.js';
 import { renderYaml } from '../src/k8s/render.js';
 import { find, parseDocs, ROOT, type Doc } from './k8s.contract.js';
-import { CallRecorder, iamAction, podContainers, runnableEnv, type SimContainer } from './k8s.sim.js';
-import { depth, endpoint, runCli, sdk, type CliRun } from './helpers.js';
-
-interface PodRun {
-  containers: Array<{ name: string; run: CliRun }>;
-  /** What `kubectl logs` shows for the pod: its main container's output. */
-  logs: string;
-}
+import { CallRecorder, iamAction, podContainers, runnableEnv, runPod, type SimContainer } from './k8s.sim.js';
+import { depth, endpoint, runCli, sdk } from './helpers.js';
 
 /** The endpoint is the one thing that differs from the cluster: it points at the recorder. */
 function processEnv(c: SimContainer, recorder: CallRecorder): Record<string, string> {
   return { ...runnableEnv(c.env), AWS_ENDPOINT_URL_SQS: recorder.endpoint, AWS_ENDPOINT_URL_S3: recorder.endpoint };
 }
 
-/** The containers of one pod in the kubelet's order: each initContainer to success, then the load. */
-async function runPod(job: Doc, docs: Doc[], index: number, recorders: { init: CallRecorder; main: CallRecorder }): Promise<PodRun> {
-  const pod: PodRun = { containers: [], logs: '' };
-  for (const c of podContainers(job, docs, index)) {
-    // The image's ENTRYPOINT is the CLI; a container of the generated run never replaces it.
-    expect(c.command, `${c.name} overrides the entrypoint`).toBeUndefined();
-    const run = await runCli(c.args, { env: processEnv(c, c.init ? recorders.init : recorders.main) });
-    pod.containers.push({ name: c.name, run });
-    if (!c.init) pod.logs = `${run.stderr}${run.stdout}`;
-    if (run.code !== 0) break; // a failed initContainer fails the pod (restartPolicy: Never)
-  }
-  return pod;
+function pod(job: Doc, docs: Doc[], index: number, recorders: { init: CallRecorder; main: CallRecorder }) {
+  const containers = podContainers(job, docs, index);
+  // The image's ENTRYPOINT is the CLI; no container of a generated run replaces it.
+  for (const c of containers) expect(c.command, `${c.name} overrides the entrypoint`).toBeUndefined();
+  return runPod(containers, (c) => processEnv(c, c.init ? recorders.init : recorders.main));
 }
 
 function policyActions(file: string): string[][] {
@@ -62,8 +49,8 @@ describe('a generated run, its pods as processes with their exact environment', 
     expect(drainJob.spec.completions).toBe(shards);
 
     // The send pods first, then the drains (the drains' start timeout covers the other order).
-    const sends = await Promise.all(Array.from({ length: shards }, (_, i) => runPod(sendJob, docs, i, { init: recorders.setup, main: recorders.send })));
-    const drains = await Promise.all(Array.from({ length: shards }, (_, i) => runPod(drainJob, docs, i, { init: recorders.setup, main: recorders.drain })));
+    const sends = await Promise.all(Array.from({ length: shards }, (_, i) => pod(sendJob, docs, i, { init: recorders.setup, main: recorders.send })));
+    const drains = await Promise.all(Array.from({ length: shards }, (_, i) => pod(drainJob, docs, i, { init: recorders.setup, main: recorders.drain })));
     for (const pod of [...sends, ...drains]) {
       for (const { name, run } of pod.containers) expect(run.code, `${name}: ${run.stderr}`).toBe(0);
       expect(pod.containers.map((c) => c.name)).toEqual(['queues', 'sqs-blast']);

@@ -5,10 +5,12 @@
  * fieldRefs to the pod's metadata, JOB_COMPLETION_INDEX injected for Indexed Jobs), and args
  * expanded the same way. Plus a recording proxy that notes which AWS actions a process calls.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envArgs } from '../src/cli.js';
 import type { Doc } from './k8s.contract.js';
+import { runCli, type CliRun } from './helpers.js';
 
 export interface SimContainer {
   name: string;
@@ -117,6 +119,42 @@ export function runnableEnv(env: Record<string, string>): Record<string, string>
   const out = { ...env };
   for (const name of PENDING_SETTINGS) if (!cliKnows(name)) delete out[name];
   return out;
+}
+
+export interface PodRun {
+  containers: Array<{ name: string; run: CliRun }>;
+  /** What `kubectl logs` shows for the pod: its main container's output. */
+  logs: string;
+}
+
+/** A container whose command replaces the image's ENTRYPOINT; only `node …` is simulated. */
+function runCommand(command: string[], args: string[], env: Record<string, string>): Promise<CliRun> {
+  if (command[0] !== 'node') throw new Error(`command ${command[0]} is not simulated`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...command.slice(1), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/**
+ * One pod, the kubelet's way: each initContainer run to success in order, then the load. `env`
+ * gives each container the environment its process gets (the pod's, with the endpoint changed).
+ */
+export async function runPod(containers: SimContainer[], env: (c: SimContainer) => Record<string, string>): Promise<PodRun> {
+  const pod: PodRun = { containers: [], logs: '' };
+  for (const c of containers) {
+    // Without a command the image's ENTRYPOINT runs: the sqs-blast CLI.
+    const run = c.command ? await runCommand(c.command, c.args, env(c)) : await runCli(c.args, { env: env(c) });
+    pod.containers.push({ name: c.name, run });
+    if (!c.init) pod.logs = `${run.stderr}${run.stdout}`;
+    if (run.code !== 0) break; // a failed initContainer fails the pod (restartPolicy: Never)
+  }
+  return pod;
 }
 
 /** The IAM action that authorizes an SQS API call (batch calls share their single call's action). */
