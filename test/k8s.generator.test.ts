@@ -2,13 +2,16 @@
  * `sqs-blast k8s manifests`: the YAML of one run. Rendered in-process and by the built CLI, read
  * back the way kubectl reads it, schema-checked, and held to the same run contract as k8s/base.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildCli } from '../src/cli.js';
 import { UsageError } from '../src/errors.js';
 import { IMAGE_REPOSITORY, packageVersion } from '../src/k8s/defaults.js';
 import { resolveRunSpec } from '../src/k8s/options.js';
 import { renderYaml } from '../src/k8s/render.js';
 import { runManifests } from '../src/k8s/manifests.js';
-import { find, kubectlReads, parseDocs, type Doc } from './k8s.contract.js';
+import { find, kubectlReads, parseDocs, ROOT, type Doc } from './k8s.contract.js';
 import { podContainers } from './k8s.sim.js';
 import { checkFailurePolicy, checkPodSecurity, queuesConfig, validate } from './k8s.checks.js';
 import { runCli } from './helpers.js';
@@ -156,6 +159,23 @@ describe('k8s manifests: one run', () => {
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+});
+
+describe('the documented commands', () => {
+  it('are ones the generator accepts (docs/kubernetes.md, README)', async () => {
+    const text = ['docs/kubernetes.md', 'README.md'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n').replace(/\\\n\s*/g, ' ');
+    const shellVars: Record<string, string> = { $ACCOUNT_ID: '123456789012', $REGION: 'eu-west-1' };
+    const commands = [...text.matchAll(/sqs-blast k8s manifests([^|`\n]*)/g)]
+      .map((m) => m[1].replace(/\$[A-Z_]+/g, (v) => shellVars[v] ?? v).split(/\s+/).filter((a) => a && a !== '…'))
+      .filter((args) => !args.includes('--help'));
+    expect(commands.filter((a) => a.length > 0).length).toBeGreaterThanOrEqual(3);
+    for (const args of commands) {
+      let argv: Record<string, unknown> | undefined;
+      const none = async () => {};
+      await buildCli(['k8s', 'manifests', ...args], { load: none, report: none, local: none, k8s: async (a) => void (argv = a) }).parseAsync();
+      expect(() => runManifests(resolveRunSpec(argv!)), args.join(' ')).not.toThrow();
+    }
   });
 });
 
