@@ -11,7 +11,7 @@ import { IMAGE_REPOSITORY, packageVersion } from '../src/k8s/defaults.js';
 import { resolveRunSpec } from '../src/k8s/options.js';
 import { renderYaml } from '../src/k8s/render.js';
 import { runManifests } from '../src/k8s/manifests.js';
-import { find, kubectlReads, parseDocs, ROOT, type Doc } from './k8s.contract.js';
+import { find, kubectlReads, parseDocs, render, ROOT, type Doc } from './k8s.contract.js';
 import { podContainers } from './k8s.sim.js';
 import { checkFailurePolicy, checkPodSecurity, queuesConfig, validate } from './k8s.checks.js';
 import { runCli } from './helpers.js';
@@ -95,9 +95,11 @@ describe('k8s manifests: one run', () => {
     const plain = job(generate().docs, 'send').spec.template.spec;
     expect(plain.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     expect(plain.tolerations).toBeUndefined();
-    const pinned = job(generate({ nodePool: 'load-pool' }).docs, 'drain').spec.template.spec;
-    expect(pinned.nodeSelector['karpenter.sh/nodepool']).toBe('load-pool');
-    expect(pinned.tolerations).toEqual([{ key: 'sqs-blast/load', operator: 'Exists', effect: 'NoSchedule' }]);
+    // The taint tolerated is the one the NodePool of k8s/karpenter puts on its nodes.
+    const pool = find(render('karpenter'), 'NodePool', 'sqs-blast');
+    const pinned = job(generate({ nodePool: pool.metadata.name }).docs, 'drain').spec.template.spec;
+    expect(pinned.nodeSelector['karpenter.sh/nodepool']).toBe(pool.metadata.name);
+    expect(pinned.tolerations).toEqual(pool.spec.template.spec.taints.map((t: any) => ({ key: t.key, operator: 'Exists', effect: t.effect })));
   });
 
   it('writes results to S3 when asked, and talks to an emulator with dummy keys but to AWS with the pod’s role', () => {

@@ -3,7 +3,7 @@
  * it needs) is loaded only when the command runs, so the load commands do not pay for it.
  */
 import type { Argv, Options } from 'yargs';
-import { IMAGE_REPOSITORY, K8S_DEFAULTS } from './defaults.js';
+import { IMAGE_REPOSITORY, K8S_DEFAULTS, LOAD_TAINT } from './defaults.js';
 
 const run = 'Run:';
 const where = 'Cluster:';
@@ -31,7 +31,7 @@ export const K8S_OPTIONS: Record<string, Options> = {
   'service-accounts': { type: 'boolean', group: where, describe: 'Emit the sqs-blast-send and sqs-blast-drain ServiceAccounts (--no-service-accounts: use existing ones)', defaultDescription: 'true' },
   namespace: { type: 'string', group: where, describe: 'Namespace of the run (created if missing)', defaultDescription: K8S_DEFAULTS.namespace },
   image: { type: 'string', group: where, describe: 'The sqs-blast image', defaultDescription: `${IMAGE_REPOSITORY}:<this version>` },
-  'node-pool': { type: 'string', group: where, describe: `Karpenter: run on this NodePool (nodeSelector, and a toleration for its ${'sqs-blast/load'} taint); default: any node` },
+  'node-pool': { type: 'string', group: where, describe: `Karpenter: run on this NodePool (nodeSelector, and a toleration for its ${LOAD_TAINT} taint); default: any node` },
   cpu: { type: 'string', group: where, describe: 'CPU of each load pod (request = limit)', defaultDescription: K8S_DEFAULTS.cpu },
   memory: { type: 'string', group: where, describe: 'Memory of each load pod (request = limit)', defaultDescription: K8S_DEFAULTS.memory },
   'ttl-after-finished': { type: 'number', group: where, describe: 'Seconds finished Jobs (and their pods and logs) are kept', defaultDescription: String(K8S_DEFAULTS.ttlAfterFinished) },

@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 export const IMAGE_REPOSITORY = 'ghcr.io/sqs-blast/sqs-blast';
 
+/** The taint of the NodePool in k8s/karpenter, tolerated when --node-pool pins the pods. */
+export const LOAD_TAINT = 'sqs-blast/load';
+
 export const K8S_DEFAULTS = {
   namespace: 'sqs-blast',
   shards: 20,

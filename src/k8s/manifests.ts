@@ -4,7 +4,7 @@
  * Every choice that a platform engineer would question is explained next to it, and the same
  * words go into the YAML as comments.
  */
-import { packageVersion } from './defaults.js';
+import { LOAD_TAINT, packageVersion } from './defaults.js';
 import type { RunSpec } from './options.js';
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; [k: string]: unknown }; [k: string]: unknown };
@@ -19,8 +19,6 @@ type Env = Array<{ name: string; value: string }>;
 type Role = 'send' | 'drain';
 
 export const SERVICE_ACCOUNTS: Record<Role, string> = { send: 'sqs-blast-send', drain: 'sqs-blast-drain' };
-/** The taint of the NodePool in k8s/karpenter, tolerated when --node-pool pins the pods. */
-export const LOAD_TAINT = 'sqs-blast/load';
 export const RUN_ID_LABEL = 'sqs-blast/run-id';
 
 export function jobName(runId: string, role: Role): string {

@@ -64,7 +64,8 @@ function int(argv: Record<string, unknown>, flag: string, min: number, max: numb
   const v = argv[camel(flag)];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max} (got ${shown(v)}); ${hint}`);
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${flag} must be a whole number ${range} (got ${shown(v)}); ${hint}`);
   }
   return v;
 }
