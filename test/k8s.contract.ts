@@ -30,7 +30,11 @@ export function parseDocs(text: string): Doc[] {
 
 /** `kubectl kustomize k8s/<dir>`. */
 export function render(dir: string): Doc[] {
-  return parseDocs(kubectl(['kustomize', join(ROOT, 'k8s', dir)]));
+  return kustomizeDir(join(ROOT, 'k8s', dir));
+}
+
+export function kustomizeDir(path: string): Doc[] {
+  return parseDocs(kubectl(['kustomize', path]));
 }
 
 /**
@@ -42,7 +46,7 @@ export function kubectlReads(yamlText: string): Doc[] {
   try {
     writeFileSync(join(dir, 'run.yaml'), yamlText);
     writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [run.yaml]\n');
-    return parseDocs(kubectl(['kustomize', dir]));
+    return kustomizeDir(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,14 +4,15 @@
  * Indexed Jobs whose names, labels and settings share one run id, completions = parallelism =
  * shards (as integers), pods that Karpenter leaves alone and whose verdicts never fail the Job.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolveConfig, type CommandName } from '../src/config.js';
 import { buildCli, envArgs } from '../src/cli.js';
 import { IMAGE_REPOSITORY, packageVersion } from '../src/k8s/defaults.js';
-import { envConfigMap, find, render, ROOT, type Doc } from './k8s.contract.js';
+import { envConfigMap, find, kustomizeDir, render, ROOT, type Doc } from './k8s.contract.js';
 import { checkFailurePolicy, checkPodSecurity, queuesConfig, validate } from './k8s.checks.js';
 import { cliKnows, PENDING_SETTINGS, podContainers, runnableEnv } from './k8s.sim.js';
 
@@ -253,6 +254,22 @@ describe('k8s/keda: drains on demand', () => {
     expect(pod.spec.serviceAccountName).toBe('sqs-blast-drain');
     checkFailurePolicy(spec.jobTargetRef.podFailurePolicy);
     checkPodSecurity(pod.spec);
+  });
+});
+
+describe('k8s/components/karpenter', () => {
+  it('puts KEDA’s drain Jobs on the NodePool too, when added to k8s/keda', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sqs-blast-keda-karpenter-'));
+    try {
+      const rel = (p: string) => relative(dir, join(ROOT, 'k8s', p));
+      writeFileSync(join(dir, 'kustomization.yaml'), `resources: [${rel('keda')}]\ncomponents: [${rel('components/karpenter')}]\n`);
+      const pod = find(kustomizeDir(dir), 'ScaledJob', 'sqs-blast-drain-on-demand').spec.jobTargetRef.template.spec;
+      const pool = find(render('karpenter'), 'NodePool', 'sqs-blast');
+      expect(pod.nodeSelector['karpenter.sh/nodepool']).toBe(pool.metadata.name);
+      expect(pod.tolerations).toEqual(pool.spec.template.spec.taints.map((t: any) => ({ key: t.key, operator: 'Exists', effect: t.effect })));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
