@@ -1,7 +1,11 @@
 # syntax=docker/dockerfile:1
-# sqs-blast: one image for send, drain, run and report (the command is the first argument).
+# sqs-blast: one image for send, drain, run, report and k8s (the command is the first argument).
+# Multi-arch (linux/amd64, linux/arm64) images are built by .github/workflows/image.yml.
 
-FROM node:24-bookworm-slim AS build
+# The Node major the image runs: keep it the one CI tests (the workflow passes it as a build arg).
+ARG NODE_MAJOR=24
+
+FROM node:${NODE_MAJOR}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 # Scripts off: `prepare` would build before the sources are here; we build explicitly below.
@@ -12,7 +16,7 @@ RUN npm run build \
  && npm prune --omit=dev --ignore-scripts \
  && npm cache clean --force
 
-FROM node:24-bookworm-slim
+FROM node:${NODE_MAJOR}-bookworm-slim
 # tini as PID 1 forwards SIGTERM/SIGINT to node, so a pod that is stopped still prints its report.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \

@@ -16,6 +16,7 @@ import { checkCredentials, createSqsClient, endpointOf } from './sqs/client.js';
 import { setupError } from './sqs/queues.js';
 import { EXIT, UsageError } from './errors.js';
 import { startEmbeddedServer } from './local.js';
+import { k8sBuilder, runK8s } from './k8s/command.js';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runReport } from './report/command.js';
@@ -333,6 +334,7 @@ export interface Handlers {
   local(argv: Record<string, unknown>): Promise<void>;
   queues?(action: string, argv: Record<string, unknown>): Promise<void>;
   compare?(argv: Record<string, unknown>): Promise<void>;
+  k8s?(argv: Record<string, unknown>): Promise<void>;
 }
 
 const RUN: Handlers = { load: runLoad, report: runReportCommand, local: runLocal, queues: runQueues, compare: runCompare };
@@ -431,7 +433,13 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       (y) => y.options(localOptions),
       (argv) => handlers.local(argv),
     )
-    .demandCommand(1, 'name a command: send, drain, run, report, compare, queues or local')
+    .command(
+      'k8s <action>',
+      'Print the Kubernetes manifests of one run (sqs-blast k8s manifests … | kubectl apply -f -)',
+      k8sBuilder,
+      (argv) => (handlers.k8s ?? runK8s)(argv),
+    )
+    .demandCommand(1, 'name a command: send, drain, run, report, compare, queues, local or k8s')
     .strict()
     .recommendCommands()
     .help()

@@ -7,18 +7,24 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { ROOT } from './k8s.contract.js';
 
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const lines = dockerfile.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+const NODE_MAJOR = Number(/^ARG NODE_MAJOR=(\d+)$/m.exec(dockerfile)?.[1]);
+const workflow = parse(readFileSync(join(ROOT, '.github/workflows/image.yml'), 'utf8'));
+const step = (action: string) => workflow.jobs.image.steps.find((s: { uses?: string }) => s.uses?.startsWith(`${action}@`));
 
 describe('Dockerfile', () => {
-  it('is multi-stage on a Node LTS slim base and ends as a non-root user', () => {
+  it('is multi-stage on a Node LTS slim base, its major one build argument, and ends as a non-root user', () => {
     const froms = lines.filter((l) => l.startsWith('FROM '));
     expect(froms.length).toBeGreaterThanOrEqual(2);
-    for (const f of froms) expect(f).toMatch(/^FROM node:(\d*[02468])-[a-z]+-slim\b/); // even majors are LTS
+    // One ARG before the first FROM sets the Node major of every stage (the workflow passes CI's).
+    expect(NODE_MAJOR % 2, 'even majors are LTS').toBe(0);
+    expect(dockerfile.indexOf('ARG NODE_MAJOR=')).toBeLessThan(dockerfile.indexOf('\nFROM '));
+    for (const f of froms) expect(f).toMatch(/^FROM node:\$\{NODE_MAJOR\}-[a-z]+-slim\b/);
     const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     const user = final.match(/^USER (\S+)/m)?.[1];
     expect(user).toBeDefined();
@@ -58,8 +64,32 @@ describe('Dockerfile', () => {
   });
 });
 
+describe('the image workflow', () => {
+  it('builds linux/amd64 and linux/arm64 on the Dockerfile’s Node major, with OCI labels, and pushes to GHCR', () => {
+    const build = step('docker/build-push-action');
+    expect(build.with.platforms.split(',').map((p: string) => p.trim()).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(build.with['build-args']).toBe('NODE_MAJOR=${{ env.NODE_MAJOR }}');
+    expect(Number(workflow.env.NODE_MAJOR)).toBe(NODE_MAJOR);
+    expect(build.with.labels).toBe('${{ steps.meta.outputs.labels }}');
+    expect(build.with.tags).toBe('${{ steps.meta.outputs.tags }}');
+    expect(build.with.push).toBe("${{ github.event_name != 'pull_request' }}");
+    expect(step('docker/setup-qemu-action').with.platforms).toContain('arm64');
+    const meta = step('docker/metadata-action');
+    expect(meta.id).toBe('meta');
+    expect(meta.with.images).toBe('ghcr.io/${{ github.repository_owner }}/sqs-blast');
+    // The manifests pull <version>: the tag a v<version> release gets.
+    expect(meta.with.tags).toContain('type=semver,pattern={{version}}');
+    expect(step('docker/login-action').with.registry).toBe('ghcr.io');
+    expect(workflow.permissions).toMatchObject({ packages: 'write', contents: 'read' });
+    expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(['push', 'pull_request']));
+  });
+});
+
 describe('the packaged artifact', () => {
-  it('npm pack installs into a clean folder and runs a local send', () => {
+  let installed: string | undefined;
+  /** npm pack, then install the tarball into a clean folder (once for this describe). */
+  function install(): string {
+    if (installed) return installed;
     const dir = mkdtempSync(join(tmpdir(), 'sqs-blast-pack-'));
     const tgz = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
     const files = execFileSync('tar', ['-tzf', join(dir, tgz)], { encoding: 'utf8' });
@@ -68,11 +98,21 @@ describe('the packaged artifact', () => {
     expect(files).not.toContain('package/test/');
     execFileSync('npm', ['init', '-y'], { cwd: dir, stdio: 'ignore' });
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(dir, tgz)], { cwd: dir, stdio: 'ignore' });
-    const out = execFileSync(join(dir, 'node_modules/.bin/sqs-blast'), ['send', '--local', '--total', '200', '--message-size', '512', '--json', '--quiet'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    });
+    return (installed = dir);
+  }
+  const bin = (args: string[]) =>
+    execFileSync(join(install(), 'node_modules/.bin/sqs-blast'), args, { cwd: install(), encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+
+  it('npm pack installs into a clean folder and runs a local send', () => {
+    const out = bin(['send', '--local', '--total', '200', '--message-size', '512', '--json', '--quiet']);
     expect(JSON.parse(out)).toMatchObject({ kind: 'send', sent: 200, failed: 0 });
+  }, 180_000);
+
+  // The generator renders with the `yaml` package, so it must be a production dependency (today a
+  // devDependency: this fails with ERR_MODULE_NOT_FOUND until package.json moves it).
+  it('prints k8s manifests from the installed package (yaml is a runtime dependency)', () => {
+    expect(Object.keys(pkg.dependencies), 'move yaml from devDependencies to dependencies').toContain('yaml');
+    const docs = parseAllDocuments(bin(['k8s', 'manifests', '--run-id', 'pack1', '--shards', '2', '--total', '10'])).map((d) => d.toJSON());
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toContain('Job/sqs-blast-pack1-send');
   }, 180_000);
 });

@@ -5,19 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { find, render } from './k8s.contract.js';
+import { podContainers, runnableEnv } from './k8s.sim.js';
 import { parseResults } from '../src/report/merge.js';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
-function podEnv(jobName: string, index: number, overrides: Record<string, string>): Record<string, string> {
+/** The load container's environment in pod `index` of k8s/base's Job for `role`, plus overrides. */
+function podEnv(role: 'send' | 'drain', index: number, overrides: Record<string, string>): Record<string, string> {
   const docs = render('base');
-  const cm = find(docs, 'ConfigMap', 'sqs-blast').data as Record<string, string>;
-  const container = find(docs, 'Job', jobName).spec.template.spec.containers[0];
-  const env: Record<string, string> = { ...cm, JOB_COMPLETION_INDEX: String(index) };
-  for (const e of container.env ?? []) {
-    // The downward API's controller-uid: one value per Job, as the cluster would give it.
-    env[e.name] = e.value ?? `${jobName}-uid-0000`;
-  }
-  return { ...env, ...overrides };
+  const job = find(docs, 'Job', new RegExp(`-${role}$`));
+  const main = podContainers(job, docs, index).find((c) => !c.init)!;
+  return { ...runnableEnv(main.env), ...overrides };
 }
 
 describe('scale-out: Indexed Job pods as local processes, merged by report', () => {
@@ -31,15 +28,15 @@ describe('scale-out: Indexed Job pods as local processes, merged by report', () 
       SQS_BLAST_MESSAGE_SIZE: '1024',
       SQS_BLAST_CONCURRENCY: '4',
     };
-    const shards = Number(render('base').find((d) => d.kind === 'ConfigMap')!.data.SQS_BLAST_SHARDS);
+    const shards = find(render('base'), 'Job', /-send$/).spec.completions as number;
     expect(shards).toBe(20);
     const sends = await Promise.all(
-      Array.from({ length: shards }, (_, i) => runCli(['send'], { env: podEnv('sqs-blast-send', i, common) })),
+      Array.from({ length: shards }, (_, i) => runCli(['send'], { env: podEnv('send', i, common) })),
     );
     for (const s of sends) expect(s.code, s.stderr).toBe(0);
 
     const drainEnv = { ...common, SQS_BLAST_WAIT_TIME: '1', SQS_BLAST_IDLE_TIMEOUT: '3', SQS_BLAST_CONCURRENCY: '2' };
-    const drains = await Promise.all(Array.from({ length: 4 }, (_, i) => runCli(['drain'], { env: podEnv('sqs-blast-drain', i, drainEnv) })));
+    const drains = await Promise.all(Array.from({ length: 4 }, (_, i) => runCli(['drain'], { env: podEnv('drain', i, drainEnv) })));
     for (const d of drains) expect(d.code, d.stderr).toBe(0); // a drain shard alone does not judge "missing"
     expect(drains[0].stdout).toContain('missing n/a');
 
@@ -49,7 +46,7 @@ describe('scale-out: Indexed Job pods as local processes, merged by report', () 
     expect(report.code, report.stderr).toBe(0);
     const merged = JSON.parse(report.stdout);
     expect(merged).toMatchObject({ kind: 'report', parts: 24, planned: 4000, sent: 4000, failed: 0, received: 4000, distinct: 4000, missing: 0, duplicates: 0, partial: false });
-    expect(merged.runIds).toEqual(['sqsblastsen'.slice(0, 8)]); // all send pods share the Job's run id
+    expect(merged.runIds).toEqual([podEnv('send', 0, {}).SQS_BLAST_RUN_ID]); // send and drain pods share run.yaml's run id
     expect(merged.integrity).toHaveLength(20);
     expect(merged.latency.count).toBe(400);
     expect(merged.e2eLatency.count).toBe(4000);

@@ -1,0 +1,58 @@
+/**
+ * `sqs-blast k8s manifests`: the flags and their help. The generator itself (and the YAML library
+ * it needs) is loaded only when the command runs, so the load commands do not pay for it.
+ */
+import type { Argv, Options } from 'yargs';
+import { IMAGE_REPOSITORY, K8S_DEFAULTS, LOAD_TAINT } from './defaults.js';
+
+const run = 'Run:';
+const where = 'Cluster:';
+const aws = 'AWS:';
+
+export const K8S_OPTIONS: Record<string, Options> = {
+  'run-id': { type: 'string', group: run, describe: 'Names the Jobs and ties send and drain together; a new id is a new run', defaultDescription: 'a fresh random id' },
+  shards: { type: 'number', group: run, describe: 'Send pods, and as many drain pods (completions = parallelism = shards)', defaultDescription: String(K8S_DEFAULTS.shards) },
+  total: { type: 'number', group: run, describe: 'Messages of the whole run, split over the send pods', defaultDescription: `${K8S_DEFAULTS.total} unless --duration` },
+  duration: { type: 'number', group: run, describe: 'Send for this many seconds (with --total: whichever comes first)' },
+  rate: { type: 'number', group: run, describe: 'Target msg/s of the whole run (each pod takes its share)' },
+  'message-size': { type: 'number', group: run, describe: 'Body size in bytes', defaultDescription: String(K8S_DEFAULTS.messageSize) },
+  queues: { type: 'number', group: run, describe: 'Queues <prefix>-1 … <prefix>-N', defaultDescription: String(K8S_DEFAULTS.queues) },
+  'queue-prefix': { type: 'string', group: run, describe: 'Queue name prefix', defaultDescription: K8S_DEFAULTS.queuePrefix },
+  fifo: { type: 'boolean', group: run, describe: 'FIFO queues (<prefix>-N.fifo)' },
+  dlq: { type: 'boolean', group: run, describe: 'The queue setup also creates <name>-dlq and a RedrivePolicy' },
+  setup: { type: 'string', group: run, choices: ['init', 'none'], describe: 'init: every pod creates missing queues first (idempotent); none: they exist already', defaultDescription: 'init' },
+  'start-timeout': { type: 'number', group: run, describe: 'Seconds a drain pod waits for its first message (send pods may still be scheduling)', defaultDescription: String(K8S_DEFAULTS.startTimeout) },
+  'idle-timeout': { type: 'number', group: run, describe: 'Seconds without a message, after the first, that end a drain pod', defaultDescription: String(K8S_DEFAULTS.idleTimeout) },
+  results: { type: 'string', group: aws, describe: 'Pods write their results to s3://BUCKET/PREFIX/ (collect with sqs-blast report s3://…); without it, collect from the logs' },
+  region: { type: 'string', group: aws, describe: 'AWS region of the queues (and the results bucket)', defaultDescription: K8S_DEFAULTS.region },
+  endpoint: { type: 'string', group: aws, describe: 'SQS and S3 endpoint URL for an emulator or a VPC endpoint (emulators get dummy keys)' },
+  'send-role-arn': { type: 'string', group: aws, describe: 'IRSA: annotate the sqs-blast-send ServiceAccount with this role (EKS Pod Identity: leave out)' },
+  'drain-role-arn': { type: 'string', group: aws, describe: 'IRSA: annotate the sqs-blast-drain ServiceAccount with this role' },
+  'service-accounts': { type: 'boolean', group: where, describe: 'Emit the sqs-blast-send and sqs-blast-drain ServiceAccounts (--no-service-accounts: use existing ones)', defaultDescription: 'true' },
+  namespace: { type: 'string', group: where, describe: 'Namespace of the run (created if missing)', defaultDescription: K8S_DEFAULTS.namespace },
+  image: { type: 'string', group: where, describe: 'The sqs-blast image', defaultDescription: `${IMAGE_REPOSITORY}:<this version>` },
+  'node-pool': { type: 'string', group: where, describe: `Karpenter: run on this NodePool (nodeSelector, and a toleration for its ${LOAD_TAINT} taint); default: any node` },
+  cpu: { type: 'string', group: where, describe: 'CPU of each load pod (request = limit)', defaultDescription: K8S_DEFAULTS.cpu },
+  memory: { type: 'string', group: where, describe: 'Memory of each load pod (request = limit)', defaultDescription: K8S_DEFAULTS.memory },
+  'ttl-after-finished': { type: 'number', group: where, describe: 'Seconds finished Jobs (and their pods and logs) are kept', defaultDescription: String(K8S_DEFAULTS.ttlAfterFinished) },
+};
+
+export function k8sBuilder(y: Argv): Argv {
+  return y
+    .positional('action', { choices: ['manifests'] as const, describe: 'what to print' })
+    .options(K8S_OPTIONS)
+    .example('$0 k8s manifests --shards 20 --total 1000000 --results s3://my-results/sqs-blast/ | kubectl apply -f -', 'One run on EKS')
+    .example('$0 k8s manifests --shards 2 --total 20000 --endpoint http://sqs-blast-sqs:4566 | kubectl apply -f -', 'A rehearsal against an in-cluster emulator')
+    .epilog(
+      'Prints the YAML of ONE run: a Namespace, the send and drain ServiceAccounts, and an Indexed send Job and\n' +
+        'drain Job named sqs-blast-<run-id>-send|drain that share SQS_BLAST_RUN_ID. Every apply of a fresh output is a\n' +
+        'new run (the run id defaults to a random one); applying the same output again changes nothing.\n' +
+        'Needs Kubernetes >= 1.29 (backoffLimitPerIndex, podFailurePolicy). Karpenter is optional (--node-pool).',
+    );
+}
+
+export async function runK8s(argv: Record<string, unknown>): Promise<void> {
+  const { resolveRunSpec } = await import('./options.js');
+  const { renderYaml } = await import('./render.js');
+  process.stdout.write(renderYaml(resolveRunSpec(argv)));
+}

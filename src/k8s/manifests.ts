@@ -1,0 +1,225 @@
+/**
+ * The Kubernetes objects of one run: the namespace, a ServiceAccount per role, and an Indexed
+ * send Job and drain Job that share the run id. Plain objects; render.ts turns them into YAML.
+ * Every choice that a platform engineer would question is explained next to it, and the same
+ * words go into the YAML as comments.
+ */
+import { LOAD_TAINT, packageVersion } from './defaults.js';
+import type { RunSpec } from './options.js';
+
+export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; [k: string]: unknown }; [k: string]: unknown };
+
+/** One YAML document: an object and the comment printed above it. */
+export interface Manifest {
+  comment?: string;
+  object: K8sObject;
+}
+
+type Env = Array<{ name: string; value: string }>;
+type Role = 'send' | 'drain';
+
+export const SERVICE_ACCOUNTS: Record<Role, string> = { send: 'sqs-blast-send', drain: 'sqs-blast-drain' };
+export const RUN_ID_LABEL = 'sqs-blast/run-id';
+
+export function jobName(runId: string, role: Role): string {
+  return `sqs-blast-${runId}-${role}`;
+}
+
+function labels(spec: RunSpec, component?: Role): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'sqs-blast',
+    'app.kubernetes.io/managed-by': 'sqs-blast',
+    ...(component ? { 'app.kubernetes.io/component': component, 'app.kubernetes.io/version': packageVersion(), [RUN_ID_LABEL]: spec.runId } : {}),
+  };
+}
+
+function isAwsHost(endpoint: string): boolean {
+  return /(^|\.)amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
+}
+
+/** Where the AWS calls go and who signs them; the queue-setup container needs only this. */
+function awsEnv(spec: RunSpec): Env {
+  const env: Env = [{ name: 'AWS_REGION', value: spec.region }];
+  if (spec.endpoint) {
+    // Emulators (fauxqs, LocalStack) serve SQS and S3 on one port.
+    env.push({ name: 'AWS_ENDPOINT_URL_SQS', value: spec.endpoint }, { name: 'AWS_ENDPOINT_URL_S3', value: spec.endpoint });
+    // An emulator accepts any key and a kind cluster has no AWS identity to offer; AWS endpoints
+    // (VPC endpoints included) keep the pod's role.
+    if (!isAwsHost(spec.endpoint)) env.push({ name: 'AWS_ACCESS_KEY_ID', value: 'sqsblast' }, { name: 'AWS_SECRET_ACCESS_KEY', value: 'sqsblast' });
+  }
+  return env;
+}
+
+function str(n: number): string {
+  return String(n);
+}
+
+/** The SQS_BLAST_<FLAG> settings of a load container (every flag reads its variable). */
+export function loadEnv(spec: RunSpec, role: Role): Env {
+  const env: Env = [
+    ...awsEnv(spec),
+    { name: 'SQS_BLAST_RUN_ID', value: spec.runId },
+    { name: 'SQS_BLAST_SHARDS', value: str(spec.shards) },
+    { name: 'SQS_BLAST_QUEUES', value: str(spec.queues) },
+    { name: 'SQS_BLAST_QUEUE_PREFIX', value: spec.queuePrefix },
+  ];
+  if (spec.fifo) env.push({ name: 'SQS_BLAST_FIFO', value: 'true' });
+  if (role === 'send') {
+    if (spec.total !== undefined) env.push({ name: 'SQS_BLAST_TOTAL', value: str(spec.total) });
+    if (spec.duration !== undefined) env.push({ name: 'SQS_BLAST_DURATION', value: str(spec.duration) });
+    env.push({ name: 'SQS_BLAST_MESSAGE_SIZE', value: str(spec.messageSize) });
+    if (spec.rate !== undefined) env.push({ name: 'SQS_BLAST_RATE', value: str(spec.rate) });
+  } else {
+    env.push(
+      // Leftovers of earlier runs in the same queues are consumed but counted as foreign.
+      { name: 'SQS_BLAST_ONLY_RUN_ID', value: spec.runId },
+      { name: 'SQS_BLAST_START_TIMEOUT', value: str(spec.startTimeout) },
+      { name: 'SQS_BLAST_IDLE_TIMEOUT', value: str(spec.idleTimeout) },
+    );
+  }
+  // A shard's verdict (1: messages failed or missing, 99: a threshold) is a result for the merged
+  // report to judge, not a pod failure: the pod exits 0 and the Job neither retries nor fails.
+  env.push({ name: 'SQS_BLAST_GATE', value: 'false' });
+  if (spec.results) env.push({ name: 'SQS_BLAST_OUT', value: spec.results });
+  env.push({ name: 'SQS_BLAST_RESULT_LINE', value: 'true' }, { name: 'SQS_BLAST_PROGRESS_INTERVAL', value: '10' });
+  return env;
+}
+
+const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+};
+
+/**
+ * The Job controller gives every container of an Indexed Job's pod JOB_COMPLETION_INDEX, unless the
+ * container sets it. `sqs-blast queues` reads it as its shard like the load commands do, and a
+ * shard index >= 1 of a one-shard command is a usage error (exit 2): queue setup is not sharded.
+ */
+export const SETUP_IS_NOT_SHARDED = { name: 'JOB_COMPLETION_INDEX', value: '0' };
+
+/** `sqs-blast queues create` before the load starts: idempotent, so every pod may run it in any order. */
+function setupContainer(spec: RunSpec): Record<string, unknown> {
+  const args = ['queues', 'create', '--queues', str(spec.queues), '--queue-prefix', spec.queuePrefix];
+  if (spec.fifo) args.push('--fifo');
+  if (spec.dlq) args.push('--dlq');
+  return {
+    name: 'queues',
+    image: spec.image,
+    args,
+    env: [...awsEnv(spec), SETUP_IS_NOT_SHARDED],
+    resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
+    securityContext: CONTAINER_SECURITY,
+  };
+}
+
+function podTemplate(spec: RunSpec, role: Role): Record<string, unknown> {
+  const nodeSelector: Record<string, string> = { 'kubernetes.io/os': 'linux' };
+  if (spec.nodePool) nodeSelector['karpenter.sh/nodepool'] = spec.nodePool;
+  return {
+    metadata: {
+      labels: labels(spec, role),
+      // Karpenter neither consolidates nor drifts a node away under a running load pod (a
+      // re-run send index would re-send its slice). Finished pods no longer hold the node.
+      annotations: { 'karpenter.sh/do-not-disrupt': 'true' },
+    },
+    spec: {
+      serviceAccountName: SERVICE_ACCOUNTS[role],
+      // IRSA and EKS Pod Identity mount their own tokens; the load needs no Kubernetes API.
+      automountServiceAccountToken: false,
+      restartPolicy: 'Never',
+      // On SIGTERM the CLI gives calls in flight --grace (10 s), then writes its result.
+      terminationGracePeriodSeconds: 45,
+      nodeSelector,
+      ...(spec.nodePool ? { tolerations: [{ key: LOAD_TAINT, operator: 'Exists', effect: 'NoSchedule' }] } : {}),
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      ...(spec.setup === 'init' ? { initContainers: [setupContainer(spec)] } : {}),
+      containers: [
+        {
+          name: 'sqs-blast',
+          image: spec.image,
+          args: [role],
+          env: loadEnv(spec, role),
+          resources: { requests: { cpu: spec.cpu, memory: spec.memory }, limits: { cpu: spec.cpu, memory: spec.memory } },
+          securityContext: CONTAINER_SECURITY,
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        },
+      ],
+      volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+    },
+  };
+}
+
+/**
+ * What a failed pod means. A verdict never fails a pod (SQS_BLAST_GATE=false), so what is left:
+ * - evicted by a spot reclaim, a drain or preemption (DisruptionTarget): not the run's fault, the
+ *   index runs again and is not counted (a re-run send index re-sends its slice: duplicates);
+ * - exit 2, bad configuration in the load or the queue setup: no retry will fix it, so the whole
+ *   Job fails at once (its other pods are stopped);
+ * - anything else (a crash, an OOM kill): counted against backoffLimitPerIndex, then that index
+ *   fails while the others run on. No maxFailedIndexes: one bad index never stops the rest.
+ */
+export const POD_FAILURE_POLICY = {
+  rules: [
+    { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+    { action: 'FailJob', onExitCodes: { operator: 'In', values: [2] } },
+  ],
+};
+
+function job(spec: RunSpec, role: Role): K8sObject {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: jobName(spec.runId, role), namespace: spec.namespace, labels: labels(spec, role) },
+    spec: {
+      completionMode: 'Indexed',
+      completions: spec.shards,
+      parallelism: spec.shards,
+      // A drain retry finds only what is left, so it may try twice; a send retry duplicates.
+      backoffLimitPerIndex: role === 'send' ? 1 : 2,
+      podFailurePolicy: POD_FAILURE_POLICY,
+      ttlSecondsAfterFinished: spec.ttlAfterFinished,
+      template: podTemplate(spec, role),
+    },
+  };
+}
+
+function serviceAccount(spec: RunSpec, role: Role): K8sObject {
+  const arn = role === 'send' ? spec.sendRoleArn : spec.drainRoleArn;
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: SERVICE_ACCOUNTS[role],
+      namespace: spec.namespace,
+      labels: labels(spec),
+      ...(arn ? { annotations: { 'eks.amazonaws.com/role-arn': arn } } : {}),
+    },
+    automountServiceAccountToken: false,
+  };
+}
+
+const SA_COMMENT = `Send and drain have separate identities (policies: k8s/iam/ in the repository): producers cannot receive or
+delete, consumers cannot send. IRSA: --send-role-arn/--drain-role-arn annotate these.
+EKS Pod Identity: leave the annotations out and associate each name with its role:
+  aws eks create-pod-identity-association --cluster-name CLUSTER --namespace NS \\
+    --service-account sqs-blast-send --role-arn arn:aws:iam::ACCOUNT:role/sqs-blast-send`;
+
+export function runManifests(spec: RunSpec): Manifest[] {
+  const out: Manifest[] = [{ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace, labels: labels(spec) } } }];
+  if (spec.serviceAccounts) {
+    out.push({ comment: SA_COMMENT, object: serviceAccount(spec, 'send') }, { object: serviceAccount(spec, 'drain') });
+  }
+  const setup = spec.setup === 'init' ? 'Its initContainer creates the queues if missing (idempotent: every pod may, in any order).\n' : '';
+  out.push(
+    {
+      comment: `Send: ${spec.shards} pods, shard i sends its exact slice (JOB_COMPLETION_INDEX = i).\n${setup}Exit 2 fails the Job; evictions retry the index; verdicts are judged by the merged report.`,
+      object: job(spec, 'send'),
+    },
+    {
+      comment: `Drain: ${spec.shards} pods waiting up to ${spec.startTimeout} s for the first message, then done after ${spec.idleTimeout} s without one.`,
+      object: job(spec, 'drain'),
+    },
+  );
+  return out;
+}
