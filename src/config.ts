@@ -366,14 +366,17 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(runId)) {
     throw new UsageError(`--run-id ${JSON.stringify(runId)} must be 1-32 letters, digits, '-' or '_'`);
   }
-  const shards = intArg(args, 'shards', 1, 100_000) ?? 1;
-  const shard = intArg(args, 'shard', 0, 99_999) ?? defaultShardIndex(env) ?? 0;
+  // Queue administration is not sharded: an init container of an Indexed Job's pod also gets
+  // JOB_COMPLETION_INDEX from Kubernetes, which must not make its `queues create` a shard >= 1.
+  const sharded = command !== 'queues';
+  const shards = sharded ? (intArg(args, 'shards', 1, 100_000) ?? 1) : 1;
+  const shard = sharded ? (intArg(args, 'shard', 0, 99_999) ?? defaultShardIndex(env) ?? 0) : 0;
   if (shard >= shards) {
     throw new UsageError(`--shard ${shard} must be below --shards ${shards} (shards are numbered 0..${shards - 1})`);
   }
   // Shards that each pick a random run id look like several runs with most of their shards
   // missing: a merge would report their messages lost. Refuse before anything is sent.
-  if (shards > 1 && runIdGiven === undefined && command !== 'queues') {
+  if (shards > 1 && runIdGiven === undefined) {
     throw new UsageError(
       `--shards ${shards} needs one run id shared by every shard: give --run-id ID (env SQS_BLAST_RUN_ID) to all of them, e.g. --run-id $(date +%s)`,
     );

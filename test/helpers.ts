@@ -7,6 +7,7 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
+import { S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
@@ -16,6 +17,11 @@ export const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url))
 
 export function endpoint(): string {
   return inject('sqsEndpoint');
+}
+
+/** An S3 client on the same server (fauxqs serves S3 beside SQS), path-style as local endpoints need. */
+export function s3Client(): S3Client {
+  return new S3Client({ endpoint: endpoint(), region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 }
 
 export function sdk(): SQSClient {

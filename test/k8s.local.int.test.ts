@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { find, render } from './k8s.contract.js';
-import { podContainers, runnableEnv, runPod, type SimContainer } from './k8s.sim.js';
+import { podContainers, runPod, type SimContainer } from './k8s.sim.js';
 import { CLI, runCli } from './helpers.js';
 
 /** The emulator Deployment's container as a process, on another port; resolves to its endpoint. */
@@ -49,7 +49,7 @@ describe('k8s/overlays/local, as kind would run it', () => {
     expect(wait.name).toBe('wait-for-sqs');
     const port = await freePort();
     const started = Date.now();
-    const waiting = runPod([{ ...wait, init: false }], (c) => ({ ...runnableEnv(c.env), AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${port}` }));
+    const waiting = runPod([{ ...wait, init: false }], (c) => ({ ...c.env, AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${port}` }));
     await new Promise((r) => setTimeout(r, 3000));
     late = (await startEmulator(find(docs, 'Deployment', 'sqs-blast-sqs').spec.template.spec.containers[0].args, port)).child;
     const { containers } = await waiting;
@@ -63,7 +63,7 @@ describe('k8s/overlays/local, as kind would run it', () => {
     const started = await startEmulator(deployment.spec.template.spec.containers[0].args);
     emulator = started.child;
     const env = (c: SimContainer) => {
-      const e = runnableEnv(c.env);
+      const e = c.env;
       expect(e.AWS_ENDPOINT_URL_SQS).toMatch(/^http:\/\/sqs-blast-sqs:\d+$/);
       return { ...e, AWS_ENDPOINT_URL_SQS: started.endpoint, AWS_ENDPOINT_URL_S3: started.endpoint };
     };

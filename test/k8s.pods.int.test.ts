@@ -2,21 +2,23 @@
  * A run printed by `sqs-blast k8s manifests`, its pods run as local processes: every container
  * (the queue-setup initContainer, then the load) gets exactly the environment and arguments the
  * kubelet would give it, with one change, the endpoint, pointed at the test server through a
- * proxy per role that records the AWS calls made. The pods' logs merge into one exact report,
- * and each role's calls are exactly what its IAM policy in k8s/iam grants.
+ * proxy per role that records the AWS calls made. The pods write their results to S3 (the
+ * server's own S3) and `report s3://…` merges them into one exact report, as do their logs; each
+ * role's calls are exactly what its IAM policies in k8s/iam grant.
  */
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveRunSpec } from '../src/k8s/options.js';
 import { renderYaml } from '../src/k8s/render.js';
 import { find, parseDocs, ROOT, type Doc } from './k8s.contract.js';
-import { CallRecorder, iamAction, podContainers, runnableEnv, runPod, type SimContainer } from './k8s.sim.js';
-import { depth, endpoint, runCli, sdk } from './helpers.js';
+import { CallRecorder, iamAction, podContainers, runPod, type SimContainer } from './k8s.sim.js';
+import { depth, endpoint, runCli, s3Client, sdk } from './helpers.js';
 
 /** The endpoint is the one thing that differs from the cluster: it points at the recorder. */
 function processEnv(c: SimContainer, recorder: CallRecorder): Record<string, string> {
-  return { ...runnableEnv(c.env), AWS_ENDPOINT_URL_SQS: recorder.endpoint, AWS_ENDPOINT_URL_S3: recorder.endpoint };
+  return { ...c.env, AWS_ENDPOINT_URL_SQS: recorder.endpoint, AWS_ENDPOINT_URL_S3: recorder.endpoint };
 }
 
 function pod(job: Doc, docs: Doc[], index: number, recorders: { init: CallRecorder; main: CallRecorder }) {
@@ -26,9 +28,13 @@ function pod(job: Doc, docs: Doc[], index: number, recorders: { init: CallRecord
   return runPod(containers, (c) => processEnv(c, c.init ? recorders.init : recorders.main));
 }
 
-function policyActions(file: string): string[][] {
-  const doc = JSON.parse(readFileSync(join(ROOT, 'k8s', 'iam', file), 'utf8')) as { Statement: Array<{ Action: string | string[] }> };
-  return doc.Statement.map((s) => [s.Action].flat().sort());
+/** Every action the role's policy documents grant, across their statements. */
+function policyActions(...files: string[]): string[] {
+  const actions = files.flatMap((file) => {
+    const doc = JSON.parse(readFileSync(join(ROOT, 'k8s', 'iam', file), 'utf8')) as { Statement: Array<{ Action: string | string[] }> };
+    return doc.Statement.flatMap((s) => [s.Action].flat());
+  });
+  return [...new Set(actions)].sort();
 }
 
 const recorded = (r: CallRecorder) => [...new Set([...r.calls].map(iamAction))].sort();
@@ -41,7 +47,10 @@ describe('a generated run, its pods as processes with their exact environment', 
     await Promise.all(Object.values(recorders).map((r) => r.start()));
     const runId = `pods${Date.now().toString(36)}`;
     const prefix = `k8spods-${process.pid}-${Date.now().toString(36)}`;
-    const spec = resolveRunSpec({ runId, shards: 3, total: 3000, messageSize: 1024, queues: 2, queuePrefix: prefix, dlq: true, idleTimeout: 3 });
+    const bucket = `k8s-results-${process.pid}-${Date.now().toString(36)}`;
+    await s3Client().send(new CreateBucketCommand({ Bucket: bucket }));
+    const results = `s3://${bucket}/runs/`;
+    const spec = resolveRunSpec({ runId, shards: 3, total: 3000, messageSize: 1024, queues: 2, queuePrefix: prefix, dlq: true, idleTimeout: 3, results });
     const docs = parseDocs(renderYaml(spec));
     const sendJob = find(docs, 'Job', `sqs-blast-${runId}-send`);
     const drainJob = find(docs, 'Job', `sqs-blast-${runId}-drain`);
@@ -56,22 +65,28 @@ describe('a generated run, its pods as processes with their exact environment', 
       expect(pod.containers.map((c) => c.name)).toEqual(['queues', 'sqs-blast']);
     }
 
-    // kubectl logs -l sqs-blast/run-id=<id> --tail=-1: every pod's log, one after another.
-    const report = await runCli(['report', '-', '--json'], { input: [...sends, ...drains].map((p) => p.logs).join('') });
-    expect(report.code, report.stderr).toBe(0);
-    const merged = JSON.parse(report.stdout);
+    // The collector's step, after the nodes are gone: every pod's object under the run's prefix.
+    const fromS3 = await runCli(['report', results, '--run-id', runId, '--json'], { env: { AWS_ENDPOINT_URL_S3: endpoint() } });
+    expect(fromS3.code, fromS3.stderr).toBe(0);
+    const merged = JSON.parse(fromS3.stdout);
     expect(merged).toMatchObject({ kind: 'report', parts: 6, planned: 3000, sent: 3000, failed: 0, received: 3000, distinct: 3000, missing: 0, duplicates: 0 });
     expect(merged.runIds).toEqual([runId]);
     expect(merged.integrity).toHaveLength(shards);
+    expect(merged.coverage.complete).toBe(true);
+    // The fallback, kubectl logs -l sqs-blast/run-id=<id> --tail=-1, agrees exactly.
+    const fromLogs = await runCli(['report', '-', '--json'], { input: [...sends, ...drains].map((p) => p.logs).join('') });
+    expect(fromLogs.code, fromLogs.stderr).toBe(0);
+    const logged = JSON.parse(fromLogs.stdout);
+    for (const k of ['sent', 'received', 'distinct', 'missing', 'duplicates', 'integrity', 'histograms'] as const) expect(logged[k], k).toEqual(merged[k]);
     const urls: string[] = merged.queues.map((q: { url: string }) => q.url);
     expect(urls.map((u) => u.split('/').pop())).toEqual([`${prefix}-1`, `${prefix}-2`]);
     for (const u of urls) expect(await depth(sdk(), u)).toBe(0);
     for (const u of urls) expect(await depth(sdk(), `${u}-dlq`)).toBe(0); // the setup made the DLQs
 
-    // Least privilege, measured: each role's statement grants exactly the calls it made.
-    expect(policyActions('send-policy.json')).toEqual([recorded(recorders.send)]);
-    expect(policyActions('drain-policy.json')).toEqual([recorded(recorders.drain)]);
-    expect(policyActions('queue-setup-policy.json')).toEqual([recorded(recorders.setup)]);
+    // Least privilege, measured: each role's policies grant exactly the calls it made.
+    expect(policyActions('send-policy.json', 'results-write-policy.json')).toEqual(recorded(recorders.send));
+    expect(policyActions('drain-policy.json', 'results-write-policy.json')).toEqual(recorded(recorders.drain));
+    expect(policyActions('queue-setup-policy.json')).toEqual(recorded(recorders.setup));
     // The drain also read the dead-letter queues' depth, under the same QUEUE_PREFIX-* resource.
     expect(recorders.drain.calls).toContain('GetQueueAttributes');
   }, 240_000);

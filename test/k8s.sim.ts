@@ -97,14 +97,7 @@ export function podContainers(job: Doc, docs: Doc[], index: number): SimContaine
   });
 }
 
-/**
- * SQS_BLAST_* settings the manifests already use while the CLI on this branch does not know them
- * yet (the lead adds --no-gate and --start-timeout). Until then a pod's environment is run
- * without them; the moment the CLI knows one, test/k8s.test.ts fails until it is removed here,
- * so the simulated pods run with exactly the manifests' environment again.
- */
-export const PENDING_SETTINGS = ['SQS_BLAST_GATE', 'SQS_BLAST_START_TIMEOUT'];
-
+/** True when some sqs-blast command reads this SQS_BLAST_* variable (a typo is exit 2 in a pod). */
 export function cliKnows(name: string): boolean {
   try {
     envArgs('drain', {}, { [name]: '1' });
@@ -112,13 +105,6 @@ export function cliKnows(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The environment a pod's process gets here: the pod's, less settings the CLI does not know yet. */
-export function runnableEnv(env: Record<string, string>): Record<string, string> {
-  const out = { ...env };
-  for (const name of PENDING_SETTINGS) if (!cliKnows(name)) delete out[name];
-  return out;
 }
 
 export interface PodRun {
@@ -157,9 +143,17 @@ export async function runPod(containers: SimContainer[], env: (c: SimContainer) 
   return pod;
 }
 
-/** The IAM action that authorizes an SQS API call (batch calls share their single call's action). */
-export function iamAction(apiCall: string): string {
-  return `sqs:${apiCall.replace(/Batch$/, '')}`;
+/**
+ * The IAM action that authorizes a recorded call: an SQS API name (batch calls share their single
+ * call's action), or an S3 request as `METHOD /bucket[/key]` (HeadBucket and listing need
+ * s3:ListBucket; object reads and writes s3:GetObject / s3:PutObject).
+ */
+export function iamAction(call: string): string {
+  const s3 = /^(HEAD|GET|PUT|POST|DELETE) \/([^/]+)\/?(.+)?$/.exec(call);
+  if (!s3) return `sqs:${call.replace(/Batch$/, '')}`;
+  const [, method, , key] = s3;
+  if (!key) return method === 'HEAD' || method === 'GET' ? 's3:ListBucket' : `s3:${method}Bucket`;
+  return method === 'PUT' ? 's3:PutObject' : method === 'GET' || method === 'HEAD' ? 's3:GetObject' : `s3:${method}Object`;
 }
 
 /** An HTTP proxy to `upstream` that records the SQS action (X-Amz-Target) of every request. */

@@ -14,7 +14,7 @@ import { buildCli, envArgs } from '../src/cli.js';
 import { IMAGE_REPOSITORY, packageVersion } from '../src/k8s/defaults.js';
 import { envConfigMap, find, kustomizeDir, render, ROOT, type Doc } from './k8s.contract.js';
 import { checkFailurePolicy, checkPodSecurity, queuesConfig, validate } from './k8s.checks.js';
-import { cliKnows, PENDING_SETTINGS, podContainers, runnableEnv } from './k8s.sim.js';
+import { cliKnows, podContainers } from './k8s.sim.js';
 
 function jobs(docs: Doc[]): { send: Doc; drain: Doc } {
   const all = docs.filter((d) => d.kind === 'Job');
@@ -59,7 +59,7 @@ async function cliConfig(job: Doc, docs: Doc[], index: number) {
   let argv: Record<string, unknown> = {};
   const capture = async (_c: string, a: Record<string, unknown>) => void (argv = a);
   await buildCli(main.args, { load: capture, report: capture as any, local: capture as any }).parseAsync();
-  const env = runnableEnv(main.env);
+  const env = main.env;
   return resolveConfig(command, envArgs(command, argv, env), env);
 }
 
@@ -123,9 +123,24 @@ describe('k8s/base: a run on any cluster', () => {
     expect(() => envArgs('send', {}, { SQS_BLAST_TOTL: '5' })).toThrow(/SQS_BLAST_TOTL is not a sqs-blast setting/);
   });
 
-  it('runs pods with settings the CLI does not know yet only while they are pending (remove them from PENDING_SETTINGS once known)', () => {
-    for (const name of PENDING_SETTINGS) expect(cliKnows(name), `${name} is a CLI setting now: drop it from PENDING_SETTINGS in test/k8s.sim.ts`).toBe(false);
-    expect(cliKnows('SQS_BLAST_ONLY_RUN_ID')).toBe(true);
+  it('sets only SQS_BLAST_* variables the CLI reads (an unknown one is exit 2 in every pod)', () => {
+    const names = new Set<string>();
+    for (const overlay of ['base', 'overlays/eks', 'overlays/local']) {
+      // ConfigMap keys and container env entries, wherever they sit in the objects.
+      const walk = (x: unknown): void => {
+        if (Array.isArray(x)) return x.forEach(walk);
+        if (!x || typeof x !== 'object') return;
+        const o = x as Record<string, unknown>;
+        if (typeof o.name === 'string' && o.name.startsWith('SQS_BLAST_')) names.add(o.name);
+        if (o.kind === 'ConfigMap') for (const k of Object.keys((o.data as object) ?? {})) if (k.startsWith('SQS_BLAST_')) names.add(k);
+        Object.values(o).forEach(walk);
+      };
+      walk(render(overlay));
+    }
+    expect(names).toContain('SQS_BLAST_GATE');
+    expect(names).toContain('SQS_BLAST_START_TIMEOUT');
+    for (const name of names) expect(cliKnows(name), name).toBe(true);
+    expect(cliKnows('SQS_BLAST_TOTL')).toBe(false);
   });
 });
 

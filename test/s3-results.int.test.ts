@@ -10,7 +10,6 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,14 +17,12 @@ import { resultLine, type Result } from '../src/report/result.js';
 import { parseResults } from '../src/report/result-lines.js';
 import { readStoredResults } from '../src/report/s3.js';
 import { s3Connection } from '../src/report/s3-location.js';
-import { endpoint, runCli, sdk, uniquePrefix, type CliRun } from './helpers.js';
+import { endpoint, runCli, s3Client, sdk, uniquePrefix, type CliRun } from './helpers.js';
 
 const TOTAL = 100_000;
 const KIB16 = 16 * 1024;
 
-function s3(): S3Client {
-  return new S3Client({ endpoint: endpoint(), region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-}
+const s3 = s3Client;
 
 async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
   const r = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));

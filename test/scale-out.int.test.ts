@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { find, render } from './k8s.contract.js';
-import { podContainers, runnableEnv } from './k8s.sim.js';
+import { podContainers } from './k8s.sim.js';
 import { parseResults } from '../src/report/merge.js';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
@@ -14,7 +14,7 @@ function podEnv(role: 'send' | 'drain', index: number, overrides: Record<string,
   const docs = render('base');
   const job = find(docs, 'Job', new RegExp(`-${role}$`));
   const main = podContainers(job, docs, index).find((c) => !c.init)!;
-  return { ...runnableEnv(main.env), ...overrides };
+  return { ...main.env, ...overrides };
 }
 
 describe('scale-out: Indexed Job pods as local processes, merged by report', () => {

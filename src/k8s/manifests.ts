@@ -91,13 +91,6 @@ const CONTAINER_SECURITY = {
   capabilities: { drop: ['ALL'] },
 };
 
-/**
- * The Job controller gives every container of an Indexed Job's pod JOB_COMPLETION_INDEX, unless the
- * container sets it. `sqs-blast queues` reads it as its shard like the load commands do, and a
- * shard index >= 1 of a one-shard command is a usage error (exit 2): queue setup is not sharded.
- */
-export const SETUP_IS_NOT_SHARDED = { name: 'JOB_COMPLETION_INDEX', value: '0' };
-
 /** `sqs-blast queues create` before the load starts: idempotent, so every pod may run it in any order. */
 function setupContainer(spec: RunSpec): Record<string, unknown> {
   const args = ['queues', 'create', '--queues', str(spec.queues), '--queue-prefix', spec.queuePrefix];
@@ -107,7 +100,7 @@ function setupContainer(spec: RunSpec): Record<string, unknown> {
     name: 'queues',
     image: spec.image,
     args,
-    env: [...awsEnv(spec), SETUP_IS_NOT_SHARDED],
+    env: awsEnv(spec),
     resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
     securityContext: CONTAINER_SECURITY,
   };
