@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline/promises';
 import { intArg, queueNameOf, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { table } from './report/summary.js';
+import { isMissingQueue } from './sqs/error-codes.js';
 import { messagesIn, queueDepth, queueNames, redriveTargets } from './sqs/queues.js';
 
 export interface CreateOptions {
@@ -72,7 +73,7 @@ async function ensureQueue(client: SQSClient, name: string, attributes: Record<s
   try {
     url = (await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
   } catch (e) {
-    if (!/QueueDoesNotExist|NonExistentQueue/.test((e as Error).name + String((e as { Code?: string }).Code))) throw e;
+    if (!isMissingQueue(e)) throw e;
   }
   if (!url) {
     const r = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
@@ -112,7 +113,7 @@ async function existingUrls(client: SQSClient, config: Config): Promise<string[]
     try {
       urls.push((await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!);
     } catch (e) {
-      if (!/QueueDoesNotExist|NonExistentQueue/.test((e as Error).name)) throw e;
+      if (!isMissingQueue(e)) throw e;
     }
   }
   return urls;

@@ -1,3 +1,5 @@
+import { OWN_CODES } from './sqs/error-codes.js';
+
 /**
  * Errors the CLI turns into one line on stderr instead of a stack trace.
  * `exitCode` follows the contract in the README: 2 for anything the user can fix before a
@@ -22,6 +24,11 @@ export class SqsError extends Error {
     super(message);
     this.name = code;
   }
+}
+
+/** Anything a call threw, as an SqsError: what is not one already is an unknown, final failure. */
+export function asSqsError(e: unknown): SqsError {
+  return e instanceof SqsError ? e : new SqsError(OWN_CODES.unknown, String(e), false);
 }
 
 export const EXIT = {

@@ -7,16 +7,17 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Connection } from '../src/config.js';
-import { SqsError } from '../src/errors.js';
+import { asSqsError } from '../src/errors.js';
 import { bump, type CountMap } from '../src/metrics/counters.js';
 import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
 import { IntegrityTracker, type IntegrityJson } from '../src/metrics/integrity.js';
 import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
 import { LoopMeter } from '../src/metrics/loop.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
-import { backoffMs, isThrottle, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
+import { isRetryable, isThrottle, OWN_CODES } from '../src/sqs/error-codes.js';
+import { backoffMs, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
 import { readReceiveReply, type ReceivedMessage } from '../src/sqs/receive-reply.js';
-import { isRetryable, SqsWire } from '../src/sqs/wire.js';
+import { SqsWire } from '../src/sqs/wire.js';
 
 export interface DrainTask {
   row: number;
@@ -211,13 +212,13 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
           else result.deleteFailed++;
         }
         for (const id of unreportedIds(pending, reply)) {
-          noteError('IncompleteReply', at);
-          lastCode = 'IncompleteReply';
+          noteError(OWN_CODES.incompleteReply, at);
+          lastCode = OWN_CODES.incompleteReply;
           again.push(id);
         }
         pending = again;
       } catch (e) {
-        const err = e instanceof SqsError ? e : new SqsError('UnknownError', String(e), false);
+        const err = asSqsError(e);
         noteError(err.code, now());
         lastCode = err.code;
         if (!err.retryable || abort.signal.aborted) break;
@@ -248,8 +249,8 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
         });
         failures = 0;
       } catch (e) {
-        const err = e instanceof SqsError ? e : new SqsError('UnknownError', String(e), false);
-        if (err.code === 'Aborted') break;
+        const err = asSqsError(e);
+        if (err.code === OWN_CODES.aborted) break;
         noteError(err.code, now());
         failures++;
         if (failures > maxRetries && !err.retryable) break;

@@ -8,15 +8,16 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Connection } from '../src/config.js';
-import { SqsError } from '../src/errors.js';
+import { asSqsError } from '../src/errors.js';
 import { bump, type CountMap } from '../src/metrics/counters.js';
 import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
 import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
 import { LoopMeter } from '../src/metrics/loop.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
 import { PayloadFactory, type PayloadIdentity } from '../src/payload.js';
-import { backoffMs, isThrottle, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
-import { isRetryable, SqsWire } from '../src/sqs/wire.js';
+import { isRetryable, isThrottle, OWN_CODES } from '../src/sqs/error-codes.js';
+import { backoffMs, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
+import { SqsWire } from '../src/sqs/wire.js';
 
 export interface SendTask {
   row: number;
@@ -153,8 +154,8 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
             const body = factory.body(firstSeq + Number(s.Id), sentAt, group);
             if (createHash('md5').update(body).digest('hex') !== s.MD5OfMessageBody) {
               ok--;
-              noteError('MD5Mismatch', at);
-              fail(1, 'MD5Mismatch', at);
+              noteError(OWN_CODES.md5Mismatch, at);
+              fail(1, OWN_CODES.md5Mismatch, at);
             }
           }
         }
@@ -171,13 +172,13 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
           } else fail(1, f.Code, at);
         }
         for (const id of unreportedIds(pending, reply)) {
-          noteError('IncompleteReply', at);
+          noteError(OWN_CODES.incompleteReply, at);
           again.push(id);
-          retryCode = 'IncompleteReply';
+          retryCode = OWN_CODES.incompleteReply;
         }
         pending = again;
       } catch (e) {
-        const err = e instanceof SqsError ? e : new SqsError('UnknownError', String(e), false);
+        const err = asSqsError(e);
         const at = now();
         noteError(err.code, at);
         if (!err.retryable || live.stopLevel >= 2) {
@@ -195,7 +196,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       timeline.add('retries', now());
       await sleep(backoffMs(attempt, retryCode), abort.signal);
       if (abort.signal.aborted) {
-        fail(pending.length, 'Aborted', now());
+        fail(pending.length, OWN_CODES.aborted, now());
         break;
       }
     }

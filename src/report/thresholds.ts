@@ -6,6 +6,7 @@
 import { UsageError } from '../errors.js';
 import type { LatencySummary } from '../metrics/histogram.js';
 import { loopBusy } from '../metrics/loop.js';
+import { throttleCount } from '../sqs/error-codes.js';
 import { exitCodeOf, type Result } from './result.js';
 
 type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -45,8 +46,8 @@ const SCALARS: Record<string, { unit: Unit; get: (r: Result) => number | null; d
   errors: { unit: 'count', get: (r) => Object.values(r.errors).reduce((a, b) => a + b, 0), doc: 'error events (retried or not)' },
   throttles: {
     unit: 'count',
-    get: (r) => (r.errors.ThrottlingException ?? 0) + (r.errors.RequestThrottled ?? 0),
-    doc: 'ThrottlingException + RequestThrottled',
+    get: (r) => throttleCount(r.errors),
+    doc: 'throttling errors of every code (ThrottlingException, 429…)',
   },
   dlq: { unit: 'count', get: (r) => r.dlqDepth, doc: 'messages in the dead-letter queue' },
   client_busy: {

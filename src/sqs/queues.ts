@@ -9,26 +9,16 @@ import {
 import pLimit from 'p-limit';
 import { queueNameOf, type QueueSelection } from '../config.js';
 import { UsageError } from '../errors.js';
-
-const NETWORK = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|TimeoutError|RequestTimeout)/;
-
-function codeOf(e: unknown): string {
-  const err = e as { name?: string; code?: string; Code?: string };
-  return err.code ?? err.Code ?? err.name ?? 'UnknownError';
-}
-
-function isMissingQueue(e: unknown): boolean {
-  return /QueueDoesNotExist|NonExistentQueue/.test(codeOf(e));
-}
+import { errorCodeOf, isCredentialsRefused, isMissingQueue, isNetwork } from './error-codes.js';
 
 /** Turn setup-time failures into one-line errors that say what to do. */
 export function setupError(e: unknown, endpoint: string, what: string): Error {
   if (e instanceof UsageError) return e;
-  const code = codeOf(e);
-  if (NETWORK.test(code) || (e as { $metadata?: unknown }).$metadata === undefined && /connect|socket|network/i.test(String(e))) {
+  const code = errorCodeOf(e);
+  if (isNetwork(code) || (e as { $metadata?: unknown }).$metadata === undefined && /connect|socket|network/i.test(String(e))) {
     return new UsageError(`cannot reach SQS at ${endpoint} (${code}); check --endpoint / AWS_ENDPOINT_URL_SQS, or use --local`);
   }
-  if (/InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|CredentialsProviderError/.test(code)) {
+  if (isCredentialsRefused(code)) {
     return new UsageError(`AWS refused the credentials while ${what} (${code}); check AWS_PROFILE / the pod's role`);
   }
   const notSqs = notSqsReply(e, code);

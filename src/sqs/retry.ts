@@ -1,10 +1,5 @@
-/** Backoff between attempts, which errors are throttling, and which batch entries a reply left out. */
-
-const THROTTLES = new Set(['ThrottlingException', 'RequestThrottled', 'KmsThrottled', 'Http429']);
-
-export function isThrottle(code: string): boolean {
-  return THROTTLES.has(code);
-}
+/** Backoff between attempts, and which batch entries a reply left out. */
+import { isThrottle } from './error-codes.js';
 
 /**
  * "Full jitter" exponential backoff (the AWS architecture blog's recommendation): a random wait
