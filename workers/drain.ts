@@ -15,6 +15,7 @@ import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
 import { LoopMeter } from '../src/metrics/loop.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
 import { isRetryable, isThrottle, OWN_CODES } from '../src/sqs/error-codes.js';
+import { billedRequests } from '../src/sqs/billing.js';
 import { backoffMs, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
 import { readReceiveReply, type ReceivedMessage } from '../src/sqs/receive-reply.js';
 import { SqsWire } from '../src/sqs/wire.js';
@@ -261,10 +262,9 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       }
       const at = now();
       result.receiveCalls++;
-      // Billed by payload: each 64 KB of returned messages is one request, an empty one is one.
       let bytes = 0;
       for (const m of messages) bytes += m.bodyBytes;
-      result.receiveUnits += Math.max(1, Math.ceil(bytes / 65_536));
+      result.receiveUnits += billedRequests(bytes);
       if (messages.length === 0) {
         result.emptyReceives++;
         live.add('emptyPolls');

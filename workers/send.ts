@@ -16,6 +16,7 @@ import { LoopMeter } from '../src/metrics/loop.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
 import { PayloadFactory, type PayloadIdentity } from '../src/payload.js';
 import { isRetryable, isThrottle, OWN_CODES } from '../src/sqs/error-codes.js';
+import { billedRequests } from '../src/sqs/billing.js';
 import { backoffMs, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
 import { SqsWire } from '../src/sqs/wire.js';
 
@@ -147,7 +148,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         const reply = await wire.call<SendBatchReply>('SendMessageBatch', request, { signal: abort.signal });
         const at = now();
         result.calls++;
-        result.billedUnits += Math.max(1, Math.ceil((pending.length * task.messageSize) / 65_536));
+        result.billedUnits += billedRequests(pending.length * task.messageSize);
         let ok = reply.Successful?.length ?? 0;
         if (verifyMd5 && reply.Successful) {
           for (const s of reply.Successful) {
