@@ -18,6 +18,7 @@ import { isRetryable, isThrottle, OWN_CODES } from '../src/sqs/error-codes.js';
 import { billedRequests } from '../src/sqs/billing.js';
 import { backoffMs, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
 import { readReceiveReply, type ReceivedMessage } from '../src/sqs/receive-reply.js';
+import { deleteRequest, entriesPrefix, receiveRequest } from '../src/sqs/requests.js';
 import { SqsWire } from '../src/sqs/wire.js';
 
 export interface DrainTask {
@@ -56,36 +57,6 @@ export interface DrainWorkerResult {
 }
 
 const now = () => performance.timeOrigin + performance.now();
-/** What JSON.stringify would escape, lone surrogates included; receipt handles normally have none. */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/**
- * The DeleteMessageBatch request, written into the poller's own buffer (free again once the
- * previous call's reply is in): no request string is built, flattened and encoded per call.
- */
-export function deleteRequest(poller: { buf: Buffer }, prefix: Buffer, messages: ReceivedMessage[], pending: number[]): Buffer {
-  // Worst case per character: a \u00XX escape (6 bytes).
-  let bound = prefix.length + 2;
-  for (const i of pending) bound += 40 + 6 * messages[i].receiptHandle.length;
-  if (poller.buf.length < bound) poller.buf = Buffer.allocUnsafe(Math.max(bound, 2 * poller.buf.length));
-  const buf = poller.buf;
-  let o = prefix.copy(buf, 0);
-  for (let k = 0; k < pending.length; k++) {
-    const handle = messages[pending[k]].receiptHandle;
-    o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","ReceiptHandle":', o, 'latin1');
-    if (NEEDS_ESCAPE.test(handle)) o += buf.write(JSON.stringify(handle), o, 'utf8');
-    else {
-      buf[o++] = 0x22;
-      o += buf.write(handle, o, 'utf8');
-      buf[o++] = 0x22;
-    }
-    buf[o++] = 0x7d;
-  }
-  buf[o++] = 0x5d;
-  buf[o++] = 0x7d;
-  return buf.subarray(0, o);
-}
-
 export default async function drainWorker(task: DrainTask): Promise<DrainWorkerResult> {
   const live = new LiveRow(task.state, task.row);
   const control = live.control;
@@ -115,17 +86,8 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     integrity: [],
     timeline: timeline.toJSON(),
   };
-  // Encoded once: the same bytes go out on every poll of a queue.
-  const receiveRequests = task.queueUrls.map((url) =>
-    Buffer.from(JSON.stringify({
-      QueueUrl: url,
-      MaxNumberOfMessages: task.maxMessages,
-      WaitTimeSeconds: task.waitTimeSeconds,
-      ...(task.visibilityTimeout !== undefined ? { VisibilityTimeout: task.visibilityTimeout } : {}),
-      MessageSystemAttributeNames: ['SentTimestamp'],
-    })),
-  );
-  const deletePrefixes = task.queueUrls.map((u) => Buffer.from(`{"QueueUrl":${JSON.stringify(u)},"Entries":[`));
+  const receiveRequests = task.queueUrls.map((url) => receiveRequest(url, task));
+  const deletePrefixes = task.queueUrls.map(entriesPrefix);
 
   // A graceful stop lets polls in flight come back and counts what they bring: cutting a
   // long poll can leave messages received by the server but never seen here (invisible until

@@ -18,6 +18,7 @@ import { PayloadFactory, type PayloadIdentity } from '../src/payload.js';
 import { isRetryable, isThrottle, OWN_CODES } from '../src/sqs/error-codes.js';
 import { billedRequests } from '../src/sqs/billing.js';
 import { backoffMs, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
+import { SendBatchWriter } from '../src/sqs/requests.js';
 import { SqsWire } from '../src/sqs/wire.js';
 
 export interface SendTask {
@@ -69,7 +70,6 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const histogram = createHistogram();
   const timeline = new Timeline(task.startMs);
   const loop = new LoopMeter(timeline);
-  const queuePrefixes = task.queueUrls.map((u) => `{"QueueUrl":${JSON.stringify(u)},"Entries":[`);
   const verifyMd5 = task.connection.verifyMd5;
   const { batchSize, total, rate } = task;
   const { maxRetries } = task.connection;
@@ -86,7 +86,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     billedUnits: 0,
   };
   const fifo = task.fifo;
-  const dedupPrefix = `","MessageDeduplicationId":"${task.identity.runId}-${task.identity.shard}-`;
+  const writer = new SendBatchWriter(task.queueUrls, factory, fifo && { contentDedup: fifo.contentDedup, runId: task.identity.runId, shard: task.identity.shard });
 
   // `halt` ends pacing sleeps on a graceful stop; `abort` also cuts in-flight calls.
   const halt = new AbortController();
@@ -117,32 +117,15 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     }
   }
 
-  /** Write a SendMessageBatch request for the pending entries into the lane's buffer. */
-  function buildRequest(buf: Buffer, queue: number, pending: number[], firstSeq: number, sentAt: number, group?: number): Buffer {
-    let o = buf.write(queuePrefixes[queue], 0, 'latin1');
-    for (let k = 0; k < pending.length; k++) {
-      const seq = firstSeq + pending[k];
-      o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","MessageBody":', o, 'latin1');
-      o = factory.writeJsonString(buf, o, seq, sentAt, group);
-      if (group !== undefined) {
-        // Never on a standard queue: a MessageGroupId there turns on fair queues.
-        o += buf.write(',"MessageGroupId":"g' + group + (fifo!.contentDedup ? '"' : dedupPrefix + seq + '"'), o, 'latin1');
-      }
-      o += buf.write('}', o, 'latin1');
-    }
-    o += buf.write(']}', o, 'latin1');
-    return buf.subarray(0, o);
-  }
-
   async function sendBatch(buf: Buffer, batch: number, firstSeq: number, count: number, startedAt: number, group?: number): Promise<void> {
     const sentAt = Date.now();
     let pending: number[] = [...Array(count).keys()];
     // FIFO order holds per queue and group: a group always goes to the same queue.
-    const queue = (group ?? batch) % queuePrefixes.length;
+    const queue = (group ?? batch) % task.queueUrls.length;
     result.attempted += count;
     for (let attempt = 0; ; attempt++) {
       // The lane's buffer is free again: the previous call's reply has arrived.
-      const request = buildRequest(buf, queue, pending, firstSeq, sentAt, group);
+      const request = writer.write(buf, queue, pending, firstSeq, sentAt, group);
       let retryCode = '';
       try {
         const reply = await wire.call<SendBatchReply>('SendMessageBatch', request, { signal: abort.signal });
@@ -223,8 +206,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     const myGroups: number[] = [];
     if (fifo) for (let g = fifo.firstLane + laneIndex; g < fifo.groups; g += fifo.totalLanes) myGroups.push(g);
     let turn = 0;
-    const longestUrl = Math.max(...queuePrefixes.map((p) => Buffer.byteLength(p)));
-    const buf = Buffer.allocUnsafe(longestUrl + batchSize * (factory.maxLiteralBytes + 48) + 8);
+    const buf = writer.allocate(batchSize);
     while (Atomics.load(control, CONTROL.stop) === 0) {
       if (task.endMs !== undefined && now() >= task.endMs) break;
       await awaitBacklog();
