@@ -26,8 +26,7 @@ import {
   warnFifoRate,
   type QueueDepth,
 } from './sqs/queues.js';
-import type { SendWorkerResult } from '../workers/send.js';
-import type { DrainWorkerResult } from '../workers/drain.js';
+import type { DrainWorkerResult, SendWorkerResult } from './protocol.js';
 
 const YOUNG_GENERATION_MB = 64;
 /** How long a finished drain's polls may stay open before they are cut (see cutWaitingPolls). */

@@ -6,6 +6,9 @@
  */
 import { createHistogram, decode, encode, recordMs, type Histogram } from './histogram.js';
 
+/** Epoch ms with sub-millisecond precision: the clock of every timeline and latency. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
 export interface DepthSample {
   t: number;
   visible: number;

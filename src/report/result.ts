@@ -6,10 +6,9 @@
  */
 import type { Config } from '../config.js';
 import { EXIT } from '../errors.js';
-import type { CountMap } from '../metrics/counters.js';
 import { decode, summarize, type LatencySummary } from '../metrics/histogram.js';
-import { verdict, type IntegrityJson } from '../metrics/integrity.js';
-import type { TimelineJson } from '../metrics/timeline.js';
+import { verdict } from '../metrics/integrity.js';
+import { emptyTally, type Tally } from '../metrics/tally.js';
 import type { QueueDepth } from '../sqs/queues.js';
 import type { ThresholdOutcome } from './thresholds.js';
 
@@ -23,14 +22,11 @@ export interface Phase {
   endedAt: number;
 }
 
-export interface HistogramSet {
-  sendCall?: string;
-  receiveCall?: string;
-  deleteCall?: string;
-  e2e?: string;
-}
-
-export interface Result {
+/**
+ * The summed facts (counts, errors, failures, cost, histograms, integrity, timeline, order
+ * violations) are a Tally (metrics/tally.ts): the same fields a worker thread returns.
+ */
+export interface Result extends Tally {
   schema: typeof SCHEMA;
   kind: Kind;
   runId: string;
@@ -51,51 +47,19 @@ export interface Result {
   /** Why the run gave up before its end (the endpoint kept failing), or null. */
   abandoned: string | null;
   phases: { send?: Phase; drain?: Phase };
-  // producer
   planned: number | null;
-  attempted: number;
-  sent: number;
-  failed: number;
-  // consumer
-  received: number;
   distinct: number;
   duplicates: number;
   missing: number;
   missingExact: boolean;
   expected: number | null;
-  foreign: number;
-  deleted: number;
-  deleteFailed: number;
-  receiveCalls: number;
-  emptyReceives: number;
   dlqDepth: number | null;
-  /** FIFO drains: messages that arrived before a lower seq of their group (null: not FIFO). */
-  orderViolations: number | null;
-  /**
-   * What SQS bills: every call counts, and each 64 KB (65,536 bytes) of payload is one request;
-   * receives (empty ones too) and deletes count. Setup and stats calls are not included.
-   */
-  cost: {
-    sendCalls: number;
-    sendUnits: number;
-    receiveUnits: number;
-    deleteCalls: number;
-    deleteUnits: number;
-    units: number;
-    pricePerMillion: number;
-    usd: number;
-  };
-  // both
-  retries: number;
-  errors: CountMap;
-  failures: CountMap;
+  /** The billed requests of the Tally, their sum, and what they cost at pricePerMillion. */
+  cost: Tally['cost'] & { units: number; pricePerMillion: number; usd: number };
   throughput: { send: number; receive: number };
   latency: LatencySummary | null;
   receiveLatency: LatencySummary | null;
   e2eLatency: LatencySummary | null;
-  histograms: HistogramSet;
-  integrity: IntegrityJson[];
-  timeline?: TimelineJson;
   queues: QueueDepth[];
   /**
    * This process's CPU seconds (all threads) and peak RSS. With --local the embedded server's
@@ -109,6 +73,7 @@ export interface Result {
 
 export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): Result {
   const t = Date.now();
+  const tally = emptyTally();
   return {
     schema: SCHEMA,
     kind,
@@ -124,32 +89,18 @@ export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): R
     abandoned: null,
     phases: {},
     planned: null,
-    attempted: 0,
-    sent: 0,
-    failed: 0,
-    received: 0,
+    ...tally,
     distinct: 0,
     duplicates: 0,
     missing: 0,
     missingExact: true,
     expected: null,
-    foreign: 0,
-    deleted: 0,
-    deleteFailed: 0,
-    receiveCalls: 0,
-    emptyReceives: 0,
     dlqDepth: null,
-    orderViolations: null,
-    cost: { sendCalls: 0, sendUnits: 0, receiveUnits: 0, deleteCalls: 0, deleteUnits: 0, units: 0, pricePerMillion: 0.4, usd: 0 },
-    retries: 0,
-    errors: {},
-    failures: {},
+    cost: { ...tally.cost, units: 0, pricePerMillion: 0.4, usd: 0 },
     throughput: { send: 0, receive: 0 },
     latency: null,
     receiveLatency: null,
     e2eLatency: null,
-    histograms: {},
-    integrity: [],
     queues: [],
     config: {},
   };

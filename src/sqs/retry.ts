@@ -1,4 +1,4 @@
-/** Backoff between attempts, and which batch entries a reply left out. */
+/** Waiting between attempts: full-jitter backoff, and a sleep a stop can end. */
 import { isThrottle } from './error-codes.js';
 
 /**
@@ -24,24 +24,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
-}
-
-/** A *Batch reply: the entries the server says it did, and those it says it did not. */
-export interface BatchReply {
-  Successful?: Array<{ Id: string }>;
-  Failed?: Array<{ Id: string; Code: string; SenderFault?: boolean; Message?: string }>;
-}
-
-/**
- * Entry ids (our indexes) that a batch reply names in neither list. A well-formed reply names
- * every entry; one that does not must not make its entries vanish from the count, so the
- * callers retry them as `IncompleteReply`, the way a timed-out call is retried.
- */
-export function unreportedIds(sent: number[], reply: BatchReply): number[] {
-  const named = (reply.Successful?.length ?? 0) + (reply.Failed?.length ?? 0);
-  if (named >= sent.length) return [];
-  const seen = new Set<number>();
-  for (const e of reply.Successful ?? []) seen.add(Number(e.Id));
-  for (const e of reply.Failed ?? []) seen.add(Number(e.Id));
-  return sent.filter((id) => !seen.has(id));
 }
