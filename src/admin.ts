@@ -17,7 +17,8 @@ import { intArg, queueNameOf, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { table } from './report/summary.js';
 import { isMissingQueue } from './sqs/error-codes.js';
-import { messagesIn, queueDepth, queueNames, redriveTargets } from './sqs/queues.js';
+import { messagesIn, queueDepth } from './sqs/depth.js';
+import { queueNames, redriveTargets } from './sqs/queues.js';
 
 export interface CreateOptions {
   contentDedup: boolean;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { addTallies } from '../metrics/tally.js';
-import type { QueueDepth } from '../sqs/queues.js';
+import type { QueueDepth } from '../sqs/depth.js';
 import { emptyResult, finalize, RESULT_PREFIX, SCHEMA, type Phase, type Result } from './result.js';
 
 function isResult(x: unknown): x is Result {

@@ -4,13 +4,11 @@
  * truth; `finalize` derives every summary figure from them, so a result from one process and a
  * merge of twenty are computed the same way.
  */
-import type { Config } from '../config.js';
 import { EXIT } from '../errors.js';
 import { decode, summarize, type LatencySummary } from '../metrics/histogram.js';
 import { verdict } from '../metrics/integrity.js';
 import { emptyTally, type Tally } from '../metrics/tally.js';
-import type { QueueDepth } from '../sqs/queues.js';
-import type { ThresholdOutcome } from './thresholds.js';
+import type { QueueDepth } from '../sqs/depth.js';
 
 export const SCHEMA = 'sqs-blast/result@1';
 export const RESULT_PREFIX = 'SQS_BLAST_RESULT ';
@@ -20,6 +18,22 @@ export type Kind = 'send' | 'drain' | 'run' | 'report';
 export interface Phase {
   startedAt: number;
   endedAt: number;
+}
+
+type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+/** A pass/fail gate (report/thresholds.ts parses and evaluates them). */
+export interface Threshold {
+  expr: string;
+  metric: string;
+  op: Op;
+  /** In the metric's own unit: ms for latencies, a fraction for rates, msg/s, counts. */
+  value: number;
+}
+
+export interface ThresholdOutcome extends Threshold {
+  actual: number | null;
+  ok: boolean;
 }
 
 /**
@@ -149,24 +163,6 @@ export function exitCodeOf(r: Result, thresholdsFailed = false): number {
     return EXIT.incomplete;
   }
   return EXIT.ok;
-}
-
-/** What of the config a result may carry: no credentials, ever. */
-export function publicConfig(c: Config): Record<string, unknown> {
-  return {
-    command: c.command,
-    endpoint: c.local ? 'local' : (c.connection.endpoint ?? `aws:${c.connection.region}`),
-    region: c.connection.region,
-    queues: c.queues.urls ?? { count: c.queues.count, prefix: c.queues.prefix },
-    send: c.send ? { ...c.send, total: finiteOrNull(c.send.total), runTotal: finiteOrNull(c.send.runTotal) } : undefined,
-    drain: c.drain,
-    maxRetries: c.connection.maxRetries,
-    requestTimeoutMs: c.connection.requestTimeoutMs,
-  };
-}
-
-function finiteOrNull(n: number): number | null {
-  return Number.isFinite(n) ? n : null;
 }
 
 export function resultLine(r: Result): string {

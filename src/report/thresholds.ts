@@ -7,22 +7,11 @@ import { UsageError } from '../errors.js';
 import type { LatencySummary } from '../metrics/histogram.js';
 import { loopBusy } from '../metrics/loop.js';
 import { throttleCount } from '../sqs/error-codes.js';
-import { exitCodeOf, type Result } from './result.js';
+import { exitCodeOf, type Result, type Threshold, type ThresholdOutcome } from './result.js';
 
-type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
-
-export interface Threshold {
-  expr: string;
-  metric: string;
-  op: Op;
-  /** In the metric's own unit: ms for latencies, a fraction for rates, msg/s, counts. */
-  value: number;
-}
-
-export interface ThresholdOutcome extends Threshold {
-  actual: number | null;
-  ok: boolean;
-}
+// The shapes live with the result document that carries their outcomes; config reads them here.
+export type { Threshold, ThresholdOutcome };
+type Op = Threshold['op'];
 
 type Unit = 'ms' | 'rate' | 'count' | 'msg/s';
 

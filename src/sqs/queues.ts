@@ -1,11 +1,5 @@
-/** Queue resolution, creation and statistics, on the SDK (none of this is hot). */
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  type QueueAttributeName,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+/** Queue resolution, creation and redrive policies, on the SDK (none of this is hot). */
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
 import { queueNameOf, type QueueSelection } from '../config.js';
 import { UsageError } from '../errors.js';
@@ -82,34 +76,6 @@ export async function resolveQueues(client: SQSClient, sel: QueueSelection, endp
       }),
     ),
   );
-}
-
-export interface QueueDepth {
-  url: string;
-  visible: number;
-  inFlight: number;
-  delayed: number;
-}
-
-const DEPTH_ATTRIBUTES: QueueAttributeName[] = [
-  'ApproximateNumberOfMessages',
-  'ApproximateNumberOfMessagesNotVisible',
-  'ApproximateNumberOfMessagesDelayed',
-];
-
-/** Every message a queue holds, whatever its state. */
-export function messagesIn(d: Pick<QueueDepth, 'visible' | 'inFlight' | 'delayed'>): number {
-  return d.visible + d.inFlight + d.delayed;
-}
-
-export async function queueDepth(client: SQSClient, url: string): Promise<QueueDepth> {
-  const { Attributes: a = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: DEPTH_ATTRIBUTES }));
-  return {
-    url,
-    visible: Number(a.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
 }
 
 /** The dead-letter queues named by the queues' RedrivePolicy, as URLs (deduplicated). */
