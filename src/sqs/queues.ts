@@ -1,8 +1,9 @@
 /** Queue resolution, creation and redrive policies, on the SDK (none of this is hot). */
-import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
 import { queueNameOf, type QueueSelection } from '../config.js';
 import { UsageError } from '../errors.js';
+import { CREATE_DEFAULTS, createQueue, desiredAttributes } from './create-queue.js';
 import { errorCodeOf, isCredentialsRefused, isMissingQueue, isNetwork } from './error-codes.js';
 
 /** Turn setup-time failures into one-line errors that say what to do. */
@@ -34,10 +35,6 @@ export function queueNames(sel: QueueSelection): string[] {
   return Array.from({ length: sel.count }, (_, i) => `${sel.prefix}-${i + 1}${sel.fifo ? '.fifo' : ''}`);
 }
 
-export function queueCreateAttributes(name: string): Record<string, string> {
-  return name.endsWith('.fifo') ? { FifoQueue: 'true' } : {};
-}
-
 /** URLs of the selected queues, in order; creates missing ones when asked to. */
 export async function resolveQueues(client: SQSClient, sel: QueueSelection, endpoint: string): Promise<string[]> {
   const limit = pLimit(8);
@@ -67,8 +64,7 @@ export async function resolveQueues(client: SQSClient, sel: QueueSelection, endp
             throw new UsageError(`queue ${name} does not exist; add --create-queues, or check --queue-prefix/--queues`);
           }
           try {
-            const created = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: queueCreateAttributes(name) }));
-            return created.QueueUrl!;
+            return await createQueue(client, name, desiredAttributes(name, CREATE_DEFAULTS));
           } catch (err) {
             throw setupError(err, endpoint, `creating queue ${name}`);
           }
