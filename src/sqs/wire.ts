@@ -13,13 +13,12 @@ import { credentialProvider, endpointOf } from './credentials.js';
 import { Http1Client, type Http1Options } from './http1.js';
 import { LeanSigner } from './sigv4.js';
 
-export type HotAction = 'SendMessageBatch' | 'ReceiveMessage' | 'DeleteMessageBatch' | 'GetQueueAttributes';
+export type HotAction = 'SendMessageBatch' | 'ReceiveMessage' | 'DeleteMessageBatch';
 
 const TARGETS: Record<HotAction, string> = {
   SendMessageBatch: 'AmazonSQS.SendMessageBatch',
   ReceiveMessage: 'AmazonSQS.ReceiveMessage',
   DeleteMessageBatch: 'AmazonSQS.DeleteMessageBatch',
-  GetQueueAttributes: 'AmazonSQS.GetQueueAttributes',
 };
 
 /** Turns a 200 reply's bytes into a value; runs while the bytes are valid (see http1.ts). */
