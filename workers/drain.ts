@@ -158,6 +158,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     await Promise.all(task.pollers.map(poller));
   } finally {
     stop.close();
+    meter.stopSampling();
     wire.close();
   }
   return meter.finish({ integrity: integrity.toJSON(), orderViolations });

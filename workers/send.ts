@@ -139,6 +139,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     await Promise.all(Array.from({ length: task.lanes }, (_, i) => lane(i)));
   } finally {
     stop.close();
+    meter.stopSampling();
     wire.close();
   }
   return meter.finish();

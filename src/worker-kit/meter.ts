@@ -58,6 +58,7 @@ export class LatencyRecorder {
 export class Meter {
   private readonly timeline: Timeline;
   private readonly loop: LoopMeter;
+  private sampling = true;
   private readonly counters = new Map<Counter, CountRecorder>();
   private readonly costs = new Map<CostCounter, CountRecorder>();
   private readonly latencies = new Map<LatencyName, LatencyRecorder>();
@@ -116,9 +117,15 @@ export class Meter {
     bump(this.failures, code, n);
   }
 
-  /** Stops the loop sampling and hands over what was recorded, as a Tally. */
+  /** Stops sampling the event loop (recording its last partial interval); once is enough. */
+  stopSampling(): void {
+    if (this.sampling) this.loop.stop();
+    this.sampling = false;
+  }
+
+  /** What was recorded, as a Tally (sampling stops here if it has not yet). */
   finish(extra: { integrity?: IntegrityJson[]; orderViolations?: number | null } = {}): Tally {
-    this.loop.stop();
+    this.stopSampling();
     const tally = emptyTally();
     for (const [name, c] of this.counters) tally[name] = c.value;
     for (const [name, c] of this.costs) tally.cost[name] = c.value;
