@@ -2,10 +2,9 @@
  * `sqs-blast queues create|purge|delete|stats`: set up the queues a test needs (standard or
  * FIFO, with a dead-letter queue), clear them between runs, and watch their depth — the console
  * clicking the seed post did by hand. Creation is idempotent: the same attributes again are fine,
- * different ones are an error that names them.
+ * different ones are an error that names them (sqs/create-queue.ts, shared with --create-queues).
  */
 import {
-  CreateQueueCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -16,77 +15,21 @@ import { createInterface } from 'node:readline/promises';
 import { intArg, queueNameOf, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { table } from './report/summary.js';
-import { messagesIn, queueDepth, queueNames, redriveTargets } from './sqs/queues.js';
-
-export interface CreateOptions {
-  contentDedup: boolean;
-  highThroughput: boolean;
-  dlq: boolean;
-  maxReceiveCount: number;
-  visibilityTimeout?: number;
-  retention?: number;
-  maxMessageSize: number;
-}
+import { isMissingQueue } from './sqs/error-codes.js';
+import { CREATE_DEFAULTS, desiredAttributes, dlqName, ensureQueue, type CreateOptions } from './sqs/create-queue.js';
+import { messagesIn, queueDepth } from './sqs/depth.js';
+import { queueNames, redriveTargets } from './sqs/queues.js';
 
 export function createOptions(args: Record<string, unknown>): CreateOptions {
   return {
     contentDedup: Boolean(args.contentDedup),
     highThroughput: Boolean(args.highThroughput),
     dlq: Boolean(args.dlq),
-    maxReceiveCount: intArg(args, 'maxReceiveCount', 1, 1000, 'SQS allows 1 to 1000 receives before a message moves to the DLQ') ?? 5,
+    maxReceiveCount: intArg(args, 'maxReceiveCount', 1, 1000, 'SQS allows 1 to 1000 receives before a message moves to the DLQ') ?? CREATE_DEFAULTS.maxReceiveCount,
     visibilityTimeout: intArg(args, 'visibilityTimeout', 0, 43_200, 'SQS allows 0 to 43200 seconds'),
     retention: intArg(args, 'retention', 60, 1_209_600, 'SQS keeps messages 60 to 1209600 seconds (14 days)'),
-    maxMessageSize: intArg(args, 'maxMessageSize', 1024, 1_048_576, 'SQS allows 1024 to 1048576 bytes') ?? 1_048_576,
+    maxMessageSize: intArg(args, 'maxMessageSize', 1024, 1_048_576, 'SQS allows 1024 to 1048576 bytes') ?? CREATE_DEFAULTS.maxMessageSize,
   };
-}
-
-function dlqName(name: string): string {
-  return name.endsWith('.fifo') ? `${name.slice(0, -5)}-dlq.fifo` : `${name}-dlq`;
-}
-
-/** The attributes a queue of this name should have; the RedrivePolicy is added once the DLQ exists. */
-export function desiredAttributes(name: string, o: CreateOptions): Record<string, string> {
-  const fifo = name.endsWith('.fifo');
-  const a: Record<string, string> = { MaximumMessageSize: String(o.maxMessageSize) };
-  if (fifo) a.FifoQueue = 'true';
-  if (fifo && o.contentDedup) a.ContentBasedDeduplication = 'true';
-  if (fifo && o.highThroughput) {
-    a.DeduplicationScope = 'messageGroup';
-    a.FifoThroughputLimit = 'perMessageGroupId';
-  }
-  if (o.visibilityTimeout !== undefined) a.VisibilityTimeout = String(o.visibilityTimeout);
-  if (o.retention !== undefined) a.MessageRetentionPeriod = String(o.retention);
-  return a;
-}
-
-function sameValue(key: string, want: string, have: string | undefined): boolean {
-  if (key !== 'RedrivePolicy') return want === have;
-  if (!have) return false;
-  const w = JSON.parse(want) as { deadLetterTargetArn: string; maxReceiveCount: number };
-  const h = JSON.parse(have) as { deadLetterTargetArn: string; maxReceiveCount: number | string };
-  return w.deadLetterTargetArn === h.deadLetterTargetArn && Number(w.maxReceiveCount) === Number(h.maxReceiveCount);
-}
-
-async function ensureQueue(client: SQSClient, name: string, attributes: Record<string, string>): Promise<{ url: string; created: boolean }> {
-  let url: string | undefined;
-  try {
-    url = (await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
-  } catch (e) {
-    if (!/QueueDoesNotExist|NonExistentQueue/.test((e as Error).name + String((e as { Code?: string }).Code))) throw e;
-  }
-  if (!url) {
-    const r = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-    return { url: r.QueueUrl!, created: true };
-  }
-  const reply = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
-  const have = (reply.Attributes ?? {}) as Record<string, string>;
-  const differ = Object.entries(attributes)
-    .filter(([k, v]) => !sameValue(k, v, have[k]))
-    .map(([k, v]) => `${k}=${have[k] ?? '(unset)'} (asked ${v})`);
-  if (differ.length) {
-    throw new UsageError(`queue ${name} exists with other attributes: ${differ.join(', ')}; delete it (sqs-blast queues delete) or match the flags`);
-  }
-  return { url, created: false };
 }
 
 export async function createQueues(client: SQSClient, config: Config, o: CreateOptions): Promise<string[][]> {
@@ -94,7 +37,7 @@ export async function createQueues(client: SQSClient, config: Config, o: CreateO
   for (const name of queueNames(config.queues)) {
     const attributes = desiredAttributes(name, o);
     if (o.dlq) {
-      const dead = await ensureQueue(client, dlqName(name), desiredAttributes(dlqName(name), { ...o, contentDedup: o.contentDedup }));
+      const dead = await ensureQueue(client, dlqName(name), desiredAttributes(dlqName(name), o));
       rows.push([dlqName(name), dead.created ? 'created' : 'exists', dead.url]);
       const { Attributes: a = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: dead.url, AttributeNames: ['QueueArn'] }));
       attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: a.QueueArn, maxReceiveCount: o.maxReceiveCount });
@@ -112,7 +55,7 @@ async function existingUrls(client: SQSClient, config: Config): Promise<string[]
     try {
       urls.push((await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!);
     } catch (e) {
-      if (!/QueueDoesNotExist|NonExistentQueue/.test((e as Error).name)) throw e;
+      if (!isMissingQueue(e)) throw e;
     }
   }
   return urls;

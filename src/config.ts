@@ -8,6 +8,9 @@ import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
+import { isLoopbackHost, validateEndpoint } from './endpoint.js';
+
+export { isLoopbackHost, validateEndpoint };
 import { checkS3Out, isS3Url } from './report/s3-location.js';
 import { parseThresholds, type Threshold } from './report/thresholds.js';
 import { defaultShardIndex, shardRate, shardSize } from './shard.js';
@@ -211,24 +214,6 @@ function boolArg(args: RawArgs, key: string): boolean | undefined {
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
   throw new UsageError(`${describe(key)} must be true or false (got ${shown(v)})`);
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\./.test(h);
-}
-
-export function validateEndpoint(raw: string, source: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`${source} is not a URL (got ${JSON.stringify(raw)}); use e.g. http://127.0.0.1:4566`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${source} must be an http:// or https:// URL (got ${JSON.stringify(raw)})`);
-  }
-  return url.origin;
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$|^[A-Za-z0-9_-]{1,75}\.fifo$/;

@@ -1,10 +1,10 @@
+import { OWN_CODES } from './sqs/error-codes.js';
+
 /**
- * Errors the CLI turns into one line on stderr instead of a stack trace.
- * `exitCode` follows the contract in the README: 2 for anything the user can fix before a
- * single message is sent.
+ * Errors the CLI turns into one line on stderr instead of a stack trace, and exit code 2
+ * (EXIT.usage): anything the user can fix before a single message is sent.
  */
 export class UsageError extends Error {
-  readonly exitCode = 2;
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
@@ -22,6 +22,11 @@ export class SqsError extends Error {
     super(message);
     this.name = code;
   }
+}
+
+/** Anything a call threw, as an SqsError: what is not one already is an unknown, final failure. */
+export function asSqsError(e: unknown): SqsError {
+  return e instanceof SqsError ? e : new SqsError(OWN_CODES.unknown, String(e), false);
 }
 
 export const EXIT = {

@@ -13,21 +13,13 @@ import { CONTROL, createSharedState, LiveView } from './metrics/live.js';
 import { CpuMeter } from './metrics/loop.js';
 import { mergeTimelines, Timeline } from './metrics/timeline.js';
 import { Progress, type ProgressSnapshot } from './progress.js';
-import { emptyResult, finalize, publicConfig, type Result } from './report/result.js';
+import { publicConfig } from './report/public-config.js';
+import { emptyResult, finalize, type Result } from './report/result.js';
 import { mergeSend, planSend, SEND_WORKER, shardIdentity } from './send.js';
 import { checkCredentials, createSqsClient, endpointOf } from './sqs/client.js';
-import {
-  messagesIn,
-  queueDepth,
-  resolveQueues,
-  redriveTargets,
-  setupError,
-  usesContentDedup,
-  warnFifoRate,
-  type QueueDepth,
-} from './sqs/queues.js';
-import type { SendWorkerResult } from '../workers/send.js';
-import type { DrainWorkerResult } from '../workers/drain.js';
+import { messagesIn, queueDepth, type QueueDepth } from './sqs/depth.js';
+import { resolveQueues, redriveTargets, setupError, usesContentDedup, warnFifoRate } from './sqs/queues.js';
+import type { DrainWorkerResult, SendWorkerResult } from './protocol.js';
 
 const YOUNG_GENERATION_MB = 64;
 /** How long a finished drain's polls may stay open before they are cut (see cutWaitingPolls). */

@@ -1,13 +1,11 @@
 /** The send side of a run: how the work is split over worker threads, and how their results add up. */
 import type { Config } from './config.js';
-import { addCounts } from './metrics/counters.js';
-import { encode, mergeEncoded } from './metrics/histogram.js';
 import { producedShard } from './metrics/integrity.js';
 import type { SharedState } from './metrics/live.js';
-import { mergeTimelines } from './metrics/timeline.js';
+import { addTallies } from './metrics/tally.js';
 import type { PayloadIdentity } from './payload.js';
+import type { SendTask, SendWorkerResult } from './protocol.js';
 import type { Result } from './report/result.js';
-import type { SendTask, SendWorkerResult } from '../workers/send.js';
 
 export const SEND_WORKER = new URL('../workers/send.js', import.meta.url).href;
 
@@ -59,18 +57,7 @@ export function planSend(
 }
 
 export function mergeSend(into: Result, parts: SendWorkerResult[], identity: PayloadIdentity): void {
-  for (const p of parts) {
-    into.attempted += p.attempted;
-    into.sent += p.sent;
-    into.failed += p.failed;
-    into.retries += p.retries;
-    into.cost.sendCalls += p.calls;
-    into.cost.sendUnits += p.billedUnits;
-    addCounts(into.errors, p.errors);
-    addCounts(into.failures, p.failures);
-  }
-  into.histograms.sendCall = encode(mergeEncoded(parts.map((p) => p.histogram)));
-  into.timeline = mergeTimelines([into.timeline, ...parts.map((p) => p.timeline)]);
+  addTallies(into, parts);
   // The shard's own integrity entry, so a drain that saw none of it still counts it as missing.
   into.integrity.push(producedShard(identity, { sent: into.sent, attempted: into.attempted, failed: into.failed }));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../src/sqs/receive-reply.js';
-import { deleteRequest } from '../workers/drain.js';
+import { deleteRequest } from '../src/sqs/requests.js';
 
 const msg = (receiptHandle: string): ReceivedMessage => ({ receiptHandle, head: undefined, bodyBytes: 1, sentTimestamp: NaN });
 

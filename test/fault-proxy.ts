@@ -44,6 +44,9 @@ export class FaultProxy {
   rules: Rule[] = [];
   readonly injected: Record<string, number> = {};
   requests = 0;
+  /** Requests of these actions are kept, as sent, in `recorded` (e.g. to see what CreateQueue asked for). */
+  recordActions: string[] = [];
+  readonly recorded: Array<{ action: string; body: string }> = [];
   private server?: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -94,6 +97,7 @@ export class FaultProxy {
     let body = Buffer.concat(chunks);
     const action = String(req.headers['x-amz-target'] ?? '').replace('AmazonSQS.', '');
     this.requests++;
+    if (this.recordActions.includes(action)) this.recorded.push({ action, body: body.toString('utf8') });
     const rule = this.pick(action);
     if (rule) this.injected[`${action}:${rule.fault}`] = (this.injected[`${action}:${rule.fault}`] ?? 0) + 1;
     const error = (status: number, type: string) => {

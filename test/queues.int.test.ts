@@ -1,5 +1,6 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { FaultProxy } from './fault-proxy.js';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
 const E = () => ['--endpoint', endpoint()];
@@ -42,6 +43,30 @@ describe('queues: create, purge, delete, stats', () => {
       FifoThroughputLimit: 'perMessageGroupId',
     });
     expect((await attributes(`${p}-1-dlq.fifo`)).FifoQueue).toBe('true');
+  });
+
+  it('--create-queues creates queues as `queues create` does, standard and FIFO: the same CreateQueue attributes', async () => {
+    const proxy = new FaultProxy(endpoint());
+    await proxy.start();
+    proxy.recordActions = ['CreateQueue'];
+    const asked = () => proxy.recorded.map((r) => JSON.parse(r.body) as { QueueName: string; Attributes?: Record<string, string> });
+    try {
+      for (const fifo of [[], ['--fifo']]) {
+        const [byAdmin, byRun] = [uniquePrefix('mkadm'), uniquePrefix('mkrun')];
+        proxy.recorded.length = 0;
+        expect((await runCli(['queues', 'create', '--endpoint', proxy.endpoint, '--queue-prefix', byAdmin, ...fifo])).code).toBe(0);
+        const run = await runCli(['send', '--endpoint', proxy.endpoint, '--queue-prefix', byRun, '--create-queues', '--total', '10', '--message-size', '512', '--quiet', ...fifo]);
+        expect(run.code, run.stderr).toBe(0);
+        const [admin, load] = asked();
+        expect(asked()).toHaveLength(2);
+        expect(admin.QueueName).toMatch(new RegExp(`^${byAdmin}-1`));
+        expect(load.QueueName).toMatch(new RegExp(`^${byRun}-1`));
+        expect(load.Attributes).toEqual(admin.Attributes);
+        expect(load.Attributes).toEqual(fifo.length ? { MaximumMessageSize: '1048576', FifoQueue: 'true' } : { MaximumMessageSize: '1048576' });
+      }
+    } finally {
+      await proxy.kill();
+    }
   });
 
   it('stats shows each queue and its DLQ; purge and delete need --yes without a terminal', async () => {

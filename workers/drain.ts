@@ -5,164 +5,75 @@
  * a message the report does not know about. A delete that finally fails is counted: that
  * message will come back, as a duplicate, not as a loss.
  */
-import { setMaxListeners } from 'node:events';
-import type { Connection } from '../src/config.js';
-import { SqsError } from '../src/errors.js';
-import { bump, type CountMap } from '../src/metrics/counters.js';
-import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
-import { IntegrityTracker, type IntegrityJson } from '../src/metrics/integrity.js';
-import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
-import { LoopMeter } from '../src/metrics/loop.js';
-import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
-import { backoffMs, isThrottle, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
+import { asSqsError } from '../src/errors.js';
+import { IntegrityTracker } from '../src/metrics/integrity.js';
+import { CONTROL, LiveRow } from '../src/metrics/live.js';
+import { now } from '../src/metrics/timeline.js';
+import type { DrainTask, DrainWorkerResult } from '../src/protocol.js';
+import { billedRequests } from '../src/sqs/billing.js';
+import { OWN_CODES } from '../src/sqs/error-codes.js';
 import { readReceiveReply, type ReceivedMessage } from '../src/sqs/receive-reply.js';
-import { isRetryable, SqsWire } from '../src/sqs/wire.js';
+import { deleteRequest, entriesPrefix, receiveRequest } from '../src/sqs/requests.js';
+import { backoffMs, sleep } from '../src/sqs/retry.js';
+import { SqsWire } from '../src/sqs/wire.js';
+import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
+import { Meter } from '../src/worker-kit/meter.js';
+import { StopSignals } from '../src/worker-kit/stop-signals.js';
 
-export interface DrainTask {
-  row: number;
-  state: SharedState;
-  connection: Connection;
-  queueUrls: string[];
-  /** One entry per poller: the index of the queue it polls. */
-  pollers: number[];
-  maxMessages: number;
-  waitTimeSeconds: number;
-  visibilityTimeout?: number;
-  runIdFilter?: string;
-  /** run: a bitmap shared by all drain threads for this process's own (runId, shard). */
-  sharedSeen?: { runId: string; shard: number; of: number; words: SharedArrayBuffer };
-  startMs: number;
-  endMs?: number;
-}
-
-export interface DrainWorkerResult {
-  received: number;
-  foreign: number;
-  deleted: number;
-  deleteFailed: number;
-  receiveCalls: number;
-  emptyReceives: number;
-  retries: number;
-  errors: CountMap;
-  histograms: { receiveCall: string; deleteCall: string; e2e: string };
-  receiveUnits: number;
-  deleteCalls: number;
-  /** null when the queues are not FIFO. */
-  orderViolations: number | null;
-  integrity: IntegrityJson[];
-  timeline: TimelineJson;
-}
-
-const now = () => performance.timeOrigin + performance.now();
-/** What JSON.stringify would escape, lone surrogates included; receipt handles normally have none. */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/**
- * The DeleteMessageBatch request, written into the poller's own buffer (free again once the
- * previous call's reply is in): no request string is built, flattened and encoded per call.
- */
-export function deleteRequest(poller: { buf: Buffer }, prefix: Buffer, messages: ReceivedMessage[], pending: number[]): Buffer {
-  // Worst case per character: a \u00XX escape (6 bytes).
-  let bound = prefix.length + 2;
-  for (const i of pending) bound += 40 + 6 * messages[i].receiptHandle.length;
-  if (poller.buf.length < bound) poller.buf = Buffer.allocUnsafe(Math.max(bound, 2 * poller.buf.length));
-  const buf = poller.buf;
-  let o = prefix.copy(buf, 0);
-  for (let k = 0; k < pending.length; k++) {
-    const handle = messages[pending[k]].receiptHandle;
-    o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","ReceiptHandle":', o, 'latin1');
-    if (NEEDS_ESCAPE.test(handle)) o += buf.write(JSON.stringify(handle), o, 'utf8');
-    else {
-      buf[o++] = 0x22;
-      o += buf.write(handle, o, 'utf8');
-      buf[o++] = 0x22;
-    }
-    buf[o++] = 0x7d;
-  }
-  buf[o++] = 0x5d;
-  buf[o++] = 0x7d;
-  return buf.subarray(0, o);
+/** One poller's delete: the queue and messages it is for, set before each call, and its own request buffer. */
+interface PollerDelete extends BatchEntries<BatchReply> {
+  buf: Buffer;
+  queue: number;
+  messages: ReceivedMessage[];
 }
 
 export default async function drainWorker(task: DrainTask): Promise<DrainWorkerResult> {
   const live = new LiveRow(task.state, task.row);
   const control = live.control;
   const wire = new SqsWire(task.connection, task.pollers.length * 2);
-  const integrity = new IntegrityTracker();
-  const seen = task.sharedSeen;
-  const seenWords = seen ? new Int32Array(seen.words) : undefined;
-  const timeline = new Timeline(task.startMs);
-  const loop = new LoopMeter(timeline);
-  const receiveHist = createHistogram();
-  const deleteHist = createHistogram();
-  const e2eHist = createHistogram();
-  const { maxRetries, requestTimeoutMs } = task.connection;
-  const result: DrainWorkerResult = {
-    received: 0,
-    foreign: 0,
-    deleted: 0,
-    deleteFailed: 0,
-    receiveCalls: 0,
-    emptyReceives: 0,
-    retries: 0,
-    errors: {},
-    histograms: { receiveCall: '', deleteCall: '', e2e: '' },
-    receiveUnits: 0,
-    deleteCalls: 0,
-    orderViolations: task.queueUrls.every((u) => u.endsWith('.fifo')) ? 0 : null,
-    integrity: [],
-    timeline: timeline.toJSON(),
-  };
-  // Encoded once: the same bytes go out on every poll of a queue.
-  const receiveRequests = task.queueUrls.map((url) =>
-    Buffer.from(JSON.stringify({
-      QueueUrl: url,
-      MaxNumberOfMessages: task.maxMessages,
-      WaitTimeSeconds: task.waitTimeSeconds,
-      ...(task.visibilityTimeout !== undefined ? { VisibilityTimeout: task.visibilityTimeout } : {}),
-      MessageSystemAttributeNames: ['SentTimestamp'],
-    })),
-  );
-  const deletePrefixes = task.queueUrls.map((u) => Buffer.from(`{"QueueUrl":${JSON.stringify(u)},"Entries":[`));
-
+  const meter = new Meter(live, task.startMs, ['receiveCall', 'deleteCall', 'e2e']);
+  const receiveLatency = meter.latency('receiveCall');
+  const deleteLatency = meter.latency('deleteCall');
+  const e2eLatency = meter.latency('e2e');
+  const receiveCalls = meter.counter('receiveCalls');
+  const emptyReceives = meter.counter('emptyReceives');
+  const received = meter.counter('received');
+  const foreign = meter.counter('foreign');
+  const deleted = meter.counter('deleted');
+  const deleteFailed = meter.counter('deleteFailed');
+  const retries = meter.counter('retries');
+  const receiveUnits = meter.cost('receiveUnits');
+  const deleteCalls = meter.cost('deleteCalls');
+  const deleteUnits = meter.cost('deleteUnits');
   // A graceful stop lets polls in flight come back and counts what they bring: cutting a
   // long poll can leave messages received by the server but never seen here (invisible until
   // their visibility timeout). Only the second stop level (grace over, or a second signal)
   // abandons calls in flight.
-  const abort = new AbortController();
-  setMaxListeners(0, abort.signal);
-  const watch = setInterval(() => {
-    if (live.stopLevel >= 2) abort.abort();
-  }, 25);
-  const stopping = () => live.stopLevel >= 1 || (task.endMs !== undefined && now() >= task.endMs);
-
-  function noteError(code: string, at: number): void {
-    bump(result.errors, code);
-    live.add('errors');
-    timeline.add('errors', at);
-    timeline.add(`error:${code}`, at);
-    if (isThrottle(code)) {
-      live.add('throttles');
-      timeline.add('throttles', at);
-    }
-  }
-
+  const stop = new StopSignals(live, 25);
+  const caller = new BatchCaller(wire, meter, stop, task.connection.maxRetries);
+  const integrity = new IntegrityTracker();
+  const seen = task.sharedSeen;
+  const seenWords = seen ? new Int32Array(seen.words) : undefined;
+  const { maxRetries, requestTimeoutMs } = task.connection;
   // FIFO: the highest seq seen per (run, shard, group); a lower one arriving later is out of order.
+  let orderViolations = task.queueUrls.every((u) => u.endsWith('.fifo')) ? 0 : null;
   const lastInGroup = new Map<string, number>();
+  const receiveRequests = task.queueUrls.map((url) => receiveRequest(url, task));
+  const deletePrefixes = task.queueUrls.map(entriesPrefix);
+  const receiveOptions = { timeoutMs: task.waitTimeSeconds * 1000 + requestTimeoutMs, signal: stop.abort, read: readReceiveReply, fixedBody: true };
+  const stopping = () => stop.level >= 1 || (task.endMs !== undefined && now() >= task.endMs);
 
   function account(messages: ReceivedMessage[], at: number): void {
     const wall = Date.now();
     for (const m of messages) {
       const head = m.head;
       if (head && (task.runIdFilter === undefined || head.runId === task.runIdFilter)) {
-        recordMs(e2eHist, wall - head.sentAt);
-        timeline.recordLatency('e2e', at, wall - head.sentAt);
+        e2eLatency.record(at, wall - head.sentAt);
         const fresh = integrity.observe(head);
-        if (!fresh) live.add('duplicates');
-        if (fresh && result.orderViolations !== null && head.group !== undefined) {
+        if (fresh && orderViolations !== null && head.group !== undefined) {
           const key = head.runId + '/' + head.shard + '/' + head.group;
           const last = lastInGroup.get(key) ?? -1;
-          if (head.seq < last) result.orderViolations++;
+          if (head.seq < last) orderViolations++;
           else lastInGroup.set(key, head.seq);
         }
         if (seen && head.runId === seen.runId && head.shard === seen.shard && head.seq < seen.of) {
@@ -170,121 +81,85 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
           if (!(Atomics.or(seenWords!, head.seq >>> 5, mask) & mask)) Atomics.add(control, CONTROL.distinct, 1);
         }
       } else {
-        result.foreign++;
-        live.add('foreign');
-        const sent = m.sentTimestamp;
-        if (sent > 0) {
-          recordMs(e2eHist, wall - sent);
-          timeline.recordLatency('e2e', at, wall - sent);
-        }
+        foreign.add(1, at);
+        if (m.sentTimestamp > 0) e2eLatency.record(at, wall - m.sentTimestamp);
       }
     }
     const n = messages.length;
-    result.received += n;
-    live.add('received', n);
+    received.add(n, at);
     live.set('lastMessageAt', wall);
-    timeline.add('received', at, n);
     const total = Atomics.add(control, CONTROL.received, n) + n;
     const expect = Atomics.load(control, CONTROL.expect);
     if (expect >= 0 && total >= expect) Atomics.compareExchange(control, CONTROL.stop, 0, 1);
   }
 
-  async function remove(poller: { buf: Buffer }, queue: number, messages: ReceivedMessage[]): Promise<void> {
-    let pending = messages.map((_, i) => i);
-    const started = now();
-    let lastCode = '';
-    for (let attempt = 0; pending.length; attempt++) {
-      const request = deleteRequest(poller, deletePrefixes[queue], messages, pending);
-      try {
-        const reply = await wire.call<BatchReply>('DeleteMessageBatch', request, { signal: abort.signal });
-        const at = now();
-        result.deleteCalls++;
-        const ok = reply.Successful?.length ?? 0;
-        result.deleted += ok;
-        live.add('deleted', ok);
-        timeline.add('deleted', at, ok);
-        const again: number[] = [];
-        for (const f of reply.Failed ?? []) {
-          noteError(f.Code, at);
-          lastCode = f.Code;
-          if (!f.SenderFault && isRetryable(f.Code)) again.push(Number(f.Id));
-          else result.deleteFailed++;
-        }
-        for (const id of unreportedIds(pending, reply)) {
-          noteError('IncompleteReply', at);
-          lastCode = 'IncompleteReply';
-          again.push(id);
-        }
-        pending = again;
-      } catch (e) {
-        const err = e instanceof SqsError ? e : new SqsError('UnknownError', String(e), false);
-        noteError(err.code, now());
-        lastCode = err.code;
-        if (!err.retryable || abort.signal.aborted) break;
-      }
-      if (!pending.length || attempt >= maxRetries) break;
-      result.retries++;
-      live.add('retries');
-      await sleep(backoffMs(attempt, lastCode), abort.signal);
-      if (abort.signal.aborted) break;
-    }
-    // Whatever is still pending was received and counted but not deleted: it will return.
-    result.deleteFailed += pending.length;
-    recordMs(deleteHist, now() - started);
+  function pollerDelete(): PollerDelete {
+    return {
+      action: 'DeleteMessageBatch',
+      buf: Buffer.allocUnsafe(8192),
+      queue: 0,
+      messages: [],
+      request(pending) {
+        return deleteRequest(this, deletePrefixes[this.queue], this.messages, pending);
+      },
+      succeeded(reply, _pending, at) {
+        // A delete's payload (receipt handles) stays under 64 KB: one billed request.
+        deleteCalls.add(1, at);
+        deleteUnits.add(1, at);
+        deleted.add(reply.Successful?.length ?? 0, at);
+      },
+      failed(count, _code, at) {
+        // Received and counted, but not deleted: it will return.
+        deleteFailed.add(count, at);
+      },
+    };
   }
 
   async function poller(queue: number): Promise<void> {
     let failures = 0;
-    const own = { buf: Buffer.allocUnsafe(8192) };
+    const remove = pollerDelete();
     while (!stopping()) {
       const started = now();
       let messages: ReceivedMessage[];
       try {
-        messages = await wire.call('ReceiveMessage', receiveRequests[queue], {
-          timeoutMs: task.waitTimeSeconds * 1000 + requestTimeoutMs,
-          signal: abort.signal,
-          read: readReceiveReply,
-          fixedBody: true,
-        });
+        messages = await wire.call('ReceiveMessage', receiveRequests[queue], receiveOptions);
         failures = 0;
       } catch (e) {
-        const err = e instanceof SqsError ? e : new SqsError('UnknownError', String(e), false);
-        if (err.code === 'Aborted') break;
-        noteError(err.code, now());
+        const err = asSqsError(e);
+        if (err.code === OWN_CODES.aborted) break;
+        meter.error(err.code, now());
         failures++;
         if (failures > maxRetries && !err.retryable) break;
-        result.retries++;
-        live.add('retries');
-        await sleep(backoffMs(Math.min(failures, 8), err.code), abort.signal);
+        retries.add(1, now());
+        await sleep(backoffMs(Math.min(failures, 8), err.code), stop.abort);
         continue;
       }
       const at = now();
-      result.receiveCalls++;
-      // Billed by payload: each 64 KB of returned messages is one request, an empty one is one.
+      receiveCalls.add(1, at);
       let bytes = 0;
       for (const m of messages) bytes += m.bodyBytes;
-      result.receiveUnits += Math.max(1, Math.ceil(bytes / 65_536));
+      receiveUnits.add(billedRequests(bytes), at);
       if (messages.length === 0) {
-        result.emptyReceives++;
-        live.add('emptyPolls');
+        emptyReceives.add(1, at);
         continue;
       }
-      recordMs(receiveHist, at - started);
-      timeline.recordLatency('receiveCall', at, at - started);
+      receiveLatency.record(at, at - started);
       account(messages, at);
-      await remove(own, queue, messages);
+      remove.queue = queue;
+      remove.messages = messages;
+      const deleting = now();
+      await caller.call(remove, allEntries(messages.length));
+      const done = now();
+      deleteLatency.record(done, done - deleting);
     }
   }
 
   try {
     await Promise.all(task.pollers.map(poller));
   } finally {
-    clearInterval(watch);
-    loop.stop();
+    stop.close();
+    meter.stopSampling();
     wire.close();
   }
-  result.histograms = { receiveCall: encode(receiveHist), deleteCall: encode(deleteHist), e2e: encode(e2eHist) };
-  result.integrity = integrity.toJSON();
-  result.timeline = timeline.toJSON();
-  return result;
+  return meter.finish({ integrity: integrity.toJSON(), orderViolations });
 }

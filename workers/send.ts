@@ -6,202 +6,81 @@
  * shows up as latency instead of silently lowering the rate (coordinated omission).
  */
 import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import type { Connection } from '../src/config.js';
-import { SqsError } from '../src/errors.js';
-import { bump, type CountMap } from '../src/metrics/counters.js';
-import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
-import { CONTROL, LiveRow, type SharedState } from '../src/metrics/live.js';
-import { LoopMeter } from '../src/metrics/loop.js';
-import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
-import { PayloadFactory, type PayloadIdentity } from '../src/payload.js';
-import { backoffMs, isThrottle, sleep, unreportedIds, type BatchReply } from '../src/sqs/retry.js';
-import { isRetryable, SqsWire } from '../src/sqs/wire.js';
-
-export interface SendTask {
-  row: number;
-  state: SharedState;
-  connection: Connection;
-  queueUrls: string[];
-  identity: PayloadIdentity;
-  messageSize: number;
-  batchSize: number;
-  /** Messages this process sends (Infinity: until the deadline or a stop). */
-  total: number;
-  /** Messages per second for the whole process (open model), if paced. */
-  rate?: number;
-  lanes: number;
-  /** Epoch ms the run started; the pace and the timeline count from here. */
-  startMs: number;
-  /** Epoch ms after which no new batch starts. */
-  endMs?: number;
-  /** FIFO queues: each lane owns its groups and sends them in seq order, one call at a time. */
-  fifo?: { groups: number; contentDedup: boolean; firstLane: number; totalLanes: number };
-}
-
-export interface SendWorkerResult {
-  attempted: number;
-  sent: number;
-  failed: number;
-  retries: number;
-  errors: CountMap;
-  failures: CountMap;
-  histogram: string;
-  timeline: TimelineJson;
-  /** SendMessageBatch calls answered, and the request units SQS bills for them (64 KB each). */
-  calls: number;
-  billedUnits: number;
-}
+import { CONTROL, LiveRow } from '../src/metrics/live.js';
+import { now } from '../src/metrics/timeline.js';
+import { PayloadFactory } from '../src/payload.js';
+import type { SendTask, SendWorkerResult } from '../src/protocol.js';
+import { billedRequests } from '../src/sqs/billing.js';
+import { OWN_CODES } from '../src/sqs/error-codes.js';
+import { SendBatchWriter } from '../src/sqs/requests.js';
+import { sleep } from '../src/sqs/retry.js';
+import { SqsWire } from '../src/sqs/wire.js';
+import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
+import { Meter } from '../src/worker-kit/meter.js';
+import { StopSignals } from '../src/worker-kit/stop-signals.js';
 
 interface SendBatchReply extends BatchReply {
   Successful?: Array<{ Id: string; MD5OfMessageBody?: string }>;
 }
 
-const now = () => performance.timeOrigin + performance.now();
+/** One lane's batch: where its entries go and what they carry, set before each call. */
+interface LaneBatch extends BatchEntries<SendBatchReply> {
+  queue: number;
+  firstSeq: number;
+  sentAt: number;
+  group: number | undefined;
+}
 
 export default async function sendWorker(task: SendTask): Promise<SendWorkerResult> {
   const live = new LiveRow(task.state, task.row);
   const control = live.control;
   const wire = new SqsWire(task.connection, task.lanes);
   const factory = new PayloadFactory(task.identity, task.messageSize);
-  const histogram = createHistogram();
-  const timeline = new Timeline(task.startMs);
-  const loop = new LoopMeter(timeline);
-  const queuePrefixes = task.queueUrls.map((u) => `{"QueueUrl":${JSON.stringify(u)},"Entries":[`);
-  const verifyMd5 = task.connection.verifyMd5;
-  const { batchSize, total, rate } = task;
-  const { maxRetries } = task.connection;
-  const result: SendWorkerResult = {
-    attempted: 0,
-    sent: 0,
-    failed: 0,
-    retries: 0,
-    errors: {},
-    failures: {},
-    histogram: '',
-    timeline: timeline.toJSON(),
-    calls: 0,
-    billedUnits: 0,
-  };
-  const fifo = task.fifo;
-  const dedupPrefix = `","MessageDeduplicationId":"${task.identity.runId}-${task.identity.shard}-`;
-
+  const meter = new Meter(live, task.startMs, ['sendCall']);
+  const sendLatency = meter.latency('sendCall');
+  const attempted = meter.counter('attempted');
+  const sent = meter.counter('sent');
+  const sendCalls = meter.cost('sendCalls');
+  const sendUnits = meter.cost('sendUnits');
   // `halt` ends pacing sleeps on a graceful stop; `abort` also cuts in-flight calls.
-  const halt = new AbortController();
-  const abort = new AbortController();
-  // Every lane listens on these two signals.
-  setMaxListeners(0, halt.signal, abort.signal);
-  const watch = setInterval(() => {
-    const level = live.stopLevel;
-    if (level >= 1) halt.abort();
-    if (level >= 2) abort.abort();
-  }, 50);
+  const stop = new StopSignals(live, 50);
+  const caller = new BatchCaller(wire, meter, stop, task.connection.maxRetries);
+  const fifo = task.fifo;
+  const writer = new SendBatchWriter(task.queueUrls, factory, fifo && { contentDedup: fifo.contentDedup, runId: task.identity.runId, shard: task.identity.shard });
+  const { batchSize, total, rate, messageSize } = task;
+  const verifyMd5 = task.connection.verifyMd5;
 
-  function fail(count: number, code: string, at: number): void {
-    result.failed += count;
-    bump(result.failures, code, count);
-    live.add('failed', count);
-    timeline.add('failed', at, count);
-  }
-
-  function noteError(code: string, at: number, n = 1): void {
-    bump(result.errors, code, n);
-    live.add('errors', n);
-    timeline.add('errors', at, n);
-    timeline.add(`error:${code}`, at, n);
-    if (isThrottle(code)) {
-      live.add('throttles', n);
-      timeline.add('throttles', at, n);
-    }
-  }
-
-  /** Write a SendMessageBatch request for the pending entries into the lane's buffer. */
-  function buildRequest(buf: Buffer, queue: number, pending: number[], firstSeq: number, sentAt: number, group?: number): Buffer {
-    let o = buf.write(queuePrefixes[queue], 0, 'latin1');
-    for (let k = 0; k < pending.length; k++) {
-      const seq = firstSeq + pending[k];
-      o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","MessageBody":', o, 'latin1');
-      o = factory.writeJsonString(buf, o, seq, sentAt, group);
-      if (group !== undefined) {
-        // Never on a standard queue: a MessageGroupId there turns on fair queues.
-        o += buf.write(',"MessageGroupId":"g' + group + (fifo!.contentDedup ? '"' : dedupPrefix + seq + '"'), o, 'latin1');
-      }
-      o += buf.write('}', o, 'latin1');
-    }
-    o += buf.write(']}', o, 'latin1');
-    return buf.subarray(0, o);
-  }
-
-  async function sendBatch(buf: Buffer, batch: number, firstSeq: number, count: number, startedAt: number, group?: number): Promise<void> {
-    const sentAt = Date.now();
-    let pending: number[] = [...Array(count).keys()];
-    // FIFO order holds per queue and group: a group always goes to the same queue.
-    const queue = (group ?? batch) % queuePrefixes.length;
-    result.attempted += count;
-    for (let attempt = 0; ; attempt++) {
-      // The lane's buffer is free again: the previous call's reply has arrived.
-      const request = buildRequest(buf, queue, pending, firstSeq, sentAt, group);
-      let retryCode = '';
-      try {
-        const reply = await wire.call<SendBatchReply>('SendMessageBatch', request, { signal: abort.signal });
-        const at = now();
-        result.calls++;
-        result.billedUnits += Math.max(1, Math.ceil((pending.length * task.messageSize) / 65_536));
+  function laneBatch(buf: Buffer): LaneBatch {
+    return {
+      action: 'SendMessageBatch',
+      queue: 0,
+      firstSeq: 0,
+      sentAt: 0,
+      group: undefined,
+      request(pending) {
+        return writer.write(buf, this.queue, pending, this.firstSeq, this.sentAt, this.group);
+      },
+      succeeded(reply, pending, at) {
+        sendCalls.add(1, at);
+        sendUnits.add(billedRequests(pending.length * messageSize), at);
         let ok = reply.Successful?.length ?? 0;
         if (verifyMd5 && reply.Successful) {
           for (const s of reply.Successful) {
-            const body = factory.body(firstSeq + Number(s.Id), sentAt, group);
+            const body = factory.body(this.firstSeq + Number(s.Id), this.sentAt, this.group);
             if (createHash('md5').update(body).digest('hex') !== s.MD5OfMessageBody) {
               ok--;
-              noteError('MD5Mismatch', at);
-              fail(1, 'MD5Mismatch', at);
+              meter.error(OWN_CODES.md5Mismatch, at);
+              meter.fail(1, OWN_CODES.md5Mismatch, at);
             }
           }
         }
-        result.sent += ok;
-        live.add('sent', ok);
+        sent.add(ok, at);
         Atomics.add(control, CONTROL.sent, ok);
-        timeline.add('sent', at, ok);
-        const again: number[] = [];
-        for (const f of reply.Failed ?? []) {
-          noteError(f.Code, at);
-          if (!f.SenderFault && isRetryable(f.Code)) {
-            again.push(Number(f.Id));
-            retryCode = f.Code;
-          } else fail(1, f.Code, at);
-        }
-        for (const id of unreportedIds(pending, reply)) {
-          noteError('IncompleteReply', at);
-          again.push(id);
-          retryCode = 'IncompleteReply';
-        }
-        pending = again;
-      } catch (e) {
-        const err = e instanceof SqsError ? e : new SqsError('UnknownError', String(e), false);
-        const at = now();
-        noteError(err.code, at);
-        if (!err.retryable || live.stopLevel >= 2) {
-          fail(pending.length, err.code, at);
-          pending = [];
-        } else retryCode = err.code;
-      }
-      if (pending.length === 0) break;
-      if (attempt >= maxRetries) {
-        fail(pending.length, retryCode, now());
-        break;
-      }
-      result.retries++;
-      live.add('retries');
-      timeline.add('retries', now());
-      await sleep(backoffMs(attempt, retryCode), abort.signal);
-      if (abort.signal.aborted) {
-        fail(pending.length, 'Aborted', now());
-        break;
-      }
-    }
-    const done = now();
-    recordMs(histogram, done - startedAt);
-    timeline.recordLatency('sendCall', done, done - startedAt);
+      },
+      failed(count, code, at) {
+        meter.fail(count, code, at);
+      },
+    };
   }
 
   /** run: wait while the drain is more than maxBacklog messages behind. */
@@ -212,7 +91,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       Atomics.load(control, CONTROL.sent) - Atomics.load(control, CONTROL.received) > cap &&
       Atomics.load(control, CONTROL.stop) === 0
     ) {
-      await sleep(2, halt.signal);
+      await sleep(2, stop.halt);
     }
   }
 
@@ -221,13 +100,12 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     const myGroups: number[] = [];
     if (fifo) for (let g = fifo.firstLane + laneIndex; g < fifo.groups; g += fifo.totalLanes) myGroups.push(g);
     let turn = 0;
-    const longestUrl = Math.max(...queuePrefixes.map((p) => Buffer.byteLength(p)));
-    const buf = Buffer.allocUnsafe(longestUrl + batchSize * (factory.maxLiteralBytes + 48) + 8);
+    const batch = laneBatch(writer.allocate(batchSize));
     while (Atomics.load(control, CONTROL.stop) === 0) {
       if (task.endMs !== undefined && now() >= task.endMs) break;
       await awaitBacklog();
-      const batch = Atomics.add(control, CONTROL.claim, 1);
-      const firstSeq = batch * batchSize;
+      const index = Atomics.add(control, CONTROL.claim, 1);
+      const firstSeq = index * batchSize;
       if (firstSeq >= total) break;
       const count = Math.min(batchSize, total - firstSeq);
       let startedAt = now();
@@ -235,28 +113,34 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         const intended = task.startMs + (firstSeq / rate) * 1000;
         if (intended > startedAt) {
           if (task.endMs !== undefined && intended >= task.endMs) break;
-          await sleep(intended - startedAt, halt.signal);
+          await sleep(intended - startedAt, stop.halt);
           if (Atomics.load(control, CONTROL.stop) !== 0) break;
         }
         startedAt = intended;
       }
+      batch.group = fifo ? myGroups[turn++ % myGroups.length] : undefined;
+      // FIFO order holds per queue and group: a group always goes to the same queue.
+      batch.queue = (batch.group ?? index) % task.queueUrls.length;
+      batch.firstSeq = firstSeq;
+      batch.sentAt = Date.now();
+      attempted.add(count, startedAt);
       live.add('inflight');
       try {
-        await sendBatch(buf, batch, firstSeq, count, startedAt, fifo ? myGroups[turn++ % myGroups.length] : undefined);
+        await caller.call(batch, allEntries(count));
       } finally {
         live.add('inflight', -1);
       }
+      const done = now();
+      sendLatency.record(done, done - startedAt);
     }
   }
 
   try {
     await Promise.all(Array.from({ length: task.lanes }, (_, i) => lane(i)));
   } finally {
-    clearInterval(watch);
-    loop.stop();
+    stop.close();
+    meter.stopSampling();
     wire.close();
   }
-  result.histogram = encode(histogram);
-  result.timeline = timeline.toJSON();
-  return result;
+  return meter.finish();
 }

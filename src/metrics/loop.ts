@@ -6,7 +6,7 @@
  * exact after any merge. The main thread records the process's CPU ms per second (`cpuMs`).
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import type { Timeline, TimelineJson } from './timeline.js';
+import { now, type Timeline, type TimelineJson } from './timeline.js';
 
 /** A second counts as saturated when its loops were at least this busy. */
 export const SATURATED = 0.9;
@@ -45,7 +45,7 @@ export class LoopMeter {
   private sample(): void {
     const delta = performance.eventLoopUtilization(this.last);
     this.last = performance.eventLoopUtilization();
-    const at = performance.timeOrigin + performance.now();
+    const at = now();
     this.busy.add(at, delta.active);
     this.observed.add(at, delta.active + delta.idle);
   }

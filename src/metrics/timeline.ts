@@ -4,8 +4,10 @@
  * (one slot per second), never with its message count. Timelines from threads and pods merge by
  * wall-clock second: counters add, histograms add, depth samples interleave.
  */
-import * as hdr from 'hdr-histogram-js';
-import type { Histogram } from 'hdr-histogram-js';
+import { createHistogram, decode, encode, recordMs, type Histogram } from './histogram.js';
+
+/** Epoch ms with sub-millisecond precision: the clock of every timeline and latency. */
+export const now = (): number => performance.timeOrigin + performance.now();
 
 export interface DepthSample {
   t: number;
@@ -24,10 +26,7 @@ export interface TimelineJson {
   depth?: DepthSample[];
 }
 
-function secondHistogram(): Histogram {
-  // Two significant digits (1%) keep a second's histogram to a few hundred bytes encoded.
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
-}
+const secondHistogram = (): Histogram => createHistogram(2);
 
 export class Timeline {
   readonly start: number;
@@ -69,15 +68,14 @@ export class Timeline {
       cur = undefined;
     }
     if (!cur) this.open.set(name, (cur = { slot, h: secondHistogram() }));
-    const us = Math.round(ms * 1000);
-    cur.h.recordValue(us < 1 ? 1 : us > 3_600_000_000 ? 3_600_000_000 : us);
+    recordMs(cur.h, ms);
   }
 
   private close(name: string, slot: number, h: Histogram): void {
     let arr = this.latency.get(name);
     if (!arr) this.latency.set(name, (arr = []));
     while (arr.length <= slot) arr.push(null);
-    arr[slot] = hdr.encodeIntoCompressedBase64(h);
+    arr[slot] = encode(h);
   }
 
   sampleDepth(sample: DepthSample): void {
@@ -129,8 +127,8 @@ export function mergeTimelines(parts: Array<TimelineJson | undefined>): Timeline
         if (!list.length) return null;
         if (list.length === 1) return list[0];
         const total = secondHistogram();
-        for (const e of list) total.add(hdr.decodeFromCompressedBase64(e));
-        return hdr.encodeIntoCompressedBase64(total);
+        for (const e of list) total.add(decode(e));
+        return encode(total);
       });
     }
   }

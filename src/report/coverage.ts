@@ -6,26 +6,10 @@
  * `coverage`, so JSON readers see it as well as the summary.
  */
 import type { IntegrityJson } from '../metrics/integrity.js';
-import type { Kind, Result } from './result.js';
+import type { Coverage, Kind, Result, RunCoverage } from './result.js';
 
-export interface RunCoverage {
-  runId: string;
-  shards: number;
-  /** Shard indexes of this run with no send (or run) result in the merge. */
-  missingSendShards: number[];
-}
-
-export interface Coverage {
-  /** False when the merge cannot judge integrity for every run it saw. */
-  complete: boolean;
-  runs: RunCoverage[];
-  /** Run ids that each hold send results for only part of their shards (more than one of them). */
-  splitRunIds: string[];
-  /** Merged parts that were stopped by a signal: their producers' unsent rest is `notSent`. */
-  interrupted: Array<{ kind: Kind; runId: string; shard: number; signal: string }>;
-  /** One line each, for stderr and the summary. */
-  warnings: string[];
-}
+// The shapes live with the result document that carries them.
+export type { Coverage, RunCoverage };
 
 /** "0-3, 7, 9-12": shard lists of a 1000-shard run stay one line. */
 export function ranges(list: number[]): string {

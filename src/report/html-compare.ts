@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { decode } from '../metrics/histogram.js';
 import { formatChange, type CompareOutcome, type ComparedFigure } from './compare.js';
 import { COLORS, esc, PERCENTILES, renderPage, type ChartSpec } from './html.js';
-import type { HistogramSet, Result } from './result.js';
+import type { HistogramSet } from '../metrics/tally.js';
+import type { Result } from './result.js';
 
 const BASE_DASH = [6, 4];
 /** Base is drawn in its kind's colour at half strength, dashed: the eye reads it as 'before'. */

@@ -3,13 +3,10 @@
  * OR (a message seen by two drain pods is a duplicate), phases span from the earliest start to
  * the latest end.
  */
-import { addCounts } from '../metrics/counters.js';
-import { encode, mergeEncoded } from '../metrics/histogram.js';
-import { mergeIntegrity } from '../metrics/integrity.js';
-import { mergeTimelines } from '../metrics/timeline.js';
-import type { QueueDepth } from '../sqs/queues.js';
+import { addTallies } from '../metrics/tally.js';
+import type { QueueDepth } from '../sqs/depth.js';
 import { coverageOf } from './coverage.js';
-import { emptyResult, finalize, type HistogramSet, type Phase, type Result } from './result.js';
+import { emptyResult, finalize, type Phase, type Result } from './result.js';
 
 // Reading results (files, logs, chunked result lines, S3) lives in sources.ts and result-lines.ts.
 export { parseResults } from './result-lines.js';
@@ -20,42 +17,21 @@ function unionPhase(a: Phase | undefined, b: Phase | undefined): Phase | undefin
   return { startedAt: Math.min(a.startedAt, b.startedAt), endedAt: Math.max(a.endedAt, b.endedAt) };
 }
 
-const SUMMED = [
-  'attempted',
-  'sent',
-  'failed',
-  'received',
-  'foreign',
-  'deleted',
-  'deleteFailed',
-  'receiveCalls',
-  'emptyReceives',
-  'retries',
-] as const;
-
 export function mergeResults(parts: Result[]): Result {
   const runIds = [...new Set(parts.map((p) => p.runId))];
   const merged = emptyResult('report', runIds.length === 1 ? runIds[0] : 'mixed', 0, Math.max(...parts.map((p) => p.shards)));
   merged.parts = parts.reduce((n, p) => n + (p.parts ?? 1), 0);
   merged.startedAt = Math.min(...parts.map((p) => p.startedAt));
   merged.endedAt = Math.max(...parts.map((p) => p.endedAt));
-  const histograms: Record<keyof HistogramSet, Array<string | undefined>> = { sendCall: [], receiveCall: [], deleteCall: [], e2e: [] };
+  // Counts, errors, cost, histograms, bitmaps, timelines: the same adder that merged each process's threads.
+  addTallies(merged, parts);
   const latestQueues = new Map<string, { at: number; depth: QueueDepth }>();
   let planned: number | null = 0;
   let expected: number | null = null;
   for (const p of parts) {
-    for (const k of SUMMED) merged[k] += p[k] ?? 0;
-    addCounts(merged.errors, p.errors);
-    addCounts(merged.failures, p.failures);
-    if (p.cost) {
-      for (const k of ['sendCalls', 'sendUnits', 'receiveUnits', 'deleteCalls', 'deleteUnits'] as const) merged.cost[k] += p.cost[k];
-      merged.cost.pricePerMillion = p.cost.pricePerMillion;
-    }
-    if (p.orderViolations !== null && p.orderViolations !== undefined) merged.orderViolations = (merged.orderViolations ?? 0) + p.orderViolations;
+    if (p.cost) merged.cost.pricePerMillion = p.cost.pricePerMillion;
     merged.phases.send = unionPhase(merged.phases.send, p.phases?.send);
     merged.phases.drain = unionPhase(merged.phases.drain, p.phases?.drain);
-    for (const key of Object.keys(histograms) as Array<keyof HistogramSet>) histograms[key].push(p.histograms?.[key]);
-    merged.integrity.push(...(p.integrity ?? []));
     if (p.phases?.send) planned = planned === null || p.planned === null ? null : planned + p.planned;
     if (p.expected !== null && p.expected !== undefined) expected = (expected ?? 0) + p.expected;
     // The same DLQ is seen by every drain pod: its depth is a level, not a sum.
@@ -67,12 +43,7 @@ export function mergeResults(parts: Result[]): Result {
   }
   merged.planned = merged.phases.send ? planned : null;
   merged.expected = expected;
-  for (const key of Object.keys(histograms) as Array<keyof HistogramSet>) {
-    if (histograms[key].some(Boolean)) merged.histograms[key] = encode(mergeEncoded(histograms[key]));
-  }
-  merged.integrity = mergeIntegrity(merged.integrity);
   merged.coverage = coverageOf(parts, merged.integrity);
-  merged.timeline = mergeTimelines(parts.map((p) => p.timeline));
   merged.queues = [...latestQueues.values()].map((q) => q.depth);
   const interrupted = parts.filter((p) => p.interrupted).length;
   merged.config = {

@@ -4,15 +4,11 @@
  * truth; `finalize` derives every summary figure from them, so a result from one process and a
  * merge of twenty are computed the same way.
  */
-import type { Config } from '../config.js';
 import { EXIT } from '../errors.js';
-import type { CountMap } from '../metrics/counters.js';
 import { decode, summarize, type LatencySummary } from '../metrics/histogram.js';
-import { notSent, verdict, type IntegrityJson } from '../metrics/integrity.js';
-import type { TimelineJson } from '../metrics/timeline.js';
-import type { QueueDepth } from '../sqs/queues.js';
-import type { Coverage } from './coverage.js';
-import type { ThresholdOutcome } from './thresholds.js';
+import { notSent, verdict } from '../metrics/integrity.js';
+import { emptyTally, type Tally } from '../metrics/tally.js';
+import type { QueueDepth } from '../sqs/depth.js';
 
 export const SCHEMA = 'sqs-blast/result@1';
 export const RESULT_PREFIX = 'SQS_BLAST_RESULT ';
@@ -24,14 +20,49 @@ export interface Phase {
   endedAt: number;
 }
 
-export interface HistogramSet {
-  sendCall?: string;
-  receiveCall?: string;
-  deleteCall?: string;
-  e2e?: string;
+type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+/** A pass/fail gate (report/thresholds.ts parses and evaluates them). */
+export interface Threshold {
+  expr: string;
+  metric: string;
+  op: Op;
+  /** In the metric's own unit: ms for latencies, a fraction for rates, msg/s, counts. */
+  value: number;
 }
 
-export interface Result {
+/** Does a merge hold the whole run? Computed by report/coverage.ts. */
+export interface RunCoverage {
+  runId: string;
+  shards: number;
+  /** Shard indexes of this run with no send (or run) result in the merge. */
+  missingSendShards: number[];
+}
+
+export interface Coverage {
+  /** False when the merge cannot judge integrity for every run it saw. */
+  complete: boolean;
+  runs: RunCoverage[];
+  /** Run ids that each hold send results for only part of their shards (more than one of them). */
+  splitRunIds: string[];
+  /** Merged parts that were stopped by a signal: their producers' unsent rest is `notSent`. */
+  interrupted: Array<{ kind: Kind; runId: string; shard: number; signal: string }>;
+  /** One line each, for stderr and the summary. */
+  warnings: string[];
+}
+
+export interface ThresholdOutcome extends Threshold {
+  actual: number | null;
+  ok: boolean;
+  /** Why the outcome is not just the comparison (e.g. a merge lacking send results). */
+  note?: string;
+}
+
+/**
+ * The summed facts (counts, errors, failures, cost, histograms, integrity, timeline, order
+ * violations) are a Tally (metrics/tally.ts): the same fields a worker thread returns.
+ */
+export interface Result extends Tally {
   schema: typeof SCHEMA;
   kind: Kind;
   runId: string;
@@ -52,56 +83,24 @@ export interface Result {
   /** Why the run gave up before its end (the endpoint kept failing), or null. */
   abandoned: string | null;
   phases: { send?: Phase; drain?: Phase };
-  // producer
   planned: number | null;
-  attempted: number;
-  sent: number;
-  failed: number;
   /**
    * Messages producers planned but never attempted (an interrupted or time-bounded producer's
    * rest): not sent, so not `missing`. Null when no producer result says what it attempted.
    */
   notSent: number | null;
-  // consumer
-  received: number;
   distinct: number;
   duplicates: number;
   missing: number;
   missingExact: boolean;
   expected: number | null;
-  foreign: number;
-  deleted: number;
-  deleteFailed: number;
-  receiveCalls: number;
-  emptyReceives: number;
   dlqDepth: number | null;
-  /** FIFO drains: messages that arrived before a lower seq of their group (null: not FIFO). */
-  orderViolations: number | null;
-  /**
-   * What SQS bills: every call counts, and each 64 KB (65,536 bytes) of payload is one request;
-   * receives (empty ones too) and deletes count. Setup and stats calls are not included.
-   */
-  cost: {
-    sendCalls: number;
-    sendUnits: number;
-    receiveUnits: number;
-    deleteCalls: number;
-    deleteUnits: number;
-    units: number;
-    pricePerMillion: number;
-    usd: number;
-  };
-  // both
-  retries: number;
-  errors: CountMap;
-  failures: CountMap;
+  /** The billed requests of the Tally, their sum, and what they cost at pricePerMillion. */
+  cost: Tally['cost'] & { units: number; pricePerMillion: number; usd: number };
   throughput: { send: number; receive: number };
   latency: LatencySummary | null;
   receiveLatency: LatencySummary | null;
   e2eLatency: LatencySummary | null;
-  histograms: HistogramSet;
-  integrity: IntegrityJson[];
-  timeline?: TimelineJson;
   queues: QueueDepth[];
   /**
    * This process's CPU seconds (all threads) and peak RSS. With --local the embedded server's
@@ -117,6 +116,7 @@ export interface Result {
 
 export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): Result {
   const t = Date.now();
+  const tally = emptyTally();
   return {
     schema: SCHEMA,
     kind,
@@ -132,33 +132,19 @@ export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): R
     abandoned: null,
     phases: {},
     planned: null,
-    attempted: 0,
-    sent: 0,
-    failed: 0,
+    ...tally,
     notSent: null,
-    received: 0,
     distinct: 0,
     duplicates: 0,
     missing: 0,
     missingExact: true,
     expected: null,
-    foreign: 0,
-    deleted: 0,
-    deleteFailed: 0,
-    receiveCalls: 0,
-    emptyReceives: 0,
     dlqDepth: null,
-    orderViolations: null,
-    cost: { sendCalls: 0, sendUnits: 0, receiveUnits: 0, deleteCalls: 0, deleteUnits: 0, units: 0, pricePerMillion: 0.4, usd: 0 },
-    retries: 0,
-    errors: {},
-    failures: {},
+    cost: { ...tally.cost, units: 0, pricePerMillion: 0.4, usd: 0 },
     throughput: { send: 0, receive: 0 },
     latency: null,
     receiveLatency: null,
     e2eLatency: null,
-    histograms: {},
-    integrity: [],
     queues: [],
     config: {},
   };
@@ -211,24 +197,6 @@ export function exitCodeOf(r: Result, thresholdsFailed = false): number {
   // part did not run to its end: neither is done (not-sent messages are not counted as missing).
   if (r.coverage && (!r.coverage.complete || r.coverage.interrupted.length)) return EXIT.incomplete;
   return EXIT.ok;
-}
-
-/** What of the config a result may carry: no credentials, ever. */
-export function publicConfig(c: Config): Record<string, unknown> {
-  return {
-    command: c.command,
-    endpoint: c.local ? 'local' : (c.connection.endpoint ?? `aws:${c.connection.region}`),
-    region: c.connection.region,
-    queues: c.queues.urls ?? { count: c.queues.count, prefix: c.queues.prefix },
-    send: c.send ? { ...c.send, total: finiteOrNull(c.send.total), runTotal: finiteOrNull(c.send.runTotal) } : undefined,
-    drain: c.drain,
-    maxRetries: c.connection.maxRetries,
-    requestTimeoutMs: c.connection.requestTimeoutMs,
-  };
-}
-
-function finiteOrNull(n: number): number | null {
-  return Number.isFinite(n) ? n : null;
 }
 
 export function resultLine(r: Result): string {

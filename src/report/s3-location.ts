@@ -10,7 +10,7 @@
  * which listing skips, so a stored report is never merged into the next one.
  */
 import { hostname } from 'node:os';
-import { isLoopbackHost, validateEndpoint } from '../config.js';
+import { isLoopbackHost, validateEndpoint } from '../endpoint.js';
 import { UsageError } from '../errors.js';
 
 export interface S3Location {

@@ -8,7 +8,7 @@ import { loopBusy, SATURATED } from '../metrics/loop.js';
 import { EXIT } from '../errors.js';
 import type { Result } from './result.js';
 import { formatActual } from './thresholds.js';
-import { messagesIn } from '../sqs/queues.js';
+import { messagesIn } from '../sqs/depth.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });

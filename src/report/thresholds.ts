@@ -6,24 +6,12 @@
 import { UsageError } from '../errors.js';
 import type { LatencySummary } from '../metrics/histogram.js';
 import { loopBusy } from '../metrics/loop.js';
-import { exitCodeOf, type Result } from './result.js';
+import { throttleCount } from '../sqs/error-codes.js';
+import { exitCodeOf, type Result, type Threshold, type ThresholdOutcome } from './result.js';
 
-type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
-
-export interface Threshold {
-  expr: string;
-  metric: string;
-  op: Op;
-  /** In the metric's own unit: ms for latencies, a fraction for rates, msg/s, counts. */
-  value: number;
-}
-
-export interface ThresholdOutcome extends Threshold {
-  actual: number | null;
-  ok: boolean;
-  /** Why the outcome is not just the comparison (e.g. a merge lacking send results). */
-  note?: string;
-}
+// The shapes live with the result document that carries their outcomes; config reads them here.
+export type { Threshold, ThresholdOutcome };
+type Op = Threshold['op'];
 
 type Unit = 'ms' | 'rate' | 'count' | 'msg/s';
 
@@ -47,8 +35,8 @@ const SCALARS: Record<string, { unit: Unit; get: (r: Result) => number | null; d
   errors: { unit: 'count', get: (r) => Object.values(r.errors).reduce((a, b) => a + b, 0), doc: 'error events (retried or not)' },
   throttles: {
     unit: 'count',
-    get: (r) => (r.errors.ThrottlingException ?? 0) + (r.errors.RequestThrottled ?? 0),
-    doc: 'ThrottlingException + RequestThrottled',
+    get: (r) => throttleCount(r.errors),
+    doc: 'throttling errors of every code (ThrottlingException, 429…)',
   },
   dlq: { unit: 'count', get: (r) => r.dlqDepth, doc: 'messages in the dead-letter queue' },
   client_busy: {

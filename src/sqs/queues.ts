@@ -1,34 +1,19 @@
-/** Queue resolution, creation and statistics, on the SDK (none of this is hot). */
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  type QueueAttributeName,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+/** Queue resolution, creation and redrive policies, on the SDK (none of this is hot). */
+import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
 import { queueNameOf, type QueueSelection } from '../config.js';
 import { UsageError } from '../errors.js';
-
-const NETWORK = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|TimeoutError|RequestTimeout)/;
-
-function codeOf(e: unknown): string {
-  const err = e as { name?: string; code?: string; Code?: string };
-  return err.code ?? err.Code ?? err.name ?? 'UnknownError';
-}
-
-function isMissingQueue(e: unknown): boolean {
-  return /QueueDoesNotExist|NonExistentQueue/.test(codeOf(e));
-}
+import { CREATE_DEFAULTS, createQueue, desiredAttributes } from './create-queue.js';
+import { errorCodeOf, isCredentialsRefused, isMissingQueue, isNetwork } from './error-codes.js';
 
 /** Turn setup-time failures into one-line errors that say what to do. */
 export function setupError(e: unknown, endpoint: string, what: string): Error {
   if (e instanceof UsageError) return e;
-  const code = codeOf(e);
-  if (NETWORK.test(code) || (e as { $metadata?: unknown }).$metadata === undefined && /connect|socket|network/i.test(String(e))) {
+  const code = errorCodeOf(e);
+  if (isNetwork(code) || (e as { $metadata?: unknown }).$metadata === undefined && /connect|socket|network/i.test(String(e))) {
     return new UsageError(`cannot reach SQS at ${endpoint} (${code}); check --endpoint / AWS_ENDPOINT_URL_SQS, or use --local`);
   }
-  if (/InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|CredentialsProviderError/.test(code)) {
+  if (isCredentialsRefused(code)) {
     return new UsageError(`AWS refused the credentials while ${what} (${code}); check AWS_PROFILE / the pod's role`);
   }
   const notSqs = notSqsReply(e, code);
@@ -48,10 +33,6 @@ function notSqsReply(e: unknown, code: string): string | undefined {
 export function queueNames(sel: QueueSelection): string[] {
   if (sel.urls) return sel.urls.map(queueNameOf);
   return Array.from({ length: sel.count }, (_, i) => `${sel.prefix}-${i + 1}${sel.fifo ? '.fifo' : ''}`);
-}
-
-export function queueCreateAttributes(name: string): Record<string, string> {
-  return name.endsWith('.fifo') ? { FifoQueue: 'true' } : {};
 }
 
 /** URLs of the selected queues, in order; creates missing ones when asked to. */
@@ -83,8 +64,7 @@ export async function resolveQueues(client: SQSClient, sel: QueueSelection, endp
             throw new UsageError(`queue ${name} does not exist; add --create-queues, or check --queue-prefix/--queues`);
           }
           try {
-            const created = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: queueCreateAttributes(name) }));
-            return created.QueueUrl!;
+            return await createQueue(client, name, desiredAttributes(name, CREATE_DEFAULTS));
           } catch (err) {
             throw setupError(err, endpoint, `creating queue ${name}`);
           }
@@ -92,34 +72,6 @@ export async function resolveQueues(client: SQSClient, sel: QueueSelection, endp
       }),
     ),
   );
-}
-
-export interface QueueDepth {
-  url: string;
-  visible: number;
-  inFlight: number;
-  delayed: number;
-}
-
-const DEPTH_ATTRIBUTES: QueueAttributeName[] = [
-  'ApproximateNumberOfMessages',
-  'ApproximateNumberOfMessagesNotVisible',
-  'ApproximateNumberOfMessagesDelayed',
-];
-
-/** Every message a queue holds, whatever its state. */
-export function messagesIn(d: Pick<QueueDepth, 'visible' | 'inFlight' | 'delayed'>): number {
-  return d.visible + d.inFlight + d.delayed;
-}
-
-export async function queueDepth(client: SQSClient, url: string): Promise<QueueDepth> {
-  const { Attributes: a = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: DEPTH_ATTRIBUTES }));
-  return {
-    url,
-    visible: Number(a.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
 }
 
 /** The dead-letter queues named by the queues' RedrivePolicy, as URLs (deduplicated). */

@@ -1,10 +1,5 @@
-/** Backoff between attempts, which errors are throttling, and which batch entries a reply left out. */
-
-const THROTTLES = new Set(['ThrottlingException', 'RequestThrottled', 'KmsThrottled', 'Http429']);
-
-export function isThrottle(code: string): boolean {
-  return THROTTLES.has(code);
-}
+/** Waiting between attempts: full-jitter backoff, and a sleep a stop can end. */
+import { isThrottle } from './error-codes.js';
 
 /**
  * "Full jitter" exponential backoff (the AWS architecture blog's recommendation): a random wait
@@ -29,24 +24,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
-}
-
-/** A *Batch reply: the entries the server says it did, and those it says it did not. */
-export interface BatchReply {
-  Successful?: Array<{ Id: string }>;
-  Failed?: Array<{ Id: string; Code: string; SenderFault?: boolean; Message?: string }>;
-}
-
-/**
- * Entry ids (our indexes) that a batch reply names in neither list. A well-formed reply names
- * every entry; one that does not must not make its entries vanish from the count, so the
- * callers retry them as `IncompleteReply`, the way a timed-out call is retried.
- */
-export function unreportedIds(sent: number[], reply: BatchReply): number[] {
-  const named = (reply.Successful?.length ?? 0) + (reply.Failed?.length ?? 0);
-  if (named >= sent.length) return [];
-  const seen = new Set<number>();
-  for (const e of reply.Successful ?? []) seen.add(Number(e.Id));
-  for (const e of reply.Failed ?? []) seen.add(Number(e.Id));
-  return sent.filter((id) => !seen.has(id));
 }

@@ -8,43 +8,18 @@
  */
 import type { Connection } from '../config.js';
 import { SqsError } from '../errors.js';
+import { isRetryable, OWN_CODES } from './error-codes.js';
 import { credentialProvider, endpointOf } from './credentials.js';
 import { Http1Client, type Http1Options } from './http1.js';
 import { LeanSigner } from './sigv4.js';
 
-export type HotAction = 'SendMessageBatch' | 'ReceiveMessage' | 'DeleteMessageBatch' | 'GetQueueAttributes';
-
-/** Error names worth another attempt: throttling, server trouble, and the network. */
-const RETRYABLE = new Set([
-  'ThrottlingException',
-  'RequestThrottled',
-  'ServiceUnavailable',
-  'InternalError',
-  'InternalFailure',
-  'KmsThrottled',
-  'RequestTimeout',
-  'TimeoutError',
-  'InvalidResponse',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ECONNABORTED',
-]);
+export type HotAction = 'SendMessageBatch' | 'ReceiveMessage' | 'DeleteMessageBatch';
 
 const TARGETS: Record<HotAction, string> = {
   SendMessageBatch: 'AmazonSQS.SendMessageBatch',
   ReceiveMessage: 'AmazonSQS.ReceiveMessage',
   DeleteMessageBatch: 'AmazonSQS.DeleteMessageBatch',
-  GetQueueAttributes: 'AmazonSQS.GetQueueAttributes',
 };
-
-export function isRetryable(code: string, status = 0): boolean {
-  return RETRYABLE.has(code) || status >= 500 || status === 429;
-}
 
 /** Turns a 200 reply's bytes into a value; runs while the bytes are valid (see http1.ts). */
 export type ReadReply<T> = (body: Buffer) => T;
@@ -105,7 +80,7 @@ export class SqsWire {
 
 function networkError(e: Error & { code?: string }): SqsError {
   const code = e.code ?? 'NetworkError';
-  return new SqsError(code, e.message, code !== 'Aborted');
+  return new SqsError(code, e.message, code !== OWN_CODES.aborted);
 }
 
 export function errorFromReply(status: number, text: string, queryError?: string | string[]): SqsError {

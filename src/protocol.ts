@@ -1,0 +1,59 @@
+/**
+ * What the main thread and the worker threads say to each other: a task goes in (plain data that
+ * survives a structured clone, plus the shared memory of the live counters), a Tally comes out.
+ * The main thread plans tasks (send.ts, drain.ts), the workers (workers/) run them; both import
+ * these shapes from here, so src/ never needs to import workers/.
+ */
+import type { Connection } from './config.js';
+import type { SharedState } from './metrics/live.js';
+import type { Tally } from './metrics/tally.js';
+import type { PayloadIdentity } from './payload.js';
+
+export interface SendTask {
+  row: number;
+  state: SharedState;
+  connection: Connection;
+  queueUrls: string[];
+  identity: PayloadIdentity;
+  messageSize: number;
+  batchSize: number;
+  /** Messages this process sends (Infinity: until the deadline or a stop). */
+  total: number;
+  /** Messages per second for the whole process (open model), if paced. */
+  rate?: number;
+  lanes: number;
+  /** Epoch ms the run started; the pace and the timeline count from here. */
+  startMs: number;
+  /** Epoch ms after which no new batch starts. */
+  endMs?: number;
+  /** FIFO queues: each lane owns its groups and sends them in seq order, one call at a time. */
+  fifo?: { groups: number; contentDedup: boolean; firstLane: number; totalLanes: number };
+}
+
+/** run: a bitmap shared by all drain threads for this process's own (runId, shard). */
+export interface SharedSeen {
+  runId: string;
+  shard: number;
+  of: number;
+  words: SharedArrayBuffer;
+}
+
+export interface DrainTask {
+  row: number;
+  state: SharedState;
+  connection: Connection;
+  queueUrls: string[];
+  /** One entry per poller: the index of the queue it polls. */
+  pollers: number[];
+  maxMessages: number;
+  waitTimeSeconds: number;
+  visibilityTimeout?: number;
+  runIdFilter?: string;
+  sharedSeen?: SharedSeen;
+  startMs: number;
+  endMs?: number;
+}
+
+/** Both workers answer with a Tally: the fields of the result document they add up to. */
+export type SendWorkerResult = Tally;
+export type DrainWorkerResult = Tally;

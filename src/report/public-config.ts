@@ -1,0 +1,19 @@
+/** What of the config a result may carry: no credentials, ever. */
+import type { Config } from '../config.js';
+
+export function publicConfig(c: Config): Record<string, unknown> {
+  return {
+    command: c.command,
+    endpoint: c.local ? 'local' : (c.connection.endpoint ?? `aws:${c.connection.region}`),
+    region: c.connection.region,
+    queues: c.queues.urls ?? { count: c.queues.count, prefix: c.queues.prefix },
+    send: c.send ? { ...c.send, total: finiteOrNull(c.send.total), runTotal: finiteOrNull(c.send.runTotal) } : undefined,
+    drain: c.drain,
+    maxRetries: c.connection.maxRetries,
+    requestTimeoutMs: c.connection.requestTimeoutMs,
+  };
+}
+
+function finiteOrNull(n: number): number | null {
+  return Number.isFinite(n) ? n : null;
+}

@@ -1,0 +1,80 @@
+/**
+ * Every error code sqs-blast treats specially, and the classes it sorts them into: worth another
+ * attempt, "slow down", the queue is not there, the endpoint cannot be reached, the credentials
+ * were refused. One table per class, so that a new code is one line here and every reader (the
+ * hot path's retries and backoff, setup errors, the `throttles` metric) agrees on it.
+ */
+
+/** Codes sqs-blast gives failures of its own finding. */
+export const OWN_CODES = {
+  /** A stop abandoned the call (a second signal, or the grace period ran out). */
+  aborted: 'Aborted',
+  /** A *Batch reply named an entry in neither Successful nor Failed: retried like a timed-out call. */
+  incompleteReply: 'IncompleteReply',
+  /** --verify-md5: the MD5 SQS returned is not that of the body sent. */
+  md5Mismatch: 'MD5Mismatch',
+  /** Anything thrown that was not an SQS or network error. */
+  unknown: 'UnknownError',
+} as const;
+
+/** The server asked us to slow down (Http429: a 429 reply whose body named no code). */
+const THROTTLE = new Set(['ThrottlingException', 'RequestThrottled', 'KmsThrottled', 'Http429']);
+
+/** The way to the endpoint failed: the call may never have reached the server. */
+const NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'TimeoutError',
+  'RequestTimeout',
+]);
+
+/** Worth another attempt: throttling, server trouble, an unreadable reply, and the network. */
+const RETRYABLE = new Set([...THROTTLE, 'ServiceUnavailable', 'InternalError', 'InternalFailure', 'InvalidResponse', ...NETWORK]);
+
+/** The queue does not exist: the JSON protocol's name, and the query protocol's (AWS.SimpleQueueService.NonExistentQueue). */
+const MISSING_QUEUE = /QueueDoesNotExist|NonExistentQueue/;
+
+/** AWS refused who we are, or the SDK found no one to be. */
+const CREDENTIALS_REFUSED = /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|CredentialsProviderError/;
+
+export function isThrottle(code: string): boolean {
+  return THROTTLE.has(code);
+}
+
+/** `status` is the HTTP status when there was a reply: any 5xx or 429 is worth another attempt. */
+export function isRetryable(code: string, status = 0): boolean {
+  return RETRYABLE.has(code) || status >= 500 || status === 429;
+}
+
+export function isNetwork(code: string): boolean {
+  return NETWORK.has(code);
+}
+
+export function isCredentialsRefused(code: string): boolean {
+  return CREDENTIALS_REFUSED.test(code);
+}
+
+/** The code of anything the SDK or Node threw: its `code`, the query protocol's `Code`, or its name. */
+export function errorCodeOf(e: unknown): string {
+  const err = e as { name?: string; code?: string; Code?: string } | undefined;
+  return err?.code ?? err?.Code ?? err?.name ?? OWN_CODES.unknown;
+}
+
+/** True for a missing queue, whichever protocol said so (the SDK's name, or the query error code). */
+export function isMissingQueue(e: unknown): boolean {
+  const err = e as { name?: string; code?: string; Code?: string } | undefined;
+  return MISSING_QUEUE.test(errorCodeOf(e)) || MISSING_QUEUE.test(String(err?.name));
+}
+
+/** Occurrences of throttling codes in a count of errors by code. */
+export function throttleCount(errors: Record<string, number>): number {
+  let n = 0;
+  for (const [code, count] of Object.entries(errors)) if (isThrottle(code)) n += count;
+  return n;
+}

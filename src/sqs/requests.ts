@@ -1,0 +1,106 @@
+/**
+ * The hot actions' request bodies, next to the reader of their replies (receive-reply.ts). Each is
+ * written straight into a buffer its lane or poller owns, from fragments prepared once: no request
+ * object is built, serialised, flattened and encoded per call. Byte for byte what JSON.stringify
+ * of the same request makes (test/delete-request.test.ts, test/wire.int.test.ts).
+ */
+import type { PayloadFactory } from '../payload.js';
+
+/** `{"QueueUrl":"…","Entries":[`: how every *Batch request of a queue starts. */
+export function entriesPrefix(queueUrl: string): Buffer {
+  return Buffer.from(`{"QueueUrl":${JSON.stringify(queueUrl)},"Entries":[`);
+}
+
+export interface ReceiveOptions {
+  maxMessages: number;
+  waitTimeSeconds: number;
+  visibilityTimeout?: number;
+}
+
+/** A queue's ReceiveMessage: the same bytes on every poll, so it is encoded (and hashed, see wire.ts) once. */
+export function receiveRequest(queueUrl: string, o: ReceiveOptions): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: o.maxMessages,
+      WaitTimeSeconds: o.waitTimeSeconds,
+      ...(o.visibilityTimeout !== undefined ? { VisibilityTimeout: o.visibilityTimeout } : {}),
+      MessageSystemAttributeNames: ['SentTimestamp'],
+    }),
+  );
+}
+
+/** FIFO sends: every entry names its group; its deduplication id too unless the queue dedups by content. */
+export interface FifoIds {
+  contentDedup: boolean;
+  runId: string;
+  shard: number;
+}
+
+/** SendMessageBatch requests for one worker's queues and bodies. */
+export class SendBatchWriter {
+  private readonly prefixes: Buffer[];
+  private readonly dedupPrefix: string;
+
+  constructor(
+    queueUrls: string[],
+    private readonly factory: PayloadFactory,
+    private readonly fifo?: FifoIds,
+  ) {
+    this.prefixes = queueUrls.map(entriesPrefix);
+    this.dedupPrefix = fifo ? `","MessageDeduplicationId":"${fifo.runId}-${fifo.shard}-` : '';
+  }
+
+  /** A buffer that holds any request of up to `batchSize` entries (one per lane: a lane has one call in flight). */
+  allocate(batchSize: number): Buffer {
+    const longestPrefix = Math.max(...this.prefixes.map((p) => p.length));
+    return Buffer.allocUnsafe(longestPrefix + batchSize * (this.factory.maxLiteralBytes + 48) + 8);
+  }
+
+  /** The request for the `pending` entries (indexes into the batch starting at firstSeq). */
+  write(buf: Buffer, queue: number, pending: number[], firstSeq: number, sentAt: number, group?: number): Buffer {
+    let o = this.prefixes[queue].copy(buf, 0);
+    for (let k = 0; k < pending.length; k++) {
+      const seq = firstSeq + pending[k];
+      o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","MessageBody":', o, 'latin1');
+      o = this.factory.writeJsonString(buf, o, seq, sentAt, group);
+      if (group !== undefined) {
+        // Never on a standard queue: a MessageGroupId there turns on fair queues.
+        o += buf.write(',"MessageGroupId":"g' + group + (this.fifo!.contentDedup ? '"' : this.dedupPrefix + seq + '"'), o, 'latin1');
+      }
+      o += buf.write('}', o, 'latin1');
+    }
+    o += buf.write(']}', o, 'latin1');
+    return buf.subarray(0, o);
+  }
+}
+
+/** What JSON.stringify would escape, lone surrogates included; receipt handles normally have none. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * The DeleteMessageBatch request, written into the poller's own buffer (free again once the
+ * previous call's reply is in; grown when a batch's handles need more).
+ */
+export function deleteRequest(poller: { buf: Buffer }, prefix: Buffer, receiptHandles: ReadonlyArray<{ receiptHandle: string }>, pending: number[]): Buffer {
+  // Worst case per character: a \u00XX escape (6 bytes).
+  let bound = prefix.length + 2;
+  for (const i of pending) bound += 40 + 6 * receiptHandles[i].receiptHandle.length;
+  if (poller.buf.length < bound) poller.buf = Buffer.allocUnsafe(Math.max(bound, 2 * poller.buf.length));
+  const buf = poller.buf;
+  let o = prefix.copy(buf, 0);
+  for (let k = 0; k < pending.length; k++) {
+    const handle = receiptHandles[pending[k]].receiptHandle;
+    o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","ReceiptHandle":', o, 'latin1');
+    if (NEEDS_ESCAPE.test(handle)) o += buf.write(JSON.stringify(handle), o, 'utf8');
+    else {
+      buf[o++] = 0x22;
+      o += buf.write(handle, o, 'utf8');
+      buf[o++] = 0x22;
+    }
+    buf[o++] = 0x7d;
+  }
+  buf[o++] = 0x5d;
+  buf[o++] = 0x7d;
+  return buf.subarray(0, o);
+}
