@@ -133,13 +133,19 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     const mainTimeline = new Timeline(startMs);
     const cpuMeter = new CpuMeter(mainTimeline);
     let sampling = false;
-    const recordDepth = (depths: QueueDepth[]) =>
-      mainTimeline.sampleDepth({
+    // When the queues were first seen holding messages: the run has begun even if sibling drain
+    // pods took every message before this one got any (see the idle rule in the monitor).
+    let queuesBusySince = 0;
+    const recordDepth = (depths: QueueDepth[]) => {
+      const sample = {
         t: Date.now(),
         visible: depths.reduce((n, d) => n + d.visible, 0),
         inFlight: depths.reduce((n, d) => n + d.inFlight, 0),
         delayed: depths.reduce((n, d) => n + d.delayed, 0),
-      });
+      };
+      if (!queuesBusySince && sample.visible + sample.inFlight > 0) queuesBusySince = sample.t;
+      mainTimeline.sampleDepth(sample);
+    };
     const sampleDepth = async () => {
       if (sampling) return; // a slow GetQueueAttributes must not pile up
       sampling = true;
@@ -152,6 +158,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       }
     };
     const depthTimer = config.output.depthIntervalMs > 0 ? setInterval(() => void sampleDepth(), config.output.depthIntervalMs) : undefined;
+    if (depthTimer && config.command === 'drain') void sampleDepth(); // where the queues stand as the drain starts
     // Give up when calls keep failing and none has succeeded for giveUpMs (the endpoint is gone).
     let abandoned: string | null = null;
     let progressMark = { at: startMs, done: 0, errors: 0 };
@@ -195,10 +202,12 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
       const expect = Atomics.load(live.control, CONTROL.expect);
       if (expect >= 0 && received >= expect) live.stop(1);
       const lastMessageAt = live.max('lastMessageAt');
-      const idleSince = Math.max(lastMessageAt, drainStartMs);
-      // A drain started with (or before) its producers waits --start-timeout for the first
-      // message; only then does --idle-timeout judge that the queues ran dry.
-      const idleLimit = config.command === 'drain' && lastMessageAt === 0 ? config.drain.startTimeoutMs : config.drain.idleTimeoutMs;
+      const idleSince = Math.max(lastMessageAt, drainStartMs, lastMessageAt ? 0 : queuesBusySince);
+      // A drain started with (or before) its producers waits --start-timeout for the run to
+      // begin: its first message, or queues seen holding messages (siblings may take them all).
+      // Only then does --idle-timeout judge that the queues ran dry.
+      const begun = lastMessageAt > 0 || queuesBusySince > 0;
+      const idleLimit = config.command === 'drain' && !begun ? config.drain.startTimeoutMs : config.drain.idleTimeoutMs;
       if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= idleLimit) live.stop(1);
       // run: once every acknowledged message has been seen (distinct, so redeliveries do not
       // count), drain a short tail for copies still visible, then stop.

@@ -107,6 +107,21 @@ describe('drain against the real local server', () => {
     expect(d.endedAt - started).toBeLessThan(15_000);
   });
 
+  it('a drain pod whose siblings took every message stops an idle timeout after seeing the queues busy, not at its start timeout', async () => {
+    const client = sdk();
+    const prefix = uniquePrefix('sibling');
+    const urls = await createQueues(client, prefix, 1);
+    await foreignProduce(client, urls, 30);
+    // A sibling holds every message in flight: this pod will never receive one.
+    let held = 0;
+    while (held < 30) held += (await client.send(new ReceiveMessageCommand({ QueueUrl: urls[0], MaxNumberOfMessages: 10, VisibilityTimeout: 60 }))).Messages?.length ?? 0;
+    const started = Date.now();
+    const run = await runCli(['drain', '--endpoint', endpoint(), '--queue-prefix', prefix, '--wait-time', '1', '--idle-timeout', '2', '--start-timeout', '60', '--json', '--quiet']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ received: 0 });
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('--no-gate exits 0 on a failing verdict and leaves it, unchanged, in the result for report', async () => {
     const client = sdk();
     const prefix = uniquePrefix('nogate');
