@@ -4,23 +4,23 @@
  * single message is sent. Defaults live here too (not in yargs) so that "was this flag given?"
  * stays answerable for conflict checks.
  */
-import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
+import { boolArg, intArg, nonNegativeArg, positiveArg, stringArg, stringList, type RawArgs } from './config/args.js';
+import { defaultWorkers } from './config/cpus.js';
+import { regionFromQueueUrl, validateQueueUrl } from './config/queue-url.js';
 import { isLoopbackHost, validateEndpoint } from './endpoint.js';
 
 export { isLoopbackHost, validateEndpoint };
+export { intArg, positiveArg, type RawArgs } from './config/args.js';
+export { usableCpus } from './config/cpus.js';
+export { queueNameOf, validateQueueUrl } from './config/queue-url.js';
 import { checkS3Out, isS3Url } from './report/s3-location.js';
 import { parseThresholds, type Threshold } from './report/thresholds.js';
 import { defaultShardIndex, shardRate, shardSize } from './shard.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
 
-/** What the yargs parser hands over (camelCase keys; undefined when neither flag nor env set). */
-export interface RawArgs {
-  [key: string]: unknown;
-}
 
 export interface Connection {
   /** Undefined means the SDK's regional AWS endpoint. */
@@ -148,133 +148,9 @@ export const DEFAULTS = {
   region: 'us-east-1',
 } as const;
 
-function flagOf(key: string): string {
-  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-}
-
-function envOf(key: string): string {
-  return 'SQS_BLAST_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
-}
-
-function describe(key: string): string {
-  return `${flagOf(key)} (env ${envOf(key)})`;
-}
-
-function shown(value: unknown): string {
-  return typeof value === 'number' && Number.isNaN(value) ? 'not a number' : JSON.stringify(value);
-}
-
-/** A whole number in [min, max]; undefined when not given. */
-export function intArg(args: RawArgs, key: string, min: number, max: number, hint = ''): number | undefined {
-  const v = args[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`;
-    throw new UsageError(`${describe(key)} must be ${range} (got ${shown(v)})${hint ? '; ' + hint : ''}`);
-  }
-  return v;
-}
-
-/** A positive number (seconds, rates); undefined when not given. */
-export function positiveArg(args: RawArgs, key: string, hint = ''): number | undefined {
-  const v = args[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new UsageError(`${describe(key)} must be a number > 0 (got ${shown(v)})${hint ? '; ' + hint : ''}`);
-  }
-  return v;
-}
-
-function nonNegativeArg(args: RawArgs, key: string): number | undefined {
-  const v = args[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new UsageError(`${describe(key)} must be a number >= 0 (got ${shown(v)})`);
-  return v;
-}
-
-function stringArg(args: RawArgs, key: string): string | undefined {
-  const v = args[key];
-  if (v === undefined || v === '') return undefined;
-  if (Array.isArray(v)) return stringArg({ [key]: v[v.length - 1] }, key);
-  return String(v);
-}
-
-function stringList(args: RawArgs, key: string): string[] {
-  const v = args[key];
-  if (v === undefined) return [];
-  const items = Array.isArray(v) ? v : [v];
-  // Env values arrive as one string; allow comma or space separated lists there.
-  return items.flatMap((s) => String(s).split(/[,\s]+/)).filter(Boolean);
-}
-
-function boolArg(args: RawArgs, key: string): boolean | undefined {
-  const v = args[key];
-  if (v === undefined) return undefined;
-  if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw new UsageError(`${describe(key)} must be true or false (got ${shown(v)})`);
-}
-
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$|^[A-Za-z0-9_-]{1,75}\.fifo$/;
-
-export function validateQueueUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(
-      `--queue-url ${JSON.stringify(raw)} is not a URL; expected https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`,
-    );
-  }
-  const parts = url.pathname.split('/').filter(Boolean);
-  if (!/^https?:$/.test(url.protocol) || parts.length !== 2 || !QUEUE_NAME.test(parts[1])) {
-    throw new UsageError(
-      `--queue-url ${JSON.stringify(raw)} is not a queue URL; expected https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`,
-    );
-  }
-  return url.href;
-}
-
-export function queueNameOf(url: string): string {
-  const parts = new URL(url).pathname.split('/').filter(Boolean);
-  return parts[parts.length - 1];
-}
-
-function regionFromQueueUrl(url: string): string | undefined {
-  return /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(url).hostname)?.[1];
-}
-
 export function randomRunId(): string {
   // 8 base36 chars: short enough for every message id, ~41 bits of randomness.
   return BigInt('0x' + randomBytes(6).toString('hex')).toString(36).padStart(8, '0').slice(-8);
-}
-
-/**
- * CPUs this process may use: a container's CPU limit (cgroup v2 cpu.max, or v1's CFS quota)
- * when there is one, else the cores Node sees. A pod limited to 2 CPUs on a 64-core node must not
- * start 8 worker threads that the kernel then throttles.
- */
-export function usableCpus(readFile: (path: string) => string = (f) => readFileSync(f, 'utf8'), cores = availableParallelism()): number {
-  const read = (f: string) => {
-    try {
-      return readFile(f).trim();
-    } catch {
-      return undefined;
-    }
-  };
-  let quota: number | undefined;
-  let period: number | undefined;
-  const v2 = read('/sys/fs/cgroup/cpu.max')?.split(/\s+/);
-  if (v2 && v2[0] !== 'max') [quota, period] = [Number(v2[0]), Number(v2[1])];
-  else if (!v2) [quota, period] = [Number(read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')), Number(read('/sys/fs/cgroup/cpu/cpu.cfs_period_us'))];
-  if (!quota || !period || quota <= 0 || period <= 0) return cores;
-  return Math.max(1, Math.min(cores, Math.ceil(quota / period)));
-}
-
-function defaultWorkers(): number {
-  // Leave a core for the main thread (progress, merging) and, locally, the embedded server.
-  return Math.max(1, Math.min(8, usableCpus() - 1));
 }
 
 export function resolveConfig(command: CommandName | 'queues', args: RawArgs, env: NodeJS.ProcessEnv = process.env): Config {

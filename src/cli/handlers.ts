@@ -1,0 +1,104 @@
+/** What each command does once its flags are parsed: load, report, compare, queues, local. */
+import { readFileSync } from 'node:fs';
+import { createOptions, createQueues, deleteQueues, purgeQueues, watchStats } from '../admin.js';
+import { positiveArg, resolveConfig, type CommandName } from '../config.js';
+import { EXIT, UsageError } from '../errors.js';
+import { startEmbeddedServer } from '../local.js';
+import { runReport } from '../report/command.js';
+import { compareResults, evaluateCompare, parseCompareThreshold, renderComparison } from '../report/compare.js';
+import { writeCompareHtml } from '../report/html-compare.js';
+import { mergeResults } from '../report/merge.js';
+import { checkWritable, emit, openStore } from '../report/output.js';
+import type { Result } from '../report/result.js';
+import { readResults } from '../report/sources.js';
+import { table } from '../report/summary.js';
+import { conclude } from '../report/thresholds.js';
+import { execute } from '../runner.js';
+import { checkCredentials, createSqsClient, endpointOf } from '../sqs/client.js';
+import { setupError } from '../sqs/queues.js';
+import { envArgs } from './options.js';
+
+export async function runLoad(command: CommandName, argv: Record<string, unknown>): Promise<void> {
+  const config = resolveConfig(command, envArgs(command, argv));
+  checkWritable(config.output.out);
+  checkWritable(config.output.html, '--html');
+  const store = await openStore(config.output.out, config.connection.endpoint, config.connection.region);
+  const result = await execute(config).catch((e: unknown) => {
+    store?.close();
+    throw e;
+  });
+  const code = await emit(result, config.output, conclude(result, config.thresholds), store);
+  // The result keeps its verdict either way; only the process exit leaves it to the merge.
+  const verdictOnly = code === EXIT.incomplete || code === EXIT.threshold;
+  if (!config.gate && verdictOnly) process.stderr.write(`sqs-blast: --no-gate: exit 0; the verdict (exit ${code}) is in the result, for sqs-blast report to judge\n`);
+  process.exitCode = !config.gate && verdictOnly ? EXIT.ok : code;
+}
+
+/** report reads SQS_BLAST_<FLAG> like the other commands; the handler lives in report/command.ts. */
+export async function runReportCommand(cliArgs: Record<string, unknown>): Promise<void> {
+  await runReport(envArgs('report', cliArgs));
+}
+
+/** One side of a comparison: a result file, or several results (pods, logs) merged into one. */
+async function loadSide(source: string): Promise<Result> {
+  const { results } = await readResults([source], { stdin: () => readFileSync(0, 'utf8') });
+  return results.length === 1 ? results[0] : mergeResults(results);
+}
+
+export async function runCompare(cliArgs: Record<string, unknown>): Promise<void> {
+  const argv = envArgs('compare', cliArgs);
+  const html = argv.html === undefined ? undefined : String(argv.html);
+  checkWritable(html, '--html');
+  const thresholds = (((argv.threshold as unknown[]) ?? []).flatMap((e) => String(e).split(/\s*;\s*/)).filter(Boolean)).map(parseCompareThreshold);
+  const base = await loadSide(String(argv.base));
+  const next = await loadSide(String(argv.new));
+  const figures = compareResults(base, next);
+  const outcomes = evaluateCompare(base, next, thresholds);
+  const code = outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.threshold;
+  const text = renderComparison(base, next, figures, outcomes);
+  if (argv.json) {
+    process.stderr.write(text + '\n');
+    process.stdout.write(JSON.stringify({ base: { runId: base.runId, kind: base.kind }, new: { runId: next.runId, kind: next.kind }, figures, thresholds: outcomes, exitCode: code }) + '\n');
+  } else process.stdout.write(text + '\n');
+  if (html) writeCompareHtml(html, base, next, figures, outcomes);
+  process.exitCode = code;
+}
+
+export async function runQueues(action: string, cliArgs: Record<string, unknown>): Promise<void> {
+  const argv = envArgs('queues', cliArgs);
+  const config = resolveConfig('queues', argv);
+  const endpoint = endpointOf(config.connection);
+  if (!config.connection.staticCredentials) await checkCredentials(config.connection);
+  const client = createSqsClient(config.connection);
+  try {
+    let rows: string[][] | undefined;
+    if (action === 'create') rows = await createQueues(client, { ...config, queues: { ...config.queues } }, createOptions(argv));
+    else if (action === 'purge') rows = await purgeQueues(client, config, Boolean(argv.yes));
+    else if (action === 'delete') rows = await deleteQueues(client, config, Boolean(argv.yes), Boolean(argv.dlq));
+    else {
+      const watch = argv.watch === undefined ? undefined : positiveArg(argv, 'watch', 'give seconds between samples, e.g. --watch 5');
+      await watchStats(client, config, watch, Boolean(argv.json));
+    }
+    if (rows) process.stdout.write(table(rows, rows[0].map(() => 'l')).join('\n') + '\n');
+  } catch (e) {
+    throw setupError(e, endpoint, `running queues ${action}`);
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function runLocal(cliArgs: Record<string, unknown>): Promise<void> {
+  const argv = envArgs('local', cliArgs);
+  const port = argv.port === undefined ? 4566 : argv.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(port)})`);
+  }
+  const server = await startEmbeddedServer(port);
+  process.stdout.write(`sqs-blast local: SQS endpoint ${server.endpoint}  (Ctrl-C to stop)\n`);
+  process.stdout.write(`  e.g. sqs-blast send --endpoint ${server.endpoint} --queues 4 --create-queues --total 100000\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.stop();
+}

@@ -1,0 +1,217 @@
+/**
+ * Every flag of every command, defined once: yargs builds the help from these maps, and the same
+ * maps say which SQS_BLAST_<FLAG> variables a command reads (pods are configured that way).
+ */
+import type { Options } from 'yargs';
+import { DEFAULTS, type CommandName } from '../config.js';
+import { UsageError } from '../errors.js';
+import { metricTable } from '../report/thresholds.js';
+import { FINISH_GRACE_MS } from '../runner.js';
+
+const EXIT_CODES = `Exit codes:
+  0    done: nothing failed, nothing missing
+  1    finished, but messages failed, went missing, or sit in a dead-letter queue
+  2    bad input or configuration (nothing was sent)
+  99   a threshold failed
+  130  interrupted by SIGINT, 143 by SIGTERM (the report is still printed)
+
+Every flag can be set in the environment as SQS_BLAST_<FLAG>, e.g. SQS_BLAST_TOTAL=50000,
+SQS_BLAST_QUEUE_PREFIX=load. AWS_ENDPOINT_URL_SQS, AWS_REGION and the AWS credential chain
+(AWS_PROFILE, env keys, IRSA, EKS Pod Identity) are honoured.`;
+
+const THRESHOLD_METRICS = (() => {
+  const rows = metricTable();
+  const width = Math.max(...rows.map(([m]) => m.length));
+  return `Threshold metrics (--threshold METRIC OP VALUE):\n${rows.map(([m, doc]) => `  ${m.padEnd(width)}  ${doc}`).join('\n')}`;
+})();
+export const EPILOG = `${THRESHOLD_METRICS}\n\n${EXIT_CODES}`;
+
+export type OptionMap = Record<string, Options>;
+
+export const connection: OptionMap = {
+  local: { type: 'boolean', group: 'Target:', describe: 'Start an embedded SQS server in-process, create the queues, and use it (no AWS account needed)' },
+  endpoint: { type: 'string', group: 'Target:', describe: 'SQS endpoint URL (default: AWS_ENDPOINT_URL_SQS, else AWS for --region)' },
+  region: { type: 'string', group: 'Target:', describe: 'AWS region', defaultDescription: 'AWS_REGION or us-east-1' },
+  queues: { type: 'number', group: 'Target:', describe: 'Number of queues, named <prefix>-1 … <prefix>-N', defaultDescription: String(DEFAULTS.queues) },
+  'queue-prefix': { type: 'string', group: 'Target:', describe: 'Queue name prefix', defaultDescription: DEFAULTS.queuePrefix },
+  'queue-url': { type: 'string', array: true, group: 'Target:', describe: 'Queue URL (repeatable; instead of --queues/--queue-prefix)' },
+  'create-queues': { type: 'boolean', group: 'Target:', describe: 'Create queues that do not exist' },
+  fifo: { type: 'boolean', group: 'Target:', describe: 'FIFO queues: names end in .fifo; send sets MessageGroupId/MessageDeduplicationId, drain checks order' },
+};
+
+export const common: OptionMap = {
+  workers: { type: 'number', group: 'Load:', describe: 'Worker threads', defaultDescription: 'cores - 1 (at least 1)' },
+  'request-timeout': { type: 'number', group: 'Load:', describe: 'Seconds before a call is abandoned and retried (long polls add their wait)', defaultDescription: String(DEFAULTS.requestTimeout) },
+  'max-retries': { type: 'number', group: 'Load:', describe: 'Retries per batch before its messages count as failed', defaultDescription: String(DEFAULTS.maxRetries) },
+  grace: { type: 'number', group: 'Load:', describe: 'Seconds in-flight calls get to finish after SIGINT/SIGTERM', defaultDescription: String(DEFAULTS.grace) },
+  'give-up-after': {
+    type: 'number',
+    group: 'Load:',
+    describe: 'Stop (exit 1) when calls keep failing and none succeeded for this many seconds',
+    defaultDescription: String(DEFAULTS.giveUpAfter),
+  },
+  'run-id': { type: 'string', group: 'Shards:', describe: 'Id shared by all shards of one run (required with --shards > 1)', defaultDescription: 'JOB_UID, else random' },
+  shard: { type: 'number', group: 'Shards:', describe: 'This process’s shard index', defaultDescription: 'JOB_COMPLETION_INDEX or 0' },
+  shards: { type: 'number', group: 'Shards:', describe: 'Number of shards (pods) in the run', defaultDescription: '1' },
+  out: {
+    type: 'string',
+    group: 'Output:',
+    describe: 'Write the JSON result to this file, or to S3: s3://bucket/prefix/ (one object per process under <run id>/; the bucket is checked before the run)',
+  },
+  json: { type: 'boolean', group: 'Output:', describe: 'Print the JSON result on stdout (the summary goes to stderr)' },
+  quiet: { type: 'boolean', group: 'Output:', describe: 'No live progress (the summary is still printed)' },
+  'progress-interval': { type: 'number', group: 'Output:', describe: 'Seconds between status lines when not on a terminal', defaultDescription: String(DEFAULTS.progressInterval) },
+  html: { type: 'string', group: 'Output:', describe: 'Write a self-contained HTML report (charts, percentiles, thresholds) to this file' },
+  'depth-interval': { type: 'number', group: 'Output:', describe: 'Seconds between queue-depth samples for the timeline (0: none)', defaultDescription: '5' },
+  'result-line': {
+    type: 'boolean',
+    group: 'Output:',
+    describe: 'Print the result at the end as SQS_BLAST_RESULT_CHUNK lines (~8 KiB each, safe for log pipelines) for `sqs-blast report -`',
+    defaultDescription: 'when stdout is not a terminal',
+  },
+  threshold: {
+    type: 'string',
+    array: true,
+    group: 'Output:',
+    describe: "Pass/fail gate, repeatable: 'p99<250ms', 'e2e.p99<2s', 'throughput>=10000', 'error_rate<0.1%', 'missing==0'; a failure exits 99",
+  },
+  'price-per-million': {
+    type: 'number',
+    group: 'Output:',
+    describe: 'USD per million billed requests for the cost estimate',
+    defaultDescription: '0.40 standard, 0.50 FIFO (us-east-1 list)',
+  },
+  gate: {
+    type: 'boolean',
+    group: 'Output:',
+    describe: 'Exit 1/99 on this process’s own verdict; --no-gate exits 0 and leaves judging to `sqs-blast report` (pods of a sharded Job)',
+    defaultDescription: 'true',
+  },
+  'verify-md5': { type: 'boolean', group: 'Load:', describe: 'Check the MD5 SQS returns for every message sent (costs client CPU)' },
+};
+
+export const sendOptions: OptionMap = {
+  total: { type: 'number', group: 'Send:', describe: 'Messages to send (split across --shards)', defaultDescription: `${DEFAULTS.total} unless --duration` },
+  duration: { type: 'number', group: 'Send:', describe: 'Stop after this many seconds (with --total: whichever comes first)' },
+  'batch-size': { type: 'number', group: 'Send:', describe: 'Messages per SendMessageBatch, 1-10', defaultDescription: String(DEFAULTS.batchSize) },
+  'message-size': { type: 'number', group: 'Send:', describe: 'Body size in bytes (padded JSON), up to 1048576', defaultDescription: String(DEFAULTS.messageSize) },
+  concurrency: { type: 'number', group: 'Send:', describe: 'SendMessageBatch calls in flight (spread over --workers)', defaultDescription: String(DEFAULTS.sendConcurrency) },
+  groups: { type: 'number', group: 'Send:', describe: 'FIFO message groups (each sent in order by one lane)', defaultDescription: 'the concurrency' },
+  rate: { type: 'number', group: 'Send:', describe: 'Target msg/s (open model: latency counts from each batch’s intended start)' },
+};
+
+export const drainOptions = (run: boolean): OptionMap => ({
+  expect: { type: 'number', group: 'Drain:', describe: 'Stop after receiving this many messages; fewer is reported as missing' },
+  'idle-timeout': { type: 'number', group: 'Drain:', describe: 'Stop when no message arrived for this many seconds (counted from the first message)', defaultDescription: String(DEFAULTS.idleTimeout) },
+  ...(run
+    ? {}
+    : ({
+        'start-timeout': {
+          type: 'number',
+          group: 'Drain:',
+          describe: 'Seconds to wait for the first message before stopping (a drain pod may start before its producers)',
+          defaultDescription: 'the idle timeout',
+        },
+      } as OptionMap)),
+  ...(run ? {} : { duration: { type: 'number', group: 'Drain:', describe: 'Stop after this many seconds' } as Options }),
+  'max-messages': { type: 'number', group: 'Drain:', describe: 'Messages per ReceiveMessage, 1-10', defaultDescription: String(DEFAULTS.maxMessages) },
+  'wait-time': { type: 'number', group: 'Drain:', describe: `Long-poll seconds, 0-20 (after a signal polls in flight may finish; once the drain is done they are cut after ${FINISH_GRACE_MS / 1000} s)`, defaultDescription: String(run ? DEFAULTS.runWaitTime : DEFAULTS.waitTime) },
+  'visibility-timeout': { type: 'number', group: 'Drain:', describe: 'Seconds a received message stays invisible', defaultDescription: 'the queue’s' },
+  [run ? 'drain-concurrency' : 'concurrency']: { type: 'number', group: 'Drain:', describe: 'Pollers per queue', defaultDescription: String(DEFAULTS.drainConcurrency) },
+  ...(run
+    ? ({
+        'max-backlog': {
+          type: 'number',
+          group: 'Drain:',
+          describe: 'Senders wait while this many messages are sent but not yet received (0: no cap); keeps a local server’s memory bounded',
+          defaultDescription: String(DEFAULTS.maxBacklog),
+        },
+      } as OptionMap)
+    : {}),
+  ...(run ? { 'drain-workers': { type: 'number', group: 'Drain:', describe: 'Worker threads for the drain side', defaultDescription: 'cores - 1' } as Options } : {}),
+  'dlq-url': { type: 'string', group: 'Drain:', describe: 'Dead-letter queue to check at the end', defaultDescription: 'from the RedrivePolicy' },
+  'only-run-id': { type: 'string', group: 'Drain:', describe: 'Check integrity for this run id only (others count as foreign)' },
+});
+
+export const queueAdminOptions: OptionMap = {
+  'content-dedup': { type: 'boolean', group: 'Create:', describe: 'FIFO: content-based deduplication' },
+  'high-throughput': { type: 'boolean', group: 'Create:', describe: 'FIFO: high-throughput mode (per-group dedup scope and throughput limit)' },
+  dlq: { type: 'boolean', group: 'Create:', describe: 'Also create <name>-dlq and a RedrivePolicy to it (delete: remove the DLQs too)' },
+  'max-receive-count': { type: 'number', group: 'Create:', describe: 'Receives before a message moves to the DLQ', defaultDescription: '5' },
+  'visibility-timeout': { type: 'number', group: 'Create:', describe: 'Seconds a received message stays invisible' },
+  retention: { type: 'number', group: 'Create:', describe: 'Seconds SQS keeps a message (60-1209600)' },
+  'max-message-size': { type: 'number', group: 'Create:', describe: 'Largest message in bytes, set explicitly', defaultDescription: '1048576' },
+  yes: { type: 'boolean', group: 'Purge/delete:', describe: 'Do not ask for confirmation' },
+  watch: { type: 'number', group: 'Stats:', describe: 'Sample again every this many seconds until Ctrl-C' },
+  json: { type: 'boolean', group: 'Stats:', describe: 'One JSON line per sample' },
+};
+
+export const reportOptions: OptionMap = {
+  'run-id': { type: 'string', group: 'Input:', describe: 'Only results of this run id (for s3://: only objects under <prefix><run id>/)' },
+  endpoint: {
+    type: 'string',
+    group: 'Input:',
+    describe: 'Endpoint whose S3 holds s3:// results, for local emulators (default: AWS_ENDPOINT_URL_S3, else a non-AWS AWS_ENDPOINT_URL_SQS, else AWS)',
+  },
+  region: { type: 'string', group: 'Input:', describe: 'AWS region of the S3 client', defaultDescription: 'AWS_REGION or us-east-1' },
+  out: common.out,
+  json: common.json,
+  threshold: common.threshold,
+  html: common.html,
+  'result-line': { ...common['result-line'], defaultDescription: 'false' },
+};
+export const compareOptions: OptionMap = {
+  threshold: {
+    ...common.threshold,
+    describe: "Gate, repeatable: a signed % is a change against base ('p99<+10%', 'throughput>-5%'); otherwise on new alone ('p99<250ms'); a failure exits 99",
+  },
+  json: { type: 'boolean', describe: 'Print the comparison as JSON on stdout (the table goes to stderr)' },
+  html: { type: 'string', describe: 'Write both runs on the same charts (HDR percentile curves, msg/s) to this file' },
+};
+export const localOptions: OptionMap = { port: { type: 'number', describe: 'Port to listen on (0: any free port)', defaultDescription: '4566' } };
+export const { local: _local, 'create-queues': _create, ...queuesTarget } = connection;
+
+export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues';
+const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
+  send: { ...connection, ...sendOptions, ...common },
+  drain: { ...connection, ...drainOptions(false), ...common },
+  run: { ...connection, ...sendOptions, ...drainOptions(true), ...common },
+  report: reportOptions,
+  compare: compareOptions,
+  local: localOptions,
+  queues: { ...queuesTarget, ...queueAdminOptions },
+};
+const ALL_OPTIONS: OptionMap = Object.assign({}, ...Object.values(COMMAND_OPTIONS));
+/** Variables of the SQS_BLAST_ family that are not flags. */
+const ENV_NOT_FLAGS = new Set(['SQS_BLAST_DEBUG']);
+
+const envName = (flag: string) => 'SQS_BLAST_' + flag.replace(/-/g, '_').toUpperCase();
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * SQS_BLAST_<FLAG> fills any flag not given on the command line. One environment serves every
+ * command (a pod's ConfigMap is shared by send and drain), so a variable that is some other
+ * command's flag is ignored, while one that is nobody's flag is a typo worth an error.
+ */
+export function envArgs(command: EnvCommand, argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const known = new Set(Object.keys(ALL_OPTIONS).map(envName));
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('SQS_BLAST_') && !known.has(name) && !ENV_NOT_FLAGS.has(name)) {
+      throw new UsageError(`${name} is not a sqs-blast setting; see 'sqs-blast ${command} --help' for the flags (SQS_BLAST_<FLAG>)`);
+    }
+  }
+  const out = { ...argv };
+  for (const [flag, opt] of Object.entries(COMMAND_OPTIONS[command])) {
+    const raw = env[envName(flag)];
+    const key = camel(flag);
+    if (raw === undefined || raw === '' || out[key] !== undefined) continue;
+    out[key] = opt.type === 'number' ? Number(raw) : opt.type === 'boolean' ? envBool(envName(flag), raw) : opt.array ? raw.split(/[,\s]+/).filter(Boolean) : raw;
+  }
+  return out;
+}
+
+function envBool(name: string, raw: string): boolean {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new UsageError(`${name} must be true or false (got ${JSON.stringify(raw)})`);
+}
