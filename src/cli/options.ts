@@ -6,7 +6,7 @@ import type { Options } from 'yargs';
 import { DEFAULTS, type CommandName } from '../config.js';
 import { UsageError } from '../errors.js';
 import { metricTable } from '../report/thresholds.js';
-import { FINISH_GRACE_MS } from '../runner.js';
+import { FINISH_GRACE_MS } from '../run/monitor.js';
 
 const EXIT_CODES = `Exit codes:
   0    done: nothing failed, nothing missing

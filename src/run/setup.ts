@@ -1,0 +1,49 @@
+/**
+ * Before the load: the embedded server (--local), credentials, the queues (created if asked),
+ * their dead-letter queues, and FIFO facts the senders need. Everything here may fail with a
+ * one-line setup error; nothing has been sent yet.
+ */
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Config } from '../config.js';
+import { startEmbeddedServer, type EmbeddedServer } from '../local.js';
+import { checkCredentials, createSqsClient, endpointOf } from '../sqs/client.js';
+import { resolveQueues, redriveTargets, setupError, usesContentDedup, warnFifoRate } from '../sqs/queues.js';
+
+export interface Setup {
+  endpoint: string;
+  /** For setup and stats calls only; the load itself runs in the workers. */
+  admin: SQSClient;
+  queueUrls: string[];
+  /** Dead-letter queues to check at the end (drain). */
+  dlqUrls: string[];
+  /** FIFO queues that deduplicate by content: no MessageDeduplicationId needed. */
+  contentDedup: boolean;
+  server?: EmbeddedServer;
+}
+
+/** `server` is handed out as soon as it runs, so a failure later in setup still stops it. */
+export async function setUp(config: Config, onServer: (s: EmbeddedServer) => void): Promise<Setup> {
+  let server: EmbeddedServer | undefined;
+  if (config.local) {
+    server = await startEmbeddedServer(0);
+    onServer(server);
+    config.connection.endpoint = server.endpoint;
+  } else if (!config.connection.staticCredentials) {
+    await checkCredentials(config.connection);
+  }
+  const endpoint = endpointOf(config.connection);
+  // Setup calls retry like the load does (throttling is likely exactly when SQS is under load).
+  const admin = createSqsClient({ ...config.connection, requestTimeoutMs: 5000 });
+  const queueUrls = await resolveQueues(admin, config.queues, endpoint);
+  let dlqUrls: string[] = [];
+  if (config.drain) {
+    try {
+      dlqUrls = config.drain.dlqUrl ? [config.drain.dlqUrl] : await redriveTargets(admin, queueUrls);
+    } catch (e) {
+      throw setupError(e, endpoint, 'reading the queues’ redrive policies');
+    }
+  }
+  const contentDedup = config.queues.fifo && config.send ? await usesContentDedup(admin, queueUrls) : false;
+  if (config.queues.fifo && config.send?.rate) warnFifoRate(config.send.rate, queueUrls.length, config.send.batchSize);
+  return { endpoint, admin, queueUrls, dlqUrls, contentDedup, server };
+}
