@@ -27,7 +27,6 @@ import { endpointOf } from './sqs/client.js';
 import { messagesIn, queueDepth } from './sqs/depth.js';
 import { setupError } from './sqs/queues.js';
 
-
 export interface RunHooks {
   /** Called once the queues are resolved and the load is about to start. */
   onStart?(info: { endpoint: string; queueUrls: string[] }): void;
