@@ -40,7 +40,7 @@ export const connection: OptionMap = {
 };
 
 export const common: OptionMap = {
-  workers: { type: 'number', group: 'Load:', describe: 'Worker threads', defaultDescription: 'cores - 1 (at least 1)' },
+  workers: { type: 'number', group: 'Load:', describe: 'Worker threads', defaultDescription: 'usable CPUs - 1, 1 to 8 (a container CPU limit, cgroup cpu.max, counts)' },
   'request-timeout': { type: 'number', group: 'Load:', describe: 'Seconds before a call is abandoned and retried (long polls add their wait)', defaultDescription: String(DEFAULTS.requestTimeout) },
   'max-retries': { type: 'number', group: 'Load:', describe: 'Retries per batch before its messages count as failed', defaultDescription: String(DEFAULTS.maxRetries) },
   grace: { type: 'number', group: 'Load:', describe: 'Seconds in-flight calls get to finish after SIGINT/SIGTERM', defaultDescription: String(DEFAULTS.grace) },
@@ -128,7 +128,7 @@ export const drainOptions = (run: boolean): OptionMap => ({
         },
       } as OptionMap)
     : {}),
-  ...(run ? { 'drain-workers': { type: 'number', group: 'Drain:', describe: 'Worker threads for the drain side', defaultDescription: 'cores - 1' } as Options } : {}),
+  ...(run ? { 'drain-workers': { type: 'number', group: 'Drain:', describe: 'Worker threads for the drain side', defaultDescription: 'usable CPUs - 1' } as Options } : {}),
   'dlq-url': { type: 'string', group: 'Drain:', describe: 'Dead-letter queue to check at the end', defaultDescription: 'from the RedrivePolicy' },
   'only-run-id': { type: 'string', group: 'Drain:', describe: 'Check integrity for this run id only (others count as foreign)' },
 });
