@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'bench/results/', 'test-output/'] },
   {
-    files: ['src/**/*.ts', 'workers/**/*.ts', 'test/**/*.ts', 'vitest.config.ts', 'bench/**/*.mjs'],
+    files: ['src/**/*.ts', 'workers/**/*.ts', 'test/**/*.ts', 'vitest*.config.ts', 'bench/**/*.mjs'],
     extends: [tseslint.configs.base],
     languageOptions: {
       parserOptions: { project: ['./tsconfig.check.json', './bench/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
