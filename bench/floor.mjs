@@ -22,6 +22,7 @@ function connection() {
   let reply = Buffer.allocUnsafe(128 * 1024);
   let have = 0;
   let need = -1;
+  let bodyStart = 0;
   let waiter = null;
   const onRead = (n, buf) => {
     if (have + n > reply.length) {
@@ -35,11 +36,12 @@ function connection() {
       const end = reply.subarray(0, have).indexOf('\r\n\r\n');
       if (end < 0) return true;
       const m = /content-length: *(\d+)/i.exec(reply.toString('latin1', 0, end));
+      if (!m) throw new Error('a reply without content-length (the floor frames replies by it)');
       need = end + 4 + Number(m[1]);
-      reply.bodyStart = end + 4;
+      bodyStart = end + 4;
     }
     if (have < need) return true;
-    const body = reply.subarray(reply.bodyStart, need);
+    const body = reply.subarray(bodyStart, need);
     have = 0;
     need = -1;
     const w = waiter;

@@ -47,7 +47,7 @@ const rounds = [];
 for (let k = 0; k < 5; k++) {
   let minor = 0;
   const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if (e.detail?.kind === 1) minor++;
+    for (const e of list.getEntries()) if (/** @type {import('node:perf_hooks').NodeGCPerformanceDetail} */ (e.detail).kind === 1) minor++;
   });
   obs.observe({ entryTypes: ['gc'] });
   const cpu0 = process.cpuUsage();

@@ -46,7 +46,7 @@ if (mode === 'send') {
           const r = await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
           const msgs = r.Messages ?? [];
           if (!msgs.length) continue;
-          for (const m of msgs) JSON.parse(m.Body);
+          for (const m of msgs) JSON.parse(m.Body ?? '');
           done += msgs.length;
           await client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
         }

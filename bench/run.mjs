@@ -149,11 +149,13 @@ for (const s of scenarios) {
     midRunRange: midRuns && range(midRuns),
     maxRssMb: mid.maxRssMb,
     all: runs,
+    /** How many times the plain SDK's CPU per message, set below once every row is in. */
+    vsBaseline: /** @type {number | undefined} */ (undefined),
   });
 }
 for (const r of rows.filter((x) => !x.baseline && !x.floor)) {
   const base = rows.find((x) => x.baseline && x.side === r.side);
-  if (base) r.vsBaseline = base.usPerMsg / r.usPerMsg;
+  if (base?.usPerMsg !== undefined && r.usPerMsg !== undefined) r.vsBaseline = base.usPerMsg / r.usPerMsg;
 }
 
 const machine = `${cpus()[0].model.trim()}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;

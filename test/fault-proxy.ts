@@ -132,36 +132,41 @@ export class FaultProxy {
     }
     const upstream = new URL(this.upstream);
     const headers = { ...req.headers, 'content-length': String(body.length), host: upstream.host };
-    const forwarded = http.request({ agent: this.agent, hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers }, async (up) => {
-      const parts: Buffer[] = [];
-      for await (const c of up) parts.push(c as Buffer);
-      let reply = Buffer.concat(parts);
-      if (rule?.fault === 'resetAfter') {
-        req.socket.destroy();
-        return;
-      }
-      if (up.statusCode === 200 && rule?.fault === 'partialSend' && action === 'SendMessageBatch') {
-        const parsed = JSON.parse(reply.toString('utf8')) as { Successful: Array<{ Id: string }>; Failed?: unknown[] };
-        const fail = parsed.Successful.splice(0, Math.ceil(parsed.Successful.length / 3));
-        parsed.Failed = [...(parsed.Failed ?? []), ...fail.map((f) => ({ Id: f.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' }))];
-        reply = Buffer.from(JSON.stringify(parsed));
-      }
-      if (up.statusCode === 200 && rule?.fault === 'incompleteReply' && action.endsWith('Batch')) {
-        const parsed = JSON.parse(reply.toString('utf8')) as { Successful: unknown[] };
-        parsed.Successful.splice(0, Math.ceil(parsed.Successful.length / 3));
-        reply = Buffer.from(JSON.stringify(parsed));
-      }
-      if (up.statusCode === 200 && removed.length) {
-        const parsed = JSON.parse(reply.toString('utf8')) as { Successful: unknown[]; Failed?: unknown[] };
-        parsed.Failed = [...(parsed.Failed ?? []), ...removed.map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' }))];
-        reply = Buffer.from(JSON.stringify(parsed));
-      }
-      const out = { ...up.headers, 'content-length': String(reply.length) };
-      delete out['transfer-encoding'];
-      res.writeHead(up.statusCode ?? 500, out);
-      res.end(reply);
-    });
+    const forwarded = http.request({ agent: this.agent, hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers }, (up) =>
+      void this.reply(up, req, res, rule, action, removed),
+    );
     forwarded.on('error', () => req.socket.destroy());
     forwarded.end(body);
+  }
+
+  /** The upstream's reply, passed on with the rule's reply-side fault applied. */
+  private async reply(up: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, rule: Rule | undefined, action: string, removed: Array<{ Id: string }>): Promise<void> {
+    const parts: Buffer[] = [];
+    for await (const c of up) parts.push(c as Buffer);
+    let reply = Buffer.concat(parts);
+    if (rule?.fault === 'resetAfter') {
+      req.socket.destroy();
+      return;
+    }
+    if (up.statusCode === 200 && rule?.fault === 'partialSend' && action === 'SendMessageBatch') {
+      const parsed = JSON.parse(reply.toString('utf8')) as { Successful: Array<{ Id: string }>; Failed?: unknown[] };
+      const fail = parsed.Successful.splice(0, Math.ceil(parsed.Successful.length / 3));
+      parsed.Failed = [...(parsed.Failed ?? []), ...fail.map((f) => ({ Id: f.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' }))];
+      reply = Buffer.from(JSON.stringify(parsed));
+    }
+    if (up.statusCode === 200 && rule?.fault === 'incompleteReply' && action.endsWith('Batch')) {
+      const parsed = JSON.parse(reply.toString('utf8')) as { Successful: unknown[] };
+      parsed.Successful.splice(0, Math.ceil(parsed.Successful.length / 3));
+      reply = Buffer.from(JSON.stringify(parsed));
+    }
+    if (up.statusCode === 200 && removed.length) {
+      const parsed = JSON.parse(reply.toString('utf8')) as { Successful: unknown[]; Failed?: unknown[] };
+      parsed.Failed = [...(parsed.Failed ?? []), ...removed.map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' }))];
+      reply = Buffer.from(JSON.stringify(parsed));
+    }
+    const out = { ...up.headers, 'content-length': String(reply.length) };
+    delete out['transfer-encoding'];
+    res.writeHead(up.statusCode ?? 500, out);
+    res.end(reply);
   }
 }

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { parseResults } from '../src/report/result-lines.js';
+import type { Result } from '../src/report/result.js';
 
 export const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 
@@ -74,8 +75,8 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => {
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => {
       stderr += c;
       opts.onStderr?.(String(c), child);
     });
@@ -132,7 +133,7 @@ export async function depth(client: SQSClient, url: string): Promise<number> {
 }
 
 /** The result a process printed as result lines (chunked, or the old one-line form). */
-export function resultFrom(stdout: string): Record<string, any> {
+export function resultFrom(stdout: string): Result {
   const [result] = parseResults(stdout, 'stdout');
   if (!result) throw new Error(`no result lines in output:\n${stdout.slice(0, 2000)}`);
   return result;

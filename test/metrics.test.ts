@@ -6,7 +6,6 @@ import { addCounts } from '../src/metrics/counters.js';
 import type { MessageHead } from '../src/payload.js';
 
 const head = (seq: number, shard = 0, of = 100, total = 300, shards = 3): MessageHead => ({
-  id: `r-${shard}-${seq}`,
   runId: 'r',
   shard,
   shards,

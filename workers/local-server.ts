@@ -8,10 +8,12 @@ import { startFauxqs } from 'fauxqs';
 const { port } = workerData as { port: number };
 const server = await startFauxqs({ port, logger: false });
 parentPort!.postMessage({ port: server.port });
-parentPort!.on('message', async (msg: { type: string }) => {
-  if (msg.type === 'stop') {
-    await server.stop();
-    parentPort!.postMessage({ stopped: true });
-    parentPort!.close();
-  }
+async function stop(): Promise<void> {
+  await server.stop();
+  parentPort!.postMessage({ stopped: true });
+  parentPort!.close();
+}
+// A stop that fails ends this thread with an error; the parent waits for the thread's exit either way.
+parentPort!.on('message', (msg: { type: string }) => {
+  if (msg.type === 'stop') void stop();
 });
