@@ -7,7 +7,8 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cards, esc, renderHtml, renderPage, reportCharts } from '../report/html.js';
-import type { Result } from '../report/result.js';
+import type { Result, Threshold } from '../report/result.js';
+import { conclude } from '../report/thresholds.js';
 import type { LiveFeed } from './live-feed.js';
 import { listen } from './prometheus.js';
 
@@ -20,6 +21,7 @@ export class Dashboard {
   constructor(
     private readonly feed: LiveFeed,
     private readonly title: string,
+    private readonly thresholds: Threshold[],
   ) {
     feed.onTick(() => {
       if (this.clients.size) this.broadcast('update', this.update());
@@ -65,12 +67,23 @@ export class Dashboard {
       res.write(`event: update\ndata: ${this.update()}\n\n`);
       return;
     }
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     if (path !== '/') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('the dashboard is at /\n');
       return;
     }
-    const html = this.final ? renderHtml(this.final) : this.livePage();
+    const html = this.final ? this.report(this.final) : this.livePage();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+  }
+
+  /** The run's report with its verdict (judged on a copy: the command judges the result itself when the run returns). */
+  private report(result: Result): string {
+    const judged = { ...result };
+    conclude(judged, this.thresholds);
+    return renderHtml(judged);
   }
 
   private livePage(): string {

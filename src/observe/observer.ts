@@ -39,7 +39,7 @@ export class Observer {
       }
       if (o.dashboardPort !== undefined) {
         observer.feed = new LiveFeed(source, config.command as Kind, startMs, main);
-        observer.dashboard = new Dashboard(observer.feed, `sqs-blast ${config.command} ${config.runId} (live)`);
+        observer.dashboard = new Dashboard(observer.feed, `sqs-blast ${config.command} ${config.runId} (live)`, config.thresholds);
         await observer.dashboard.start(o.dashboardPort, o.host).catch(inUse('--dashboard', o.dashboardPort, o.host));
         process.stderr.write(`sqs-blast: live dashboard at ${observer.dashboard.url}\n`);
       }
