@@ -61,8 +61,10 @@ export class Observer {
     this.feed?.stop();
     this.dashboard?.finish(result);
     if (!this.metrics && !this.dashboard) return;
-    if (this.lingerMs > 0) process.stderr.write(`sqs-blast: metrics and dashboard stay up ${this.lingerMs / 1000} s (--metrics-linger)\n`);
-    setTimeout(() => void this.close(), this.lingerMs);
+    // A stopped run (SIGTERM in a pod, Ctrl-C) must end within its grace period: no linger.
+    const lingerMs = result.interrupted ? 0 : this.lingerMs;
+    if (lingerMs > 0) process.stderr.write(`sqs-blast: metrics and dashboard stay up ${lingerMs / 1000} s (--metrics-linger)\n`);
+    setTimeout(() => void this.close(), lingerMs);
   }
 
   async close(): Promise<void> {
