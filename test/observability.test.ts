@@ -110,6 +110,8 @@ describe('observability: Grafana dashboard', () => {
     const titles = dashboard.panels.map((p: any) => p.title).join(' | ');
     for (const view of [/Messages per second/, /Latency quantiles/, /Errors/, /Queue depth/, /busy/]) expect(titles).toMatch(view);
     for (const e of exprs()) expect(e, e).toMatch(/^(sum|avg|max|count|histogram_quantile)\b/);
+    // A finished pod's series ends: totals take each pod's highest count over the range.
+    for (const p of dashboard.panels.filter((x: any) => x.type === 'stat')) expect(p.targets[0].expr, p.title).toMatch(/max_over_time\(.*\[\$__range\]\)/);
     const quantiles = exprs().filter((e) => e.startsWith('histogram_quantile'));
     expect(quantiles.length).toBeGreaterThanOrEqual(3);
     for (const q of quantiles) expect(q).toMatch(/sum by \(le\) \(rate\(sqs_blast_\w+_bucket\{/);
