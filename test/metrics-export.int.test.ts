@@ -93,6 +93,41 @@ describe('Prometheus /metrics', () => {
     expect([...LIVE_LATENCIES].sort()).toEqual([...LATENCY_NAMES].sort());
   });
 
+  it('does not linger after SIGTERM: a pod ends within its grace period', async () => {
+    const prefix = uniquePrefix('promterm');
+    const started = Date.now();
+    let signalled = 0;
+    const run = await runCli(['send', '--create-queues', '--queue-prefix', prefix, '--total', '10000000', '--rate', '500', '--metrics-port', '0', '--metrics-linger', '120', '--quiet'], {
+      env: { AWS_ENDPOINT_URL_SQS: endpoint() },
+      onStderr: (chunk, child) => {
+        if (!signalled && /Prometheus metrics at/.test(chunk)) {
+          signalled = Date.now();
+          setTimeout(() => child.kill('SIGTERM'), 1500);
+        }
+      },
+    });
+    expect(run.code, run.stderr).toBe(143);
+    expect(run.stderr).toMatch(/stay up 0 s|^(?![\s\S]*stay up)/);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('refuses a port in use in one line (exit 2)', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => taken.once('listening', r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      for (const flag of ['--metrics-port', '--dashboard']) {
+        const r = await runCli(['send', '--endpoint', endpoint(), '--create-queues', '--queue-prefix', uniquePrefix('inuse'), '--total', '10', flag, String(port)]);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(new RegExp(`${flag} ${port}: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\); pick a free port`));
+      }
+    } finally {
+      taken.close();
+    }
+  });
+
   it('refuses a bad port in one line (exit 2)', async () => {
     for (const [flag, value, says] of [
       ['--metrics-port', '70000', /--metrics-port .*0 to 65535/],
