@@ -3,7 +3,7 @@
  * latency buckets moved by, kept as a timeline of the same shape a result carries, so the live
  * page is drawn by the report's own chart code (report/html.ts). Latencies here are bucket upper
  * bounds (observe/latency-buckets.ts), "at most" figures; the final report's are exact.
- * Memory grows with the run's seconds, not its messages.
+ * Memory grows with the run's seconds, not its messages; the page shows the last WINDOW_SECONDS.
  */
 import * as hdr from 'hdr-histogram-js';
 import { createHistogram, encode } from '../metrics/histogram.js';
@@ -13,6 +13,8 @@ import { BOUNDS_SECONDS, type BucketTotals, type LiveLatency } from './latency-b
 import type { LiveCounts, LiveSource } from './live-source.js';
 
 const PER_SECOND: LiveLatency[] = ['sendCall', 'receiveCall', 'e2e'];
+/** The live charts show the last ten minutes: redrawing an hour each second would cost the main thread. */
+export const WINDOW_SECONDS = 600;
 /** What a +Inf bucket's latencies are drawn at (above the last bound). */
 const OVERFLOW_SECONDS = 120;
 
@@ -23,6 +25,18 @@ export function histogramOfBuckets(counts: number[], significantDigits: 2 | 3 = 
     if (n > 0) h.recordValueWithCount(Math.round((i < BOUNDS_SECONDS.length ? BOUNDS_SECONDS[i] : OVERFLOW_SECONDS) * 1e6), n);
   });
   return h;
+}
+
+/** A timeline's last `n` seconds. */
+export function lastSeconds(t: TimelineJson, n: number): TimelineJson {
+  const length = Math.max(0, ...Object.values(t.series).map((v) => v.length), ...Object.values(t.latency ?? {}).map((v) => v.length));
+  const cut = Math.max(0, length - n);
+  if (!cut) return t;
+  const start = t.start + cut * 1000;
+  const out: TimelineJson = { start, series: Object.fromEntries(Object.entries(t.series).map(([k, v]) => [k, v.slice(cut)])) };
+  if (t.latency) out.latency = Object.fromEntries(Object.entries(t.latency).map(([k, v]) => [k, v.slice(cut)]));
+  if (t.depth) out.depth = t.depth.filter((d) => d.t >= start);
+  return out;
 }
 
 export class LiveFeed {
@@ -102,7 +116,7 @@ export class LiveFeed {
       if (b.count) r.histograms[name] = encode(histogramOfBuckets(b.counts));
     }
     const own: TimelineJson = { start: this.start, series: this.series, latency: this.latency };
-    r.timeline = mergeTimelines([own, this.main.toJSON()]);
+    r.timeline = lastSeconds(mergeTimelines([own, this.main.toJSON()])!, WINDOW_SECONDS);
     finalize(r);
     // Missing messages are judged from integrity bitmaps the workers return at the end: not yet.
     r.partial = true;
