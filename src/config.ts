@@ -18,6 +18,7 @@ export { queueNameOf, validateQueueUrl } from './config/queue-url.js';
 import { checkS3Out, isS3Url } from './report/s3-location.js';
 import { parseThresholds, type Threshold } from './report/thresholds.js';
 import { defaultShardIndex, shardRate, shardSize } from './shard.js';
+import { resolveObserve, type ObserveOptions } from './config/observe.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
 
@@ -100,6 +101,7 @@ export interface Config {
   connection: Connection;
   queues: QueueSelection;
   output: OutputOptions;
+  observe: ObserveOptions;
   send?: SendOptions;
   drain?: DrainOptions;
   /** How long in-flight calls may finish after a stop request before they are abandoned. */
@@ -265,6 +267,7 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
     connection,
     queues,
     output,
+    observe: resolveObserve(args),
     graceMs: (positiveArg(args, 'grace') ?? DEFAULTS.grace) * 1000,
     giveUpMs: (positiveArg(args, 'giveUpAfter') ?? DEFAULTS.giveUpAfter) * 1000,
     thresholds: parseThresholds(args.threshold),

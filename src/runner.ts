@@ -18,6 +18,7 @@ import { publicConfig } from './report/public-config.js';
 import { emptyResult, finalize, type Result } from './report/result.js';
 import { clientStats } from './run/client-stats.js';
 import { DepthSampler } from './run/depth-sampler.js';
+import { Observer } from './observe/observer.js';
 import { Monitor } from './run/monitor.js';
 import { createPool } from './run/pool.js';
 import { setUp, type Setup } from './run/setup.js';
@@ -84,6 +85,8 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
   // The main thread's own timeline: calls in flight, queue depth and CPU, sampled while the load runs.
   const mainTimeline = new Timeline(startMs);
   const depth = new DepthSampler(admin, queueUrls, mainTimeline);
+  const observer = await Observer.start(config, live, state, mainTimeline, startMs);
+  depth.onSample = (d) => observer.depths(d);
   depth.start(config.output.depthIntervalMs, config.command === 'drain');
   const monitor = new Monitor({
     config,
@@ -127,6 +130,9 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
       result.phases.drain = { startedAt: startMs, endedAt: last > startMs ? last : Date.now() };
       mergeDrain(result, parts);
     }
+  } catch (e) {
+    await observer.close();
+    throw e;
   } finally {
     monitor.stop();
     depth.stop();
@@ -138,7 +144,8 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
   result.timeline = mergeTimelines([result.timeline, mainTimeline.toJSON()]);
   admin.destroy();
   result.client = clientStats(result, config.local);
-  return finalize(result);
+  observer.finish(finalize(result));
+  return result;
 }
 
 /** Where the queues stand afterwards (also the timeline's last depth point): what is left, and what went to a DLQ. */

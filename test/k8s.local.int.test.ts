@@ -65,7 +65,11 @@ describe('k8s/overlays/local, as kind would run it', () => {
     const env = (c: SimContainer) => {
       const e = c.env;
       expect(e.AWS_ENDPOINT_URL_SQS).toMatch(/^http:\/\/sqs-blast-sqs:\d+$/);
-      return { ...e, AWS_ENDPOINT_URL_SQS: started.endpoint, AWS_ENDPOINT_URL_S3: started.endpoint };
+      // Each pod has its own address, so all serve /metrics on one port; processes on one host
+      // take any free port instead, and need not linger for a Prometheus that is not there.
+      expect(e.SQS_BLAST_METRICS_PORT).toBe('9464');
+      const metrics = { SQS_BLAST_METRICS_PORT: '0', SQS_BLAST_METRICS_HOST: '127.0.0.1', SQS_BLAST_METRICS_LINGER: '0' };
+      return { ...e, AWS_ENDPOINT_URL_SQS: started.endpoint, AWS_ENDPOINT_URL_S3: started.endpoint, ...metrics };
     };
     const send = find(docs, 'Job', /-send$/);
     const drain = find(docs, 'Job', /-drain$/);

@@ -62,6 +62,10 @@ export const common: OptionMap = {
   quiet: { type: 'boolean', group: 'Output:', describe: 'No live progress (the summary is still printed)' },
   'progress-interval': { type: 'number', group: 'Output:', describe: 'Seconds between status lines when not on a terminal', defaultDescription: String(DEFAULTS.progressInterval) },
   html: { type: 'string', group: 'Output:', describe: 'Write a self-contained HTML report (charts, percentiles, thresholds) to this file' },
+  'metrics-port': { type: 'number', group: 'Observe:', describe: 'Serve Prometheus metrics at http://HOST:PORT/metrics during the run (0: any free port)' },
+  'metrics-host': { type: 'string', group: 'Observe:', describe: 'Address /metrics and the dashboard listen on (0.0.0.0 in a pod)', defaultDescription: '127.0.0.1' },
+  'metrics-linger': { type: 'number', group: 'Observe:', describe: 'Seconds /metrics and the dashboard stay up after the run (the last scrape sees the end)', defaultDescription: '15' },
+  dashboard: { type: 'string', group: 'Observe:', describe: 'Serve a live dashboard (the HTML report, updated every second); optional PORT, else any free port' },
   'depth-interval': { type: 'number', group: 'Output:', describe: 'Seconds between queue-depth samples for the timeline (0: none)', defaultDescription: '5' },
   'result-line': {
     type: 'boolean',

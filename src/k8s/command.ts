@@ -34,6 +34,7 @@ export const K8S_OPTIONS: Record<string, Options> = {
   'node-pool': { type: 'string', group: where, describe: `Karpenter: run on this NodePool (nodeSelector, and a toleration for its ${LOAD_TAINT} taint); default: any node` },
   cpu: { type: 'string', group: where, describe: 'CPU of each load pod (request = limit)', defaultDescription: K8S_DEFAULTS.cpu },
   memory: { type: 'string', group: where, describe: 'Memory of each load pod (request = limit)', defaultDescription: K8S_DEFAULTS.memory },
+  'metrics-port': { type: 'number', group: where, describe: 'Pods serve Prometheus /metrics on this port (named "metrics", for k8s/observability/podmonitor.yaml)' },
   'ttl-after-finished': { type: 'number', group: where, describe: 'Seconds finished Jobs (and their pods and logs) are kept', defaultDescription: String(K8S_DEFAULTS.ttlAfterFinished) },
 };
 

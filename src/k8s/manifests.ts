@@ -82,8 +82,15 @@ export function loadEnv(spec: RunSpec, role: Role): Env {
   env.push({ name: 'SQS_BLAST_GATE', value: 'false' });
   if (spec.results) env.push({ name: 'SQS_BLAST_OUT', value: spec.results });
   env.push({ name: 'SQS_BLAST_RESULT_LINE', value: 'true' }, { name: 'SQS_BLAST_PROGRESS_INTERVAL', value: '10' });
+  if (spec.metricsPort !== undefined) {
+    // Listen on the pod's address, and stay up past two 30 s scrapes so the last one sees the end.
+    env.push({ name: 'SQS_BLAST_METRICS_PORT', value: str(spec.metricsPort) }, { name: 'SQS_BLAST_METRICS_HOST', value: '0.0.0.0' }, { name: 'SQS_BLAST_METRICS_LINGER', value: str(METRICS_LINGER_S) });
+  }
   return env;
 }
+
+/** Seconds a pod keeps /metrics up after its result (a stopped pod does not linger). */
+export const METRICS_LINGER_S = 65;
 
 const CONTAINER_SECURITY = {
   allowPrivilegeEscalation: false,
@@ -133,6 +140,7 @@ function podTemplate(spec: RunSpec, role: Role): Record<string, unknown> {
           image: spec.image,
           args: [role],
           env: loadEnv(spec, role),
+          ...(spec.metricsPort !== undefined ? { ports: [{ name: 'metrics', containerPort: spec.metricsPort, protocol: 'TCP' }] } : {}),
           resources: { requests: { cpu: spec.cpu, memory: spec.memory }, limits: { cpu: spec.cpu, memory: spec.memory } },
           securityContext: CONTAINER_SECURITY,
           volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],

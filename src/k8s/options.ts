@@ -45,6 +45,8 @@ export interface RunSpec {
   idleTimeout: number;
   startTimeout: number;
   ttlAfterFinished: number;
+  /** Pods serve Prometheus /metrics on this port (a PodMonitor scrapes it); undefined: none. */
+  metricsPort?: number;
 }
 
 
@@ -151,5 +153,6 @@ export function resolveRunSpec(argv: Record<string, unknown>): RunSpec {
     startTimeout,
     ttlAfterFinished:
       int(argv, 'ttl-after-finished', 0, 31_536_000, 'seconds finished Jobs are kept, e.g. --ttl-after-finished 3600') ?? K8S_DEFAULTS.ttlAfterFinished,
+    metricsPort: int(argv, 'metrics-port', 1, 65_535, 'give the port pods serve /metrics on, e.g. --metrics-port 9464'),
   };
 }

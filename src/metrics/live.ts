@@ -4,6 +4,9 @@
  * writes only its own row, so progress reads need no locks; exact totals come from each
  * worker's final result, not from here.
  */
+import { createErrorCodeBuffer } from '../observe/error-codes.js';
+import { createLatencyBuffer } from '../observe/latency-buckets.js';
+
 export const CONTROL = {
   /** 0 running, 1 stop starting new calls, 2 abandon in-flight calls too. */
   stop: 0,
@@ -25,20 +28,23 @@ export const CONTROL = {
 const CONTROL_SIZE = 8;
 
 /** What the main thread reads while a run is on (progress, stop rules); exact totals come from results. */
-export const FIELDS = ['sent', 'failed', 'errors', 'throttles', 'inflight', 'received', 'deleted', 'emptyPolls', 'lastMessageAt'] as const;
+export const FIELDS = ['sent', 'failed', 'errors', 'throttles', 'inflight', 'received', 'deleted', 'emptyPolls', 'lastMessageAt', 'retries', 'loopBusyMs', 'loopMs'] as const;
 export type Field = (typeof FIELDS)[number];
 const INDEX = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<Field, number>;
 
 export interface SharedState {
   control: SharedArrayBuffer;
   stats: SharedArrayBuffer;
+  /** Live latency buckets and errors by code, per row (observe/: /metrics and the dashboard). */
+  latency: SharedArrayBuffer;
+  errorCodes: SharedArrayBuffer;
   rows: number;
 }
 
 export function createSharedState(rows: number): SharedState {
   const control = new SharedArrayBuffer(CONTROL_SIZE * 4);
   new Int32Array(control)[CONTROL.expect] = -1;
-  return { control, stats: new SharedArrayBuffer(rows * FIELDS.length * 8), rows };
+  return { control, stats: new SharedArrayBuffer(rows * FIELDS.length * 8), latency: createLatencyBuffer(rows), errorCodes: createErrorCodeBuffer(rows), rows };
 }
 
 /** A worker's handle on its own row. */
@@ -46,7 +52,10 @@ export class LiveRow {
   private readonly row: Float64Array;
   readonly control: Int32Array;
 
-  constructor(state: SharedState, index: number) {
+  constructor(
+    readonly state: SharedState,
+    readonly index: number,
+  ) {
     this.row = new Float64Array(state.stats, index * FIELDS.length * 8, FIELDS.length);
     this.control = new Int32Array(state.control);
   }

@@ -35,7 +35,11 @@ export class LoopMeter {
   private readonly observed: MsCounter;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(timeline: Timeline) {
+  /** `onSample`: each sample's busy and observed ms as well (the live busy share of /metrics). */
+  constructor(
+    timeline: Timeline,
+    private readonly onSample?: (busyMs: number, observedMs: number) => void,
+  ) {
     this.busy = new MsCounter(timeline, 'loopBusyMs');
     this.observed = new MsCounter(timeline, 'loopMs');
     this.timer = setInterval(() => this.sample(), SAMPLE_MS);
@@ -48,6 +52,7 @@ export class LoopMeter {
     const at = now();
     this.busy.add(at, delta.active);
     this.observed.add(at, delta.active + delta.idle);
+    this.onSample?.(delta.active, delta.active + delta.idle);
   }
 
   /** Records the last partial interval and stops sampling. */

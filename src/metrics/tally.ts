@@ -27,7 +27,7 @@ export const COUNTERS = {
   sent: { live: 'sent', timeline: 'sent' },
   failed: { live: 'failed', timeline: 'failed' },
   /** Calls made again after a retryable failure (send, receive and delete). */
-  retries: { timeline: 'retries' },
+  retries: { live: 'retries', timeline: 'retries' },
   received: { live: 'received', timeline: 'received' },
   /** Received messages that are not sqs-blast bodies (or not of --only-run-id). */
   foreign: {},

@@ -128,7 +128,7 @@ function timeCharts(r: Result): ChartSpec[] {
 export const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 
-function cards(r: Result): string {
+export function cards(r: Result): string {
   const items: Array<[string, string]> = [];
   if (r.phases.send) items.push(['sent', num(r.sent)], ['send msg/s', num(r.throughput.send)], ['failed', num(r.failed)]);
   if (r.phases.drain) items.push(['received', num(r.received)], ['receive msg/s', num(r.throughput.receive)], ['missing', r.partial ? 'n/a' : num(r.missing)], ['duplicates', num(r.duplicates)]);
@@ -154,8 +154,13 @@ function errorTable(r: Result): string {
     .join('')}</tbody></table>`;
 }
 
+/** Every chart of a result: the report's, and the live dashboard's each second. */
+export function reportCharts(r: Result): ChartSpec[] {
+  return [...timeCharts(r), percentileCurves(r)].filter((c): c is ChartSpec => Boolean(c));
+}
+
 export function renderHtml(r: Result): string {
-  const charts = [...timeCharts(r), percentileCurves(r)].filter((c): c is ChartSpec => Boolean(c));
+  const charts = reportCharts(r);
   const verdict = r.exitCode === 0 ? 'PASS' : r.exitCode === 99 ? 'FAIL (threshold)' : r.exitCode === 1 ? 'FAIL' : `exit ${r.exitCode}`;
   return renderPage({
     title: `sqs-blast ${r.kind} ${r.runIds?.join(',') ?? r.runId}`,
@@ -177,6 +182,11 @@ export interface Page {
   charts: ChartSpec[];
   /** HTML after the charts. */
   sections: string;
+  /**
+   * Live mode (the dashboard): a server-sent events URL. `update` events carry {subtitle, cards,
+   * charts} and redraw the page; `final` means the run's report is ready, and the page reloads to it.
+   */
+  events?: string;
 }
 
 /** One page design for every report: header, cards, a grid of uPlot charts, then tables. */
@@ -202,14 +212,18 @@ tr.fail td{color:#991b1b;font-weight:600} tr.better td:last-child{color:#166534}
 pre{background:#f8fafc;padding:8px;overflow:auto;font-size:12px}
 </style></head><body>
 <h1>${esc(p.title)}</h1>
-<div class="muted">${p.subtitle}</div>
+<div class="muted" id="subtitle">${p.subtitle}</div>
 <div class="cards">${p.cards}</div>
 <div class="grid" id="charts"></div>
 ${p.sections}
 <script>${asset('uPlot.iife.min.js')}</script>
 <script>
-const charts = ${data};
 const root = document.getElementById('charts');
+const decades = [1, 10, 100, 1e3, 1e4, 1e5];
+let plots = [];
+function draw(charts) {
+plots.forEach((u) => u.destroy());
+root.replaceChildren();
 // Create every box first so the grid has its final layout before a chart measures its width.
 const boxes = charts.map((c) => {
   const box = document.createElement('div');
@@ -219,8 +233,7 @@ const boxes = charts.map((c) => {
   root.appendChild(box);
   return box;
 });
-const decades = [1, 10, 100, 1e3, 1e4, 1e5];
-charts.forEach((c, i) => {
+plots = charts.map((c, i) => {
   const box = boxes[i];
   const percentile = c.kind === 'percentile';
   const opts = {
@@ -236,9 +249,27 @@ charts.forEach((c, i) => {
     ],
     series: [{}].concat(c.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash, spanGaps: true, points: { show: percentile }, paths: c.step ? uPlot.paths.stepped({ align: 1 }) : undefined }))),
   };
-  new uPlot(opts, [c.x].concat(c.series.map((s) => s.values)), box);
+  return new uPlot(opts, [c.x].concat(c.series.map((s) => s.values)), box);
 });
+}
+draw(${data});
 document.body.dataset.ready = 'true';
+const events = ${JSON.stringify(p.events ?? null)};
+if (events) {
+  document.body.dataset.updates = '0';
+  const source = new EventSource(events);
+  source.addEventListener('update', (e) => {
+    const d = JSON.parse(e.data);
+    document.getElementById('subtitle').innerHTML = d.subtitle;
+    document.querySelector('.cards').innerHTML = d.cards;
+    draw(d.charts);
+    document.body.dataset.updates = String(Number(document.body.dataset.updates) + 1);
+  });
+  source.addEventListener('final', () => {
+    source.close();
+    location.reload();
+  });
+}
 </script>
 </body></html>
 `;

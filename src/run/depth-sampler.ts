@@ -12,6 +12,8 @@ export class DepthSampler {
    * pods took every message before this one got any (see the monitor's idle rule).
    */
   busySince = 0;
+  /** Each sample's depths by queue as well (/metrics shows them per queue). */
+  onSample?: (depths: QueueDepth[]) => void;
   private sampling = false;
   private timer?: NodeJS.Timeout;
 
@@ -43,6 +45,7 @@ export class DepthSampler {
       inFlight: depths.reduce((n, d) => n + d.inFlight, 0),
       delayed: depths.reduce((n, d) => n + d.delayed, 0),
     };
+    this.onSample?.(depths);
     if (!this.busySince && sample.visible + sample.inFlight > 0) this.busySince = sample.t;
     this.timeline.sampleDepth(sample);
   }

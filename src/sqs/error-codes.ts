@@ -37,6 +37,9 @@ const NETWORK = new Set([
 /** Worth another attempt: throttling, server trouble, an unreadable reply, and the network. */
 const RETRYABLE = new Set([...THROTTLE, 'ServiceUnavailable', 'InternalError', 'InternalFailure', 'InvalidResponse', ...NETWORK]);
 
+/** Every code this table names (live errors by code keep one slot each; observe/error-codes.ts). */
+export const NAMED_CODES: readonly string[] = [...RETRYABLE, ...Object.values(OWN_CODES)];
+
 /** The queue does not exist: the JSON protocol's name, and the query protocol's (AWS.SimpleQueueService.NonExistentQueue). */
 const MISSING_QUEUE = /QueueDoesNotExist|NonExistentQueue/;
 

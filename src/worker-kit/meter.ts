@@ -13,6 +13,8 @@ import { createHistogram, encode, recordMs } from '../metrics/histogram.js';
 import type { IntegrityJson } from '../metrics/integrity.js';
 import type { Field, LiveRow } from '../metrics/live.js';
 import { LoopMeter } from '../metrics/loop.js';
+import { ErrorCodeWriter } from '../observe/error-codes.js';
+import { BucketWriter } from '../observe/latency-buckets.js';
 import { COUNTERS, emptyTally, LATENCIES, type CostCounter, type Counter, type CounterDisplay, type LatencyName, type Tally } from '../metrics/tally.js';
 import { Timeline } from '../metrics/timeline.js';
 import { isThrottle } from '../sqs/error-codes.js';
@@ -37,7 +39,7 @@ export class CountRecorder {
   }
 }
 
-/** One latency histogram, and its per-second copy in the timeline if it keeps one. */
+/** One latency histogram, its live buckets (/metrics), and its per-second copy in the timeline if it keeps one. */
 export class LatencyRecorder {
   readonly histogram = createHistogram();
   private readonly perSecond: boolean;
@@ -45,12 +47,14 @@ export class LatencyRecorder {
   constructor(
     readonly name: LatencyName,
     private readonly timeline: Timeline,
+    private readonly buckets: BucketWriter,
   ) {
     this.perSecond = LATENCIES[name].perSecond;
   }
 
   record(at: number, ms: number): void {
     recordMs(this.histogram, ms);
+    this.buckets.record(ms);
     if (this.perSecond) this.timeline.recordLatency(this.name, at, ms);
   }
 }
@@ -65,6 +69,7 @@ export class Meter {
   private readonly errors: CountMap = {};
   private readonly failures: CountMap = {};
   private readonly failed: CountRecorder;
+  private readonly liveCodes: ErrorCodeWriter;
 
   /** `latencies`: the histograms this worker records (each is in its result, even if empty). */
   constructor(
@@ -73,8 +78,12 @@ export class Meter {
     latencies: LatencyName[],
   ) {
     this.timeline = new Timeline(startMs);
-    this.loop = new LoopMeter(this.timeline);
-    for (const name of latencies) this.latencies.set(name, new LatencyRecorder(name, this.timeline));
+    this.loop = new LoopMeter(this.timeline, (busyMs, observedMs) => {
+      live.add('loopBusyMs', busyMs);
+      live.add('loopMs', observedMs);
+    });
+    this.liveCodes = new ErrorCodeWriter(live.state.errorCodes, live.index);
+    for (const name of latencies) this.latencies.set(name, new LatencyRecorder(name, this.timeline, new BucketWriter(live.state.latency, live.index, name)));
     this.failed = this.counter('failed');
   }
 
@@ -102,6 +111,7 @@ export class Meter {
   /** One error event (retried or not): by code, live, and per second, with throttles apart. */
   error(code: string, at: number): void {
     bump(this.errors, code);
+    this.liveCodes.add(code);
     this.live.add('errors');
     this.timeline.add('errors', at);
     this.timeline.add(`error:${code}`, at);
