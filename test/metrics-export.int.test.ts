@@ -76,7 +76,9 @@ describe('Prometheus /metrics', () => {
     expect(final.value('sqs_blast_errors_total')).toBe(errors);
     for (const [metric, name] of Object.entries(HISTOGRAMS)) {
       const h = final.histogram(metric);
-      expect(h.count, metric).toBe(decode(result.histograms[name]).totalCount);
+      const encoded = result.histograms[name];
+      expect(encoded, metric).toBeDefined();
+      expect(h.count, metric).toBe(decode(encoded!).totalCount);
       // Cumulative buckets never fall, and some latency lies below the top bound.
       const counts = Object.entries(h.buckets).sort((a, b) => Number(a[0]) - Number(b[0])).map(([, n]) => n);
       for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeGreaterThanOrEqual(counts[i - 1]);
