@@ -18,6 +18,8 @@ export { queueNameOf, validateQueueUrl } from './config/queue-url.js';
 import { checkS3Out, isS3Url } from './report/s3-location.js';
 import { parseThresholds, type Threshold } from './report/thresholds.js';
 import { defaultShardIndex, shardRate, shardSize } from './shard.js';
+import { checkFifoWorkload, resolveProducerWorkload } from './config/workload.js';
+import type { SizeSpec } from './workload/sizes.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
 
@@ -62,7 +64,12 @@ export interface SendOptions {
   runTotal: number;
   durationMs?: number;
   batchSize: number;
+  /** The largest body; with `sizes` unset, every body's size. */
   messageSize: number;
+  /** --message-size as a range or weights; attributes per message; --delay-seconds. */
+  sizes?: SizeSpec;
+  attributes: number;
+  delaySeconds: number;
   concurrency: number;
   workers: number;
   /** Messages per second for this shard (open model); undefined = as fast as concurrency allows. */
@@ -277,6 +284,7 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
   if (config.send?.groups !== undefined && !queues.fifo) {
     throw new UsageError('--groups is for FIFO queues: add --fifo (or give .fifo queue URLs), or drop --groups');
   }
+  checkFifoWorkload(config.send, queues.fifo);
   if (config.send && queues.fifo) {
     // One lane per group keeps each group's sends in order; more lanes than groups would idle.
     config.send.groups ??= config.send.concurrency;
@@ -295,14 +303,7 @@ function resolveSend(args: RawArgs, shard: number, shards: number, durationS: nu
   const totalArg = intArg(args, 'total', 1, Number.MAX_SAFE_INTEGER, 'give how many messages to send, e.g. --total 100000');
   const runTotal = totalArg ?? (durationS !== undefined ? Infinity : DEFAULTS.total);
   const batchSize = intArg(args, 'batchSize', 1, 10, 'an SQS batch holds 1 to 10 entries') ?? DEFAULTS.batchSize;
-  const messageSize =
-    intArg(args, 'messageSize', LIMITS.minMessageBytes, LIMITS.maxMessageBytes, 'SQS takes at most 1 MiB (1048576 bytes) per message') ??
-    DEFAULTS.messageSize;
-  if (batchSize * messageSize > LIMITS.maxBatchBytes) {
-    throw new UsageError(
-      `--batch-size ${batchSize} x --message-size ${messageSize} is over the 1 MiB SendMessageBatch limit; lower one of them`,
-    );
-  }
+  const workload = resolveProducerWorkload(args, batchSize, LIMITS, DEFAULTS.messageSize);
   const concurrency = intArg(args, 'concurrency', 1, 10_000) ?? DEFAULTS.sendConcurrency;
   const workers = intArg(args, 'workers', 1, 64) ?? defaultWorkers();
   const rate = positiveArg(args, 'rate', 'give messages per second, e.g. --rate 5000, or leave it out for full speed');
@@ -312,7 +313,7 @@ function resolveSend(args: RawArgs, shard: number, shards: number, durationS: nu
     runTotal,
     durationMs: durationS !== undefined ? durationS * 1000 : undefined,
     batchSize,
-    messageSize,
+    ...workload,
     concurrency,
     workers: Math.min(workers, concurrency),
     rate: rate !== undefined ? shardRate(rate, shards) : undefined,

@@ -8,6 +8,7 @@ import type { Connection } from './config.js';
 import type { SharedState } from './metrics/live.js';
 import type { Tally } from './metrics/tally.js';
 import type { PayloadIdentity } from './payload.js';
+import type { SizeSpec } from './workload/sizes.js';
 
 export interface SendTask {
   row: number;
@@ -15,7 +16,14 @@ export interface SendTask {
   connection: Connection;
   queueUrls: string[];
   identity: PayloadIdentity;
+  /** The largest body; every body is this size unless `sizes` says otherwise. */
   messageSize: number;
+  /** --message-size as a range or weights (absent: one fixed size). */
+  sizes?: SizeSpec;
+  /** --message-attributes: attributes per message. */
+  attributes?: number;
+  /** --delay-seconds for every message. */
+  delaySeconds?: number;
   batchSize: number;
   /** Messages this process sends (Infinity: until the deadline or a stop). */
   total: number;

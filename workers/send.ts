@@ -18,6 +18,9 @@ import { SqsWire } from '../src/sqs/wire.js';
 import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
 import { Meter } from '../src/worker-kit/meter.js';
 import { StopSignals } from '../src/worker-kit/stop-signals.js';
+import { entryExtras } from '../src/workload/extras.js';
+import { fillByBytes, MAX_REQUEST_BYTES } from '../src/workload/fill.js';
+import { sizeBucket, sizeCounts, SIZE_BUCKETS, SizePicker } from '../src/workload/sizes.js';
 
 interface SendBatchReply extends BatchReply {
   Successful?: Array<{ Id: string; MD5OfMessageBody?: string }>;
@@ -46,8 +49,15 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const stop = new StopSignals(live, 50);
   const caller = new BatchCaller(wire, meter, stop, task.connection.maxRetries);
   const fifo = task.fifo;
-  const writer = new SendBatchWriter(task.queueUrls, factory, fifo && { contentDedup: fifo.contentDedup, runId: task.identity.runId, shard: task.identity.shard });
+  // Mixed sizes only: the default (one size, no attributes) keeps its path as it was.
+  const sizes = task.sizes && task.sizes.kind !== 'fixed' ? new SizePicker(task.sizes, task.identity.shard) : undefined;
+  const extras = entryExtras(task.attributes ?? 0, task.delaySeconds ?? 0);
+  const fifoIds = fifo && { contentDedup: fifo.contentDedup, runId: task.identity.runId, shard: task.identity.shard };
+  const writer = new SendBatchWriter(task.queueUrls, factory, fifoIds, sizes, extras.json, MAX_REQUEST_BYTES);
   const { batchSize, total, rate, messageSize } = task;
+  /** What SQS counts of one message: its body and its attributes. */
+  const fixedMessageBytes = messageSize + extras.attributeBytes;
+  const sentPerSize = new Array<number>(SIZE_BUCKETS.length).fill(0);
   const verifyMd5 = task.connection.verifyMd5;
 
   function laneBatch(buf: Buffer): LaneBatch {
@@ -62,11 +72,18 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       },
       succeeded(reply, pending, at) {
         sendCalls.add(1, at);
-        sendUnits.add(billedRequests(pending.length * messageSize), at);
+        let payload = pending.length * fixedMessageBytes;
+        if (sizes) {
+          payload = pending.length * extras.attributeBytes;
+          for (const i of pending) payload += sizes.sizeOf(this.firstSeq + i);
+          for (const s of reply.Successful ?? []) sentPerSize[sizeBucket(sizes.sizeOf(this.firstSeq + Number(s.Id)))]++;
+        }
+        sendUnits.add(billedRequests(payload), at);
         let ok = reply.Successful?.length ?? 0;
         if (verifyMd5 && reply.Successful) {
           for (const s of reply.Successful) {
-            const body = factory.body(this.firstSeq + Number(s.Id), this.sentAt, this.group);
+            const seq = this.firstSeq + Number(s.Id);
+            const body = factory.body(seq, this.sentAt, this.group, sizes?.sizeOf(seq));
             if (createHash('md5').update(body).digest('hex') !== s.MD5OfMessageBody) {
               ok--;
               meter.error(OWN_CODES.md5Mismatch, at);
@@ -124,15 +141,26 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       batch.firstSeq = firstSeq;
       batch.sentAt = Date.now();
       attempted.add(count, startedAt);
-      live.add('inflight');
-      try {
-        await caller.call(batch, allEntries(count));
-      } finally {
-        live.add('inflight', -1);
-      }
-      const done = now();
-      sendLatency.record(done, done - startedAt);
+      if (sizes) {
+        // Mixed sizes: as many requests as keep each under 1 MiB, each timed on its own.
+        const messageBytes = (i: number) => sizes.sizeOf(firstSeq + i) + extras.attributeBytes;
+        for (const entries of fillByBytes(count, messageBytes, MAX_REQUEST_BYTES)) {
+          await sendTimed(batch, entries, startedAt);
+          startedAt = now();
+        }
+      } else await sendTimed(batch, allEntries(count), startedAt);
     }
+  }
+
+  async function sendTimed(batch: LaneBatch, entries: number[], startedAt: number): Promise<void> {
+    live.add('inflight');
+    try {
+      await caller.call(batch, entries);
+    } finally {
+      live.add('inflight', -1);
+    }
+    const done = now();
+    sendLatency.record(done, done - startedAt);
   }
 
   try {
@@ -142,5 +170,9 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     meter.stopSampling();
     wire.close();
   }
-  return meter.finish();
+  // One size: every message sent is in its bucket, counted once here rather than per message.
+  const tally = meter.finish();
+  if (!sizes) sentPerSize[sizeBucket(messageSize)] = tally.sent;
+  tally.sizes = sizeCounts(sentPerSize);
+  return tally;
 }

@@ -5,6 +5,10 @@
  * of the same request makes (test/delete-request.test.ts, test/wire.int.test.ts).
  */
 import type { PayloadFactory } from '../payload.js';
+import type { SizePicker } from '../workload/sizes.js';
+
+/** Bytes JSON adds around an entry beyond its body literal and extras (`{"Id":"9","MessageBody":` …, group ids). */
+const ENTRY_OVERHEAD = 48;
 
 /** `{"QueueUrl":"…","Entries":[`: how every *Batch request of a queue starts. */
 export function entriesPrefix(queueUrl: string): Buffer {
@@ -46,6 +50,12 @@ export class SendBatchWriter {
     queueUrls: string[],
     private readonly factory: PayloadFactory,
     private readonly fifo?: FifoIds,
+    /** Per-message sizes (--message-size ranges); without it every body is the factory's size. */
+    private readonly sizes?: SizePicker,
+    /** Each entry's attributes and delay, as JSON ('' for none: the default). */
+    private readonly extraJson = '',
+    /** The most body bytes one request carries (a batch filled by bytes stays under 1 MiB). */
+    private readonly maxBatchBodyBytes = Infinity,
   ) {
     this.prefixes = queueUrls.map(entriesPrefix);
     this.dedupPrefix = fifo ? `","MessageDeduplicationId":"${fifo.runId}-${fifo.shard}-` : '';
@@ -54,7 +64,9 @@ export class SendBatchWriter {
   /** A buffer that holds any request of up to `batchSize` entries (one per lane: a lane has one call in flight). */
   allocate(batchSize: number): Buffer {
     const longestPrefix = Math.max(...this.prefixes.map((p) => p.length));
-    return Buffer.allocUnsafe(longestPrefix + batchSize * (this.factory.maxLiteralBytes + 48) + 8);
+    const literalEscapes = this.factory.maxLiteralBytes - this.factory.messageSize;
+    const bodies = Math.min(batchSize * this.factory.maxLiteralBytes, this.maxBatchBodyBytes + batchSize * literalEscapes);
+    return Buffer.allocUnsafe(longestPrefix + bodies + batchSize * (ENTRY_OVERHEAD + this.extraJson.length) + 8);
   }
 
   /** The request for the `pending` entries (indexes into the batch starting at firstSeq). */
@@ -63,11 +75,12 @@ export class SendBatchWriter {
     for (let k = 0; k < pending.length; k++) {
       const seq = firstSeq + pending[k];
       o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","MessageBody":', o, 'latin1');
-      o = this.factory.writeJsonString(buf, o, seq, sentAt, group);
+      o = this.factory.writeJsonString(buf, o, seq, sentAt, group, this.sizes?.sizeOf(seq));
       if (group !== undefined) {
         // Never on a standard queue: a MessageGroupId there turns on fair queues.
         o += buf.write(',"MessageGroupId":"g' + group + (this.fifo!.contentDedup ? '"' : this.dedupPrefix + seq + '"'), o, 'latin1');
       }
+      if (this.extraJson) o += buf.write(this.extraJson, o, 'utf8');
       o += buf.write('}', o, 'latin1');
     }
     o += buf.write(']}', o, 'latin1');
