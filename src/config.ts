@@ -19,6 +19,7 @@ import { checkS3Out, isS3Url } from './report/s3-location.js';
 import { parseThresholds, type Threshold } from './report/thresholds.js';
 import { defaultShardIndex, shardRate, shardSize } from './shard.js';
 import { checkFifoWorkload, resolveProducerWorkload } from './config/workload.js';
+import { resolveConsumerWorkload, type ConsumerWorkload } from './config/consumer.js';
 import type { SizeSpec } from './workload/sizes.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
@@ -96,6 +97,8 @@ export interface DrainOptions {
   dlqUrl?: string;
   /** Only count integrity for this run id (others are still consumed, and counted as foreign). */
   runIdFilter?: string;
+  /** How the consumer behaves: --process-time, --delete, --extend-visibility, --max-in-flight. */
+  consumer: ConsumerWorkload;
 }
 
 export interface Config {
@@ -329,12 +332,13 @@ function resolveDrain(args: RawArgs, queueCount: number, durationS: number | und
   const visibilityTimeout = intArg(args, 'visibilityTimeout', 0, 43_200, 'SQS allows 0 to 43200 seconds');
   const dlq = stringArg(args, 'dlqUrl');
   const idleTimeoutS = positiveArg(args, 'idleTimeout') ?? DEFAULTS.idleTimeout;
+  const maxMessages = intArg(args, 'maxMessages', 1, 10, 'ReceiveMessage returns 1 to 10 messages') ?? DEFAULTS.maxMessages;
   return {
     expect: intArg(args, 'expect', 0, Number.MAX_SAFE_INTEGER, 'give how many messages you expect, e.g. --expect 20000'),
     idleTimeoutMs: idleTimeoutS * 1000,
     startTimeoutMs: (positiveArg(args, 'startTimeout', 'give seconds to wait for the first message, e.g. --start-timeout 300') ?? idleTimeoutS) * 1000,
     durationMs: durationS !== undefined ? durationS * 1000 : undefined,
-    maxMessages: intArg(args, 'maxMessages', 1, 10, 'ReceiveMessage returns 1 to 10 messages') ?? DEFAULTS.maxMessages,
+    maxMessages,
     // run keeps its queues busy, so short polls cost little; they keep the run's end from waiting
     // on 20-second polls that a graceful stop lets finish.
     waitTimeSeconds:
@@ -344,5 +348,6 @@ function resolveDrain(args: RawArgs, queueCount: number, durationS: number | und
     workers: Math.min(workers, concurrency * queueCount),
     dlqUrl: dlq ? validateQueueUrl(dlq) : undefined,
     runIdFilter: stringArg(args, 'onlyRunId'),
+    consumer: resolveConsumerWorkload(args, { maxMessages, visibilityTimeout }),
   };
 }

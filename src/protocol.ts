@@ -5,6 +5,7 @@
  * these shapes from here, so src/ never needs to import workers/.
  */
 import type { Connection } from './config.js';
+import type { ConsumerWorkload } from './config/consumer.js';
 import type { SharedState } from './metrics/live.js';
 import type { Tally } from './metrics/tally.js';
 import type { PayloadIdentity } from './payload.js';
@@ -58,6 +59,8 @@ export interface DrainTask {
   visibilityTimeout?: number;
   runIdFilter?: string;
   sharedSeen?: SharedSeen;
+  /** --process-time, --delete, --extend-visibility, --max-in-flight (absent: receive and batch-delete at once). */
+  consumer?: ConsumerWorkload;
   startMs: number;
   endMs?: number;
 }

@@ -108,7 +108,7 @@ export const sendOptions: OptionMap = {
 };
 
 export const drainOptions = (run: boolean): OptionMap => ({
-  expect: { type: 'number', group: 'Drain:', describe: 'Stop after receiving this many messages; fewer is reported as missing' },
+  expect: { type: 'number', group: 'Drain:', describe: 'Stop after receiving this many messages (first deliveries; with --process-time, once processed); fewer is reported as missing' },
   'idle-timeout': { type: 'number', group: 'Drain:', describe: 'Stop when no message arrived for this many seconds (counted from the first message)', defaultDescription: String(DEFAULTS.idleTimeout) },
   ...(run
     ? {}
@@ -136,6 +136,14 @@ export const drainOptions = (run: boolean): OptionMap => ({
       } as OptionMap)
     : {}),
   ...(run ? { 'drain-workers': { type: 'number', group: 'Drain:', describe: 'Worker threads for the drain side', defaultDescription: 'cores - 1' } as Options } : {}),
+  'process-time': {
+    type: 'string',
+    group: 'Consumer:',
+    describe: "Work per message before it is deleted: '50ms', 'exp:20ms' (exponential, that mean) or 'uniform:5ms-80ms' (a timer: other pollers keep going)",
+  },
+  delete: { type: 'string', group: 'Consumer:', describe: "batch (one DeleteMessageBatch per poll), single (one delete call per message as it is done) or none (messages come back)", defaultDescription: 'batch' },
+  'extend-visibility': { type: 'boolean', group: 'Consumer:', describe: 'ChangeMessageVisibility heartbeat while messages are processed: every half --visibility-timeout, extend them by it' },
+  'max-in-flight': { type: 'number', group: 'Consumer:', describe: 'Messages a drain thread holds at once (received, not yet done), like a consumer’s prefetch; at least --max-messages', defaultDescription: 'with --process-time/--delete single|none: 10 polls per poller' },
   'dlq-url': { type: 'string', group: 'Drain:', describe: 'Dead-letter queue to check at the end', defaultDescription: 'from the RedrivePolicy' },
   'only-run-id': { type: 'string', group: 'Drain:', describe: 'Check integrity for this run id only (others count as foreign)' },
 });

@@ -45,7 +45,7 @@ export const COUNTERS = {
  * each 64 KB of payload is one request; receives (empty ones too) and deletes count. Setup and
  * stats calls are not included.
  */
-export const COST_COUNTERS = ['sendCalls', 'sendUnits', 'receiveUnits', 'deleteCalls', 'deleteUnits'] as const;
+export const COST_COUNTERS = ['sendCalls', 'sendUnits', 'receiveUnits', 'deleteCalls', 'deleteUnits', 'visibilityUnits'] as const;
 
 /** Latency histograms by name; `perSecond` ones are also kept per second in the timeline. */
 export const LATENCIES = {

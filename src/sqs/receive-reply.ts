@@ -19,6 +19,8 @@ export interface ReceivedMessage {
   bodyBytes: number;
   /** SentTimestamp attribute in epoch ms, NaN if absent. */
   sentTimestamp: number;
+  /** ApproximateReceiveCount: 1 on a first delivery, more when it came back; 0 if absent. */
+  receiveCount: number;
 }
 
 const QUOTE = 0x22;
@@ -34,6 +36,7 @@ const RECEIPT_HANDLE = Buffer.from('ReceiptHandle');
 const BODY = Buffer.from('Body');
 const ATTRIBUTES = Buffer.from('Attributes');
 const SENT_TIMESTAMP = Buffer.from('SentTimestamp');
+const RECEIVE_COUNT = Buffer.from('ApproximateReceiveCount');
 /** Our body fragments as they appear, escaped, inside a reply. */
 const HEAD_START_BYTES = Buffer.from(ESCAPED_HEAD_START, 'latin1');
 const PADDING_KEY_BYTES = Buffer.from(ESCAPED_PADDING_KEY, 'latin1');
@@ -58,13 +61,14 @@ export function skimReceiveReply(reply: Buffer): ReceivedMessage[] {
 /** The reference path: JSON.parse everything. */
 export function readReceiveReplySlowly(reply: Buffer): ReceivedMessage[] {
   const parsed = (reply.length ? JSON.parse(reply.toString('utf8')) : {}) as {
-    Messages?: Array<{ ReceiptHandle: string; Body: string; Attributes?: { SentTimestamp?: string } }>;
+    Messages?: Array<{ ReceiptHandle: string; Body: string; Attributes?: { SentTimestamp?: string; ApproximateReceiveCount?: string } }>;
   };
   return (parsed.Messages ?? []).map((m) => ({
     receiptHandle: m.ReceiptHandle,
     head: parseHead(m.Body),
     bodyBytes: Buffer.byteLength(m.Body, 'utf8'),
     sentTimestamp: Number(m.Attributes?.SentTimestamp ?? NaN),
+    receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
   }));
 }
 
@@ -100,7 +104,7 @@ class Skim {
   }
 
   private message(): ReceivedMessage {
-    const m: ReceivedMessage = { receiptHandle: '', head: undefined, bodyBytes: 0, sentTimestamp: NaN };
+    const m: ReceivedMessage = { receiptHandle: '', head: undefined, bodyBytes: 0, sentTimestamp: NaN, receiveCount: 0 };
     let handle = false;
     let body = false;
     if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
@@ -123,6 +127,7 @@ class Skim {
             do {
               this.key();
               if (this.keyIs(SENT_TIMESTAMP)) m.sentTimestamp = Number(this.stringValue());
+              else if (this.keyIs(RECEIVE_COUNT)) m.receiveCount = this.countValue();
               else this.skipValue();
             } while (!this.closed(OBJECT_CLOSE));
           }
@@ -257,6 +262,22 @@ class Skim {
     const b = this.b;
     for (let k = s; k < e; k++) if (b[k] === BACKSLASH) return JSON.parse(b.toString('utf8', s - 1, e + 1)) as string;
     return b.toString('utf8', s, e);
+  }
+
+  /** A string of digits (a count) read as a number on the bytes: no string is made per message. */
+  private countValue(): number {
+    const s = this.stringStart();
+    const b = this.b;
+    let n = 0;
+    let p = s;
+    while (p < this.end && b[p] >= 0x30 && b[p] <= 0x39 && p - s < 15) n = n * 10 + (b[p++] - 0x30);
+    if (p === s || b[p] !== QUOTE) {
+      // Not plain digits: read it as JSON does.
+      this.p = s - 1;
+      return Number(this.stringValue());
+    }
+    this.p = p + 1;
+    return n;
   }
 
   private skipValue(): void {

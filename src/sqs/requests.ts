@@ -29,7 +29,8 @@ export function receiveRequest(queueUrl: string, o: ReceiveOptions): Buffer {
       MaxNumberOfMessages: o.maxMessages,
       WaitTimeSeconds: o.waitTimeSeconds,
       ...(o.visibilityTimeout !== undefined ? { VisibilityTimeout: o.visibilityTimeout } : {}),
-      MessageSystemAttributeNames: ['SentTimestamp'],
+      // The receive count tells a redelivery (its visibility timeout ran out) from a first delivery.
+      MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
     }),
   );
 }
