@@ -71,6 +71,8 @@ export interface SendOptions {
   sizes?: SizeSpec;
   attributes: number;
   delaySeconds: number;
+  /** --body-file/--body-template text; bodies are then the user's, the head in an attribute. */
+  bodyTemplate?: string;
   concurrency: number;
   workers: number;
   /** Messages per second for this shard (open model); undefined = as fast as concurrency allows. */

@@ -92,6 +92,11 @@ export class PayloadFactory {
     return `${this.headStart}${seq}${this.headMiddle}${seq},"of":${of},"total":${total}${g}${SENT_AT_KEY}${sentAt}`;
   }
 
+  /** The head alone as a JSON document (--body-template runs carry it in an attribute). */
+  headJson(seq: number, sentAt: number, group?: number): string {
+    return this.head(seq, sentAt, group) + '}';
+  }
+
   /** The raw body, exactly messageSize bytes (when messageSize leaves room for the head). */
   body(seq: number, sentAt: number, group?: number, size = this.messageSize): string {
     const head = this.head(seq, sentAt, group);

@@ -25,6 +25,8 @@ export interface SendTask {
   attributes?: number;
   /** --delay-seconds for every message. */
   delaySeconds?: number;
+  /** --body-file/--body-template: the user's body, `{{seq}}`, `{{uuid}}`, `{{now}}` filled per message. */
+  bodyTemplate?: string;
   batchSize: number;
   /** Messages this process sends (Infinity: until the deadline or a stop). */
   total: number;

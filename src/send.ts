@@ -50,6 +50,7 @@ export function planSend(
     sizes: s.sizes,
     attributes: s.attributes,
     delaySeconds: s.delaySeconds,
+    bodyTemplate: s.bodyTemplate,
     batchSize: s.batchSize,
     total: s.total,
     rate: s.rate,

@@ -78,7 +78,7 @@ describe('attributes and delay', () => {
     const attrs = Object.entries(entry.MessageAttributes) as Array<[string, { DataType: string; StringValue: string }]>;
     expect(attrs.map(([, a]) => a.DataType)).toEqual(['String', 'Number', 'String']);
     expect(e.attributeBytes).toBe(attrs.reduce((n, [k, a]) => n + k.length + a.DataType.length + a.StringValue.length, 0));
-    expect(entryExtras(0, 0)).toEqual({ json: '', attributeBytes: 0 });
+    expect(entryExtras(0, 0)).toMatchObject({ json: '', attributeBytes: 0 });
   });
 });
 
@@ -132,5 +132,33 @@ describe('ApproximateReceiveCount on the bytes', () => {
     const fast = skimReceiveReply(reply);
     expect(fast).toEqual(readReceiveReplySlowly(reply));
     expect(fast.map((m) => m.receiveCount)).toEqual([1, 17, 0]);
+  });
+});
+
+describe('--body-template', () => {
+  it('fills placeholders, rebuilds the same body for the same seq, and its head attribute is read on the bytes as by JSON.parse', async () => {
+    const { BodyTemplate, HEAD_ATTRIBUTE } = await import('../src/workload/template.js');
+    const f = new PayloadFactory({ runId: 'tpl', shard: 2, shards: 3, of: 100, total: 300 }, 1024);
+    const t = new BodyTemplate('{"n":{{seq}},"id":"{{uuid}}","at":"{{now}}"}', f);
+    const body = JSON.parse(t.render(41, 1_764_100_000_000));
+    expect(body).toMatchObject({ n: 41, at: new Date(1_764_100_000_000).toISOString() });
+    expect(t.render(41, 1_764_100_000_000)).toBe(t.render(41, 1_764_100_000_000));
+    expect(JSON.parse(t.render(42, 1)).id).not.toBe(body.id);
+    const reply = Buffer.from(
+      JSON.stringify({
+        Messages: [
+          {
+            ReceiptHandle: 'h',
+            Body: t.render(41, 5),
+            Attributes: { SentTimestamp: '5', ApproximateReceiveCount: '2' },
+            MessageAttributes: { other: { DataType: 'String', StringValue: 'x' }, [HEAD_ATTRIBUTE]: { DataType: 'String', StringValue: t.head(41, 5) } },
+          },
+        ],
+      }),
+    );
+    const fast = skimReceiveReply(reply);
+    expect(fast).toEqual(readReceiveReplySlowly(reply));
+    expect(fast[0].head).toMatchObject({ runId: 'tpl', shard: 2, shards: 3, seq: 41, of: 100, total: 300, sentAt: 5 });
+    expect(fast[0].receiveCount).toBe(2);
   });
 });

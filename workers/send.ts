@@ -21,6 +21,7 @@ import { StopSignals } from '../src/worker-kit/stop-signals.js';
 import { entryExtras } from '../src/workload/extras.js';
 import { fillByBytes, MAX_REQUEST_BYTES } from '../src/workload/fill.js';
 import { sizeBucket, sizeCounts, SIZE_BUCKETS, SizePicker } from '../src/workload/sizes.js';
+import { BodyTemplate } from '../src/workload/template.js';
 
 interface SendBatchReply extends BatchReply {
   Successful?: Array<{ Id: string; MD5OfMessageBody?: string }>;
@@ -53,7 +54,17 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const sizes = task.sizes && task.sizes.kind !== 'fixed' ? new SizePicker(task.sizes, task.identity.shard) : undefined;
   const extras = entryExtras(task.attributes ?? 0, task.delaySeconds ?? 0);
   const fifoIds = fifo && { contentDedup: fifo.contentDedup, runId: task.identity.runId, shard: task.identity.shard };
-  const writer = new SendBatchWriter(task.queueUrls, factory, fifoIds, sizes, extras.json, MAX_REQUEST_BYTES);
+  const template = task.bodyTemplate !== undefined ? new BodyTemplate(task.bodyTemplate, factory) : undefined;
+  const writer = new SendBatchWriter(task.queueUrls, factory, fifoIds, sizes, extras.json, MAX_REQUEST_BYTES, template && { bodies: template, extras });
+  /** When messages differ in size (mixed sizes, the user's bodies): each body's bytes, and what SQS counts of it. */
+  const varying = template
+    ? {
+        body: (seq: number, sentAt: number) => Buffer.byteLength(template.render(seq, sentAt)),
+        counted: (seq: number, sentAt: number, group?: number) => template.messageBytes(seq, sentAt, group) + extras.attributeBytes,
+      }
+    : sizes
+      ? { body: (seq: number) => sizes.sizeOf(seq), counted: (seq: number) => sizes.sizeOf(seq) + extras.attributeBytes }
+      : undefined;
   const { batchSize, total, rate, messageSize } = task;
   /** What SQS counts of one message: its body and its attributes. */
   const fixedMessageBytes = messageSize + extras.attributeBytes;
@@ -73,17 +84,17 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       succeeded(reply, pending, at) {
         sendCalls.add(1, at);
         let payload = pending.length * fixedMessageBytes;
-        if (sizes) {
-          payload = pending.length * extras.attributeBytes;
-          for (const i of pending) payload += sizes.sizeOf(this.firstSeq + i);
-          for (const s of reply.Successful ?? []) sentPerSize[sizeBucket(sizes.sizeOf(this.firstSeq + Number(s.Id)))]++;
+        if (varying) {
+          payload = 0;
+          for (const i of pending) payload += varying.counted(this.firstSeq + i, this.sentAt, this.group);
+          for (const s of reply.Successful ?? []) sentPerSize[sizeBucket(varying.body(this.firstSeq + Number(s.Id), this.sentAt))]++;
         }
         sendUnits.add(billedRequests(payload), at);
         let ok = reply.Successful?.length ?? 0;
         if (verifyMd5 && reply.Successful) {
           for (const s of reply.Successful) {
             const seq = this.firstSeq + Number(s.Id);
-            const body = factory.body(seq, this.sentAt, this.group, sizes?.sizeOf(seq));
+            const body = template ? template.render(seq, this.sentAt) : factory.body(seq, this.sentAt, this.group, sizes?.sizeOf(seq));
             if (createHash('md5').update(body).digest('hex') !== s.MD5OfMessageBody) {
               ok--;
               meter.error(OWN_CODES.md5Mismatch, at);
@@ -141,9 +152,9 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       batch.firstSeq = firstSeq;
       batch.sentAt = Date.now();
       attempted.add(count, startedAt);
-      if (sizes) {
+      if (varying) {
         // Mixed sizes: as many requests as keep each under 1 MiB, each timed on its own.
-        const messageBytes = (i: number) => sizes.sizeOf(firstSeq + i) + extras.attributeBytes;
+        const messageBytes = (i: number) => varying.counted(firstSeq + i, batch.sentAt, batch.group);
         for (const entries of fillByBytes(count, messageBytes, MAX_REQUEST_BYTES)) {
           await sendTimed(batch, entries, startedAt);
           startedAt = now();
@@ -172,7 +183,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   }
   // One size: every message sent is in its bucket, counted once here rather than per message.
   const tally = meter.finish();
-  if (!sizes) sentPerSize[sizeBucket(messageSize)] = tally.sent;
+  if (!varying) sentPerSize[sizeBucket(messageSize)] = tally.sent;
   tally.sizes = sizeCounts(sentPerSize);
   return tally;
 }

@@ -101,6 +101,8 @@ export const sendOptions: OptionMap = {
     defaultDescription: String(DEFAULTS.messageSize),
   },
   'message-attributes': { type: 'number', group: 'Send:', describe: 'Message attributes per message, 0-10 (String and Number, counted into the message size and cost as SQS counts them)', defaultDescription: '0' },
+  'body-file': { type: 'string', group: 'Send:', describe: 'Your own body from this file; {{seq}}, {{uuid}}, {{now}} are filled per message (the integrity fields travel in the sqs-blast attribute)' },
+  'body-template': { type: 'string', group: 'Send:', describe: `Your own body as text, e.g. '{"order":{{seq}},"id":"{{uuid}}","at":"{{now}}"}' (as --body-file)` },
   'delay-seconds': { type: 'number', group: 'Send:', describe: 'DelaySeconds of every message, 0-900 (standard queues)', defaultDescription: '0' },
   concurrency: { type: 'number', group: 'Send:', describe: 'SendMessageBatch calls in flight (spread over --workers)', defaultDescription: String(DEFAULTS.sendConcurrency) },
   groups: { type: 'number', group: 'Send:', describe: 'FIFO message groups (each sent in order by one lane)', defaultDescription: 'the concurrency' },

@@ -9,6 +9,7 @@
  * Anything unexpected falls back to JSON.parse of the whole reply: same answers, slower.
  * test/receive-reply.int.test.ts checks both paths agree on real replies.
  */
+import { HEAD_ATTRIBUTE } from '../workload/template.js';
 import { bytesAt, EscapedHeadReader, ESCAPED_HEAD_START, ESCAPED_PADDING_KEY, parseHead, PADDING_KEY, type MessageHead } from '../payload.js';
 
 export interface ReceivedMessage {
@@ -37,6 +38,9 @@ const BODY = Buffer.from('Body');
 const ATTRIBUTES = Buffer.from('Attributes');
 const SENT_TIMESTAMP = Buffer.from('SentTimestamp');
 const RECEIVE_COUNT = Buffer.from('ApproximateReceiveCount');
+const MESSAGE_ATTRIBUTES = Buffer.from('MessageAttributes');
+const HEAD_ATTRIBUTE_NAME = Buffer.from(HEAD_ATTRIBUTE);
+const STRING_VALUE = Buffer.from('StringValue');
 /** Our body fragments as they appear, escaped, inside a reply. */
 const HEAD_START_BYTES = Buffer.from(ESCAPED_HEAD_START, 'latin1');
 const PADDING_KEY_BYTES = Buffer.from(ESCAPED_PADDING_KEY, 'latin1');
@@ -61,16 +65,24 @@ export function skimReceiveReply(reply: Buffer): ReceivedMessage[] {
 /** The reference path: JSON.parse everything. */
 export function readReceiveReplySlowly(reply: Buffer): ReceivedMessage[] {
   const parsed = (reply.length ? JSON.parse(reply.toString('utf8')) : {}) as {
-    Messages?: Array<{ ReceiptHandle: string; Body: string; Attributes?: { SentTimestamp?: string; ApproximateReceiveCount?: string } }>;
+    Messages?: Array<{
+      ReceiptHandle: string;
+      Body: string;
+      Attributes?: { SentTimestamp?: string; ApproximateReceiveCount?: string };
+      MessageAttributes?: Record<string, { StringValue?: string }>;
+    }>;
   };
   return (parsed.Messages ?? []).map((m) => ({
     receiptHandle: m.ReceiptHandle,
-    head: parseHead(m.Body),
+    head: headIn(m.MessageAttributes?.[HEAD_ATTRIBUTE]?.StringValue) ?? parseHead(m.Body),
     bodyBytes: Buffer.byteLength(m.Body, 'utf8'),
     sentTimestamp: Number(m.Attributes?.SentTimestamp ?? NaN),
     receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
   }));
 }
+
+/** A --body-template message's head, from its sqs-blast attribute. */
+const headIn = (value: string | undefined): MessageHead | undefined => (value === undefined ? undefined : parseHead(value));
 
 const heads = new EscapedHeadReader();
 
@@ -107,6 +119,7 @@ class Skim {
     const m: ReceivedMessage = { receiptHandle: '', head: undefined, bodyBytes: 0, sentTimestamp: NaN, receiveCount: 0 };
     let handle = false;
     let body = false;
+    let attributeHead: MessageHead | undefined;
     if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
       do {
         this.key();
@@ -131,11 +144,35 @@ class Skim {
               else this.skipValue();
             } while (!this.closed(OBJECT_CLOSE));
           }
-        } else this.skipValue();
+        } else if (this.keyIs(MESSAGE_ATTRIBUTES)) attributeHead = this.headAttribute();
+        else this.skipValue();
       } while (!this.closed(OBJECT_CLOSE));
     }
     if (!handle || !body) throw new Malformed();
+    if (attributeHead) m.head = attributeHead;
     return m;
+  }
+
+  /** MessageAttributes: the head a --body-template message carries in its sqs-blast attribute, if any. */
+  private headAttribute(): MessageHead | undefined {
+    let head: MessageHead | undefined;
+    if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
+      do {
+        this.key();
+        if (!this.keyIs(HEAD_ATTRIBUTE_NAME)) {
+          this.skipValue();
+          continue;
+        }
+        if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
+          do {
+            this.key();
+            if (this.keyIs(STRING_VALUE)) head = headIn(this.stringValue());
+            else this.skipValue();
+          } while (!this.closed(OBJECT_CLOSE));
+        }
+      } while (!this.closed(OBJECT_CLOSE));
+    }
+    return head;
   }
 
   /** Past `open`; false when the value is empty (its `close` follows at once, and is passed too). */

@@ -6,6 +6,8 @@
  */
 import type { PayloadFactory } from '../payload.js';
 import type { SizePicker } from '../workload/sizes.js';
+import type { EntryExtras } from '../workload/extras.js';
+import { HEAD_ATTRIBUTE, type BodyTemplate } from '../workload/template.js';
 
 /** Bytes JSON adds around an entry beyond its body literal and extras (`{"Id":"9","MessageBody":` …, group ids). */
 const ENTRY_OVERHEAD = 48;
@@ -31,6 +33,8 @@ export function receiveRequest(queueUrl: string, o: ReceiveOptions): Buffer {
       ...(o.visibilityTimeout !== undefined ? { VisibilityTimeout: o.visibilityTimeout } : {}),
       // The receive count tells a redelivery (its visibility timeout ran out) from a first delivery.
       MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+      // Only --body-template messages carry it (their head); other replies are unchanged.
+      MessageAttributeNames: [HEAD_ATTRIBUTE],
     }),
   );
 }
@@ -57,6 +61,8 @@ export class SendBatchWriter {
     private readonly extraJson = '',
     /** The most body bytes one request carries (a batch filled by bytes stays under 1 MiB). */
     private readonly maxBatchBodyBytes = Infinity,
+    /** --body-file/--body-template: the user's bodies, their head in an attribute. */
+    private readonly template?: { bodies: BodyTemplate; extras: EntryExtras },
   ) {
     this.prefixes = queueUrls.map(entriesPrefix);
     this.dedupPrefix = fifo ? `","MessageDeduplicationId":"${fifo.runId}-${fifo.shard}-` : '';
@@ -72,6 +78,7 @@ export class SendBatchWriter {
 
   /** The request for the `pending` entries (indexes into the batch starting at firstSeq). */
   write(buf: Buffer, queue: number, pending: number[], firstSeq: number, sentAt: number, group?: number): Buffer {
+    if (this.template) return this.writeTemplated(queue, pending, firstSeq, sentAt, group);
     let o = this.prefixes[queue].copy(buf, 0);
     for (let k = 0; k < pending.length; k++) {
       const seq = firstSeq + pending[k];
@@ -86,6 +93,20 @@ export class SendBatchWriter {
     }
     o += buf.write(']}', o, 'latin1');
     return buf.subarray(0, o);
+  }
+
+  /** The user's bodies vary in every way, so their requests are built as text: not the default path. */
+  private writeTemplated(queue: number, pending: number[], firstSeq: number, sentAt: number, group?: number): Buffer {
+    const { bodies, extras } = this.template!;
+    const parts: string[] = [];
+    for (const i of pending) {
+      const seq = firstSeq + i;
+      const e = bodies.entryJson(seq, sentAt, group);
+      const ids = group === undefined ? '' : ',"MessageGroupId":"g' + group + (this.fifo!.contentDedup ? '"' : this.dedupPrefix + seq + '"');
+      const user = extras.attributesInner ? ',' + extras.attributesInner : '';
+      parts.push(`{"Id":"${i}","MessageBody":${e.body}${ids}${extras.delayJson}${e.attributes}${user}}}`);
+    }
+    return Buffer.concat([this.prefixes[queue], Buffer.from(parts.join(',') + ']}')]);
   }
 }
 

@@ -12,6 +12,10 @@ export interface EntryExtras {
   json: string;
   /** Bytes SQS counts for the attributes of one message. */
   attributeBytes: number;
+  /** The parts, for entries that add an attribute of their own (--body-template's head). */
+  delayJson: string;
+  /** `"name":{…},"name":{…}` without braces; '' for none. */
+  attributesInner: string;
 }
 
 /** The N attributes: odd ones String, even ones Number, so both kinds travel. */
@@ -24,7 +28,9 @@ export function attributeList(n: number): Array<{ name: string; type: 'String' |
 }
 
 export function entryExtras(attributes: number, delaySeconds: number): EntryExtras {
-  let json = delaySeconds > 0 ? `,"DelaySeconds":${delaySeconds}` : '';
+  const delayJson = delaySeconds > 0 ? `,"DelaySeconds":${delaySeconds}` : '';
+  let json = delayJson;
+  let attributesInner = '';
   let attributeBytes = 0;
   const list = attributeList(attributes);
   if (list.length) {
@@ -33,7 +39,9 @@ export function entryExtras(attributes: number, delaySeconds: number): EntryExtr
       values[a.name] = { DataType: a.type, StringValue: a.value };
       attributeBytes += Buffer.byteLength(a.name) + Buffer.byteLength(a.type) + Buffer.byteLength(a.value);
     }
-    json += `,"MessageAttributes":${JSON.stringify(values)}`;
+    const all = JSON.stringify(values);
+    json += `,"MessageAttributes":${all}`;
+    attributesInner = all.slice(1, -1);
   }
-  return { json, attributeBytes };
+  return { json, attributeBytes, delayJson, attributesInner };
 }
