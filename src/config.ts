@@ -18,9 +18,8 @@ export { queueNameOf, validateQueueUrl } from './config/queue-url.js';
 import { checkS3Out, isS3Url } from './report/s3-location.js';
 import { parseThresholds, type Threshold } from './report/thresholds.js';
 import { defaultShardIndex, shardRate, shardSize } from './shard.js';
-import { checkFifoWorkload, resolveProducerWorkload } from './config/workload.js';
+import { checkFifoWorkload, resolveProducerWorkload, type ProducerWorkload } from './config/workload.js';
 import { resolveConsumerWorkload, type ConsumerWorkload } from './config/consumer.js';
-import type { SizeSpec } from './workload/sizes.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
 
@@ -58,21 +57,14 @@ export interface OutputOptions {
   html?: string;
 }
 
-export interface SendOptions {
+/** The message sizes, attributes, delay, body and FIFO groups are the ProducerWorkload's. */
+export interface SendOptions extends ProducerWorkload {
   /** Messages this shard sends; Infinity when only a duration bounds the run. */
   total: number;
   /** The whole run's total across shards (Infinity with duration-only runs). */
   runTotal: number;
   durationMs?: number;
   batchSize: number;
-  /** The largest body; with `sizes` unset, every body's size. */
-  messageSize: number;
-  /** --message-size as a range or weights; attributes per message; --delay-seconds. */
-  sizes?: SizeSpec;
-  attributes: number;
-  delaySeconds: number;
-  /** --body-file/--body-template text; bodies are then the user's, the head in an attribute. */
-  bodyTemplate?: string;
   concurrency: number;
   workers: number;
   /** Messages per second for this shard (open model); undefined = as fast as concurrency allows. */
@@ -289,7 +281,7 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
   if (config.send?.groups !== undefined && !queues.fifo) {
     throw new UsageError('--groups is for FIFO queues: add --fifo (or give .fifo queue URLs), or drop --groups');
   }
-  checkFifoWorkload(config.send, queues.fifo);
+  checkFifoWorkload(config.send, queues.fifo, args);
   if (config.send && queues.fifo) {
     // One lane per group keeps each group's sends in order; more lanes than groups would idle.
     config.send.groups ??= config.send.concurrency;

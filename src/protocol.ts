@@ -38,7 +38,7 @@ export interface SendTask {
   /** Epoch ms after which no new batch starts. */
   endMs?: number;
   /** FIFO queues: each lane owns its groups and sends them in seq order, one call at a time. */
-  fifo?: { groups: number; contentDedup: boolean; firstLane: number; totalLanes: number };
+  fifo?: { groups: number; contentDedup: boolean; firstLane: number; totalLanes: number; hotShare?: number };
 }
 
 /** run: a bitmap shared by all drain threads for this process's own (runId, shard). */

@@ -6,26 +6,27 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { createQueues, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
 const AWS_ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1' };
 
 /** boto3 receives (and deletes) everything in the queue: each body's size and its attributes. */
-function boto3ReadAll(url: string): Array<{ size: number; attributes: Record<string, { DataType: string; StringValue: string }>; body: string }> {
+function boto3ReadAll(url: string): Array<{ size: number; attributes: Record<string, { DataType: string; StringValue: string }>; body: string; group?: string }> {
   const script = `
 import boto3, json, sys
 sqs = boto3.client('sqs', endpoint_url=sys.argv[1], region_name='us-east-1')
 out, empty = [], 0
 while empty < 2:
-    r = sqs.receive_message(QueueUrl=sys.argv[2], MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=['All'])
+    r = sqs.receive_message(QueueUrl=sys.argv[2], MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=['All'], AttributeNames=['All'])
     ms = r.get('Messages', [])
     if not ms:
         empty += 1
         continue
     empty = 0
     for m in ms:
-        out.append({'size': len(m['Body'].encode()), 'attributes': m.get('MessageAttributes', {}), 'body': m['Body'][:200]})
+        out.append({'size': len(m['Body'].encode()), 'attributes': m.get('MessageAttributes', {}), 'body': m['Body'][:200], 'group': m.get('Attributes', {}).get('MessageGroupId')})
     sqs.delete_message_batch(QueueUrl=sys.argv[2], Entries=[{'Id': str(i), 'ReceiptHandle': m['ReceiptHandle']} for i, m in enumerate(ms)])
 print(json.dumps(out))
 `;
@@ -118,6 +119,25 @@ describe('workloads that look like the user’s', () => {
     // 10 messages of 128-256 KiB never fit one request: at least 2 per batch of 10, at most 10.
     expect(result.cost.sendCalls).toBeGreaterThanOrEqual(2 * 20);
     expect(result.errors).toEqual({});
+  }, 120_000);
+
+  it('FIFO --group-pattern hot:50: about half the messages in one group, every group still in order', async () => {
+    const prefix = uniquePrefix('wl-hot');
+    const run = await runCli(['run', '--endpoint', endpoint(), '--queue-prefix', prefix, '--create-queues', '--fifo', '--total', '1000', '--groups', '4', '--concurrency', '4', '--message-size', '512', '--group-pattern', 'hot:50', '--wait-time', '1', '--json', '--quiet']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ sent: 1000, distinct: 1000, missing: 0, orderViolations: 0 });
+
+    const sendPrefix = uniquePrefix('wl-hot-groups');
+    const send = await runCli(['send', '--endpoint', endpoint(), '--queue-prefix', sendPrefix, '--create-queues', '--fifo', '--total', '400', '--groups', '4', '--concurrency', '4', '--message-size', '512', '--group-pattern', 'hot:50', '--quiet']);
+    expect(send.code, send.stderr).toBe(0);
+    const url = (await sdk().send(new GetQueueUrlCommand({ QueueName: `${sendPrefix}-1.fifo` }))).QueueUrl!;
+    const groups = boto3ReadAll(url).map((m) => m.group);
+    expect(groups).toHaveLength(400);
+    const hot = groups.filter((g) => g === 'g0').length;
+    // 40 batches of 10, each hot with probability 1/2 (the cold ones spread over g1-g3).
+    expect(hot).toBeGreaterThan(100);
+    expect(hot).toBeLessThan(300);
+    expect(new Set(groups).size).toBe(4);
   }, 120_000);
 
   it('delayed messages are counted as delayed by the queue', async () => {

@@ -162,3 +162,12 @@ describe('--body-template', () => {
     expect(fast[0].receiveCount).toBe(2);
   });
 });
+
+describe('sizes in results', () => {
+  it('add up bucket by bucket across threads and pods, and older results without them count as nothing', async () => {
+    const { addTallies, emptyTally } = await import('../src/metrics/tally.js');
+    const into = emptyTally();
+    addTallies(into, [{ sizes: { '1KiB': 7, '16KiB': 2 } }, { sizes: { '16KiB': 3, '256KiB': 1 } }, {}]);
+    expect(into.sizes).toEqual({ '1KiB': 7, '16KiB': 5, '256KiB': 1 });
+  });
+});

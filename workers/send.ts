@@ -22,6 +22,7 @@ import { entryExtras } from '../src/workload/extras.js';
 import { fillByBytes, MAX_REQUEST_BYTES } from '../src/workload/fill.js';
 import { sizeBucket, sizeCounts, SIZE_BUCKETS, SizePicker } from '../src/workload/sizes.js';
 import { BodyTemplate } from '../src/workload/template.js';
+import { GroupLock, HOT_GROUP } from '../src/workload/groups.js';
 
 interface SendBatchReply extends BatchReply {
   Successful?: Array<{ Id: string; MD5OfMessageBody?: string }>;
@@ -70,6 +71,8 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const fixedMessageBytes = messageSize + extras.attributeBytes;
   const sentPerSize = new Array<number>(SIZE_BUCKETS.length).fill(0);
   const verifyMd5 = task.connection.verifyMd5;
+  const hotShare = fifo?.hotShare;
+  const hotLock = hotShare !== undefined ? new GroupLock() : undefined;
 
   function laneBatch(buf: Buffer): LaneBatch {
     return {
@@ -128,10 +131,20 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     const myGroups: number[] = [];
     if (fifo) for (let g = fifo.firstLane + laneIndex; g < fifo.groups; g += fifo.totalLanes) myGroups.push(g);
     let turn = 0;
+    // --group-pattern hot:P: the lane's own groups but the hot one, which any lane may send to.
+    const coldGroups = myGroups.filter((g) => g !== HOT_GROUP);
+    const pickGroup = (): number =>
+      hotShare === undefined ? myGroups[turn++ % myGroups.length] : Math.random() < hotShare || !coldGroups.length ? HOT_GROUP : coldGroups[turn++ % coldGroups.length];
+    let releaseHot: (() => void) | undefined;
     const batch = laneBatch(writer.allocate(batchSize));
     while (Atomics.load(control, CONTROL.stop) === 0) {
+      releaseHot?.();
+      releaseHot = undefined;
       if (task.endMs !== undefined && now() >= task.endMs) break;
       await awaitBacklog();
+      const group = fifo ? pickGroup() : undefined;
+      // The hot group's batch holds its lock from its claim to its answer, so the group's seqs leave in order.
+      if (group === HOT_GROUP && hotLock) releaseHot = await hotLock.acquire();
       const index = Atomics.add(control, CONTROL.claim, 1);
       const firstSeq = index * batchSize;
       if (firstSeq >= total) break;
@@ -146,7 +159,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         }
         startedAt = intended;
       }
-      batch.group = fifo ? myGroups[turn++ % myGroups.length] : undefined;
+      batch.group = group;
       // FIFO order holds per queue and group: a group always goes to the same queue.
       batch.queue = (batch.group ?? index) % task.queueUrls.length;
       batch.firstSeq = firstSeq;
@@ -161,6 +174,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         }
       } else await sendTimed(batch, allEntries(count), startedAt);
     }
+    releaseHot?.();
   }
 
   async function sendTimed(batch: LaneBatch, entries: number[], startedAt: number): Promise<void> {

@@ -106,6 +106,7 @@ export const sendOptions: OptionMap = {
   'delay-seconds': { type: 'number', group: 'Send:', describe: 'DelaySeconds of every message, 0-900 (standard queues)', defaultDescription: '0' },
   concurrency: { type: 'number', group: 'Send:', describe: 'SendMessageBatch calls in flight (spread over --workers)', defaultDescription: String(DEFAULTS.sendConcurrency) },
   groups: { type: 'number', group: 'Send:', describe: 'FIFO message groups (each sent in order by one lane)', defaultDescription: 'the concurrency' },
+  'group-pattern': { type: 'string', group: 'Send:', describe: 'FIFO: uniform (each group alike) or hot:P (P% of batches to one hot group, in order; one producer thread)', defaultDescription: 'uniform' },
   rate: { type: 'number', group: 'Send:', describe: 'Target msg/s (open model: latency counts from each batch’s intended start)' },
 };
 

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { MAX_ATTRIBUTES, MAX_DELAY_SECONDS, entryExtras } from '../workload/extras.js';
+import { parseGroupPattern } from '../workload/groups.js';
 import { largestSize, parseSizeSpec, type SizeSpec } from '../workload/sizes.js';
 import { intArg, stringArg, type RawArgs } from './args.js';
 
@@ -15,7 +16,10 @@ export interface ProducerWorkload {
   sizes?: SizeSpec;
   attributes: number;
   delaySeconds: number;
+  /** --body-file/--body-template text: the user's bodies, their head in the sqs-blast attribute. */
   bodyTemplate?: string;
+  /** FIFO --group-pattern hot:P: the share of batches sent to the hot group. */
+  hotShare?: number;
 }
 
 /** The head attribute (~200 bytes) and room for the placeholders' values, kept free of 1 MiB. */
@@ -68,8 +72,18 @@ export function resolveProducerWorkload(
   return { messageSize, sizes: spec.kind === 'fixed' ? undefined : spec, attributes, delaySeconds };
 }
 
-/** FIFO queues refuse a per-message delay (only the queue's own DelaySeconds applies). */
-export function checkFifoWorkload(w: ProducerWorkload | undefined, fifo: boolean): void {
+/** FIFO queues refuse a per-message delay (only the queue's own DelaySeconds applies); --group-pattern is FIFO's. */
+export function checkFifoWorkload(w: (ProducerWorkload & { workers: number }) | undefined, fifo: boolean, args: RawArgs): void {
+  const pattern = stringArg(args, 'groupPattern');
+  if (w && pattern !== undefined) {
+    if (!fifo) throw new UsageError('--group-pattern is for FIFO queues: add --fifo (or give .fifo queue URLs), or drop --group-pattern');
+    const p = parseGroupPattern(pattern);
+    if (p.kind === 'hot') {
+      w.hotShare = p.share;
+      // The hot group's lock is one thread's.
+      w.workers = 1;
+    }
+  }
   if (w?.bodyTemplate !== undefined && w.attributes > 9) {
     throw new UsageError('--message-attributes: your own bodies carry their integrity in one attribute of the 10 SQS allows, so give at most 9');
   }
