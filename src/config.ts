@@ -342,6 +342,6 @@ function resolveDrain(args: RawArgs, queueCount: number, durationS: number | und
     workers: Math.min(workers, concurrency * queueCount),
     dlqUrl: dlq ? validateQueueUrl(dlq) : undefined,
     runIdFilter: stringArg(args, 'onlyRunId'),
-    consumer: resolveConsumerWorkload(args, { maxMessages, visibilityTimeout }),
+    consumer: resolveConsumerWorkload(args, { maxMessages, visibilityTimeout, bounded: command === 'run' || args.expect !== undefined || durationS !== undefined }),
   };
 }

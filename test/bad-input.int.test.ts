@@ -34,6 +34,7 @@ describe('bad input: one line on stderr, exit 2, no stack trace', () => {
     ['process-time range upside down', ['drain', '--local', '--process-time', 'uniform:80ms-5ms'], /--process-time .*low end is above/],
     ['group pattern on a standard queue', ['send', '--local', '--group-pattern', 'hot:50'], /--group-pattern is for FIFO queues/],
     ['unknown group pattern', ['send', '--local', '--fifo', '--group-pattern', 'zipf'], /--group-pattern .*"zipf" is not a pattern/],
+    ['delete none without an end', ['drain', '--local', '--delete', 'none'], /--delete none .*--expect N or --duration S/],
     ['unknown delete mode', ['drain', '--local', '--delete', 'later'], /--delete .*batch, single .* or none/],
     ['extend-visibility without a timeout', ['drain', '--local', '--process-time', '1s', '--extend-visibility'], /--extend-visibility .*--visibility-timeout/],
     ['max-in-flight below a poll', ['drain', '--local', '--max-in-flight', '5'], /--max-in-flight .*10 to/],

@@ -18,12 +18,16 @@ export interface ConsumerWorkload {
   maxInFlight?: number;
 }
 
-export function resolveConsumerWorkload(args: RawArgs, d: { maxMessages: number; visibilityTimeout?: number }): ConsumerWorkload {
+/** `bounded`: the drain has an end besides going idle (--expect, --duration, or run's own end). */
+export function resolveConsumerWorkload(args: RawArgs, d: { maxMessages: number; visibilityTimeout?: number; bounded: boolean }): ConsumerWorkload {
   const rawTime = stringArg(args, 'processTime');
   const processTime = rawTime === undefined ? undefined : parseProcessTime(rawTime);
   const deleteMode = (stringArg(args, 'delete') ?? 'batch') as DeleteMode;
   if (!DELETE_MODES.includes(deleteMode)) {
     throw new UsageError(`--delete (env SQS_BLAST_DELETE) ${JSON.stringify(deleteMode)} is not a delete mode; use batch, single (one call per message as it is done) or none (let messages come back)`);
+  }
+  if (deleteMode === 'none' && !d.bounded) {
+    throw new UsageError('--delete none lets every message come back, so the queue never goes idle: give --expect N or --duration S too');
   }
   let extendVisibility: number | undefined;
   if (boolArg(args, 'extendVisibility')) {
