@@ -19,6 +19,8 @@ import { checkS3Out, isS3Url } from './report/s3-location.js';
 import { parseThresholds, type Threshold } from './report/thresholds.js';
 import { defaultShardIndex, shardRate, shardSize } from './shard.js';
 import { resolveObserve, type ObserveOptions } from './config/observe.js';
+import { checkFifoWorkload, resolveProducerWorkload, type ProducerWorkload } from './config/workload.js';
+import { resolveConsumerWorkload, type ConsumerWorkload } from './config/consumer.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
 
@@ -56,14 +58,14 @@ export interface OutputOptions {
   html?: string;
 }
 
-export interface SendOptions {
+/** The message sizes, attributes, delay, body and FIFO groups are the ProducerWorkload's. */
+export interface SendOptions extends ProducerWorkload {
   /** Messages this shard sends; Infinity when only a duration bounds the run. */
   total: number;
   /** The whole run's total across shards (Infinity with duration-only runs). */
   runTotal: number;
   durationMs?: number;
   batchSize: number;
-  messageSize: number;
   concurrency: number;
   workers: number;
   /** Messages per second for this shard (open model); undefined = as fast as concurrency allows. */
@@ -90,6 +92,8 @@ export interface DrainOptions {
   dlqUrl?: string;
   /** Only count integrity for this run id (others are still consumed, and counted as foreign). */
   runIdFilter?: string;
+  /** How the consumer behaves: --process-time, --delete, --extend-visibility, --max-in-flight. */
+  consumer: ConsumerWorkload;
 }
 
 export interface Config {
@@ -280,6 +284,7 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
   if (config.send?.groups !== undefined && !queues.fifo) {
     throw new UsageError('--groups is for FIFO queues: add --fifo (or give .fifo queue URLs), or drop --groups');
   }
+  checkFifoWorkload(config.send, queues.fifo, args);
   if (config.send && queues.fifo) {
     // One lane per group keeps each group's sends in order; more lanes than groups would idle.
     config.send.groups ??= config.send.concurrency;
@@ -298,14 +303,7 @@ function resolveSend(args: RawArgs, shard: number, shards: number, durationS: nu
   const totalArg = intArg(args, 'total', 1, Number.MAX_SAFE_INTEGER, 'give how many messages to send, e.g. --total 100000');
   const runTotal = totalArg ?? (durationS !== undefined ? Infinity : DEFAULTS.total);
   const batchSize = intArg(args, 'batchSize', 1, 10, 'an SQS batch holds 1 to 10 entries') ?? DEFAULTS.batchSize;
-  const messageSize =
-    intArg(args, 'messageSize', LIMITS.minMessageBytes, LIMITS.maxMessageBytes, 'SQS takes at most 1 MiB (1048576 bytes) per message') ??
-    DEFAULTS.messageSize;
-  if (batchSize * messageSize > LIMITS.maxBatchBytes) {
-    throw new UsageError(
-      `--batch-size ${batchSize} x --message-size ${messageSize} is over the 1 MiB SendMessageBatch limit; lower one of them`,
-    );
-  }
+  const workload = resolveProducerWorkload(args, batchSize, LIMITS, DEFAULTS.messageSize);
   const concurrency = intArg(args, 'concurrency', 1, 10_000) ?? DEFAULTS.sendConcurrency;
   const workers = intArg(args, 'workers', 1, 64) ?? defaultWorkers();
   const rate = positiveArg(args, 'rate', 'give messages per second, e.g. --rate 5000, or leave it out for full speed');
@@ -315,7 +313,7 @@ function resolveSend(args: RawArgs, shard: number, shards: number, durationS: nu
     runTotal,
     durationMs: durationS !== undefined ? durationS * 1000 : undefined,
     batchSize,
-    messageSize,
+    ...workload,
     concurrency,
     workers: Math.min(workers, concurrency),
     rate: rate !== undefined ? shardRate(rate, shards) : undefined,
@@ -331,12 +329,13 @@ function resolveDrain(args: RawArgs, queueCount: number, durationS: number | und
   const visibilityTimeout = intArg(args, 'visibilityTimeout', 0, 43_200, 'SQS allows 0 to 43200 seconds');
   const dlq = stringArg(args, 'dlqUrl');
   const idleTimeoutS = positiveArg(args, 'idleTimeout') ?? DEFAULTS.idleTimeout;
+  const maxMessages = intArg(args, 'maxMessages', 1, 10, 'ReceiveMessage returns 1 to 10 messages') ?? DEFAULTS.maxMessages;
   return {
     expect: intArg(args, 'expect', 0, Number.MAX_SAFE_INTEGER, 'give how many messages you expect, e.g. --expect 20000'),
     idleTimeoutMs: idleTimeoutS * 1000,
     startTimeoutMs: (positiveArg(args, 'startTimeout', 'give seconds to wait for the first message, e.g. --start-timeout 300') ?? idleTimeoutS) * 1000,
     durationMs: durationS !== undefined ? durationS * 1000 : undefined,
-    maxMessages: intArg(args, 'maxMessages', 1, 10, 'ReceiveMessage returns 1 to 10 messages') ?? DEFAULTS.maxMessages,
+    maxMessages,
     // run keeps its queues busy, so short polls cost little; they keep the run's end from waiting
     // on 20-second polls that a graceful stop lets finish.
     waitTimeSeconds:
@@ -346,5 +345,6 @@ function resolveDrain(args: RawArgs, queueCount: number, durationS: number | und
     workers: Math.min(workers, concurrency * queueCount),
     dlqUrl: dlq ? validateQueueUrl(dlq) : undefined,
     runIdFilter: stringArg(args, 'onlyRunId'),
+    consumer: resolveConsumerWorkload(args, { maxMessages, visibilityTimeout, bounded: command === 'run' || args.expect !== undefined || durationS !== undefined }),
   };
 }

@@ -34,6 +34,7 @@ export function planDrain(
     visibilityTimeout: d.visibilityTimeout,
     runIdFilter: d.runIdFilter,
     sharedSeen,
+    consumer: d.consumer,
     startMs,
     endMs: config.command === 'drain' && d.durationMs !== undefined ? startMs + d.durationMs : undefined,
   }));

@@ -92,10 +92,15 @@ export class PayloadFactory {
     return `${this.headStart}${seq}${this.headMiddle}${seq},"of":${of},"total":${total}${g}${SENT_AT_KEY}${sentAt}`;
   }
 
+  /** The head alone as a JSON document (--body-template runs carry it in an attribute). */
+  headJson(seq: number, sentAt: number, group?: number): string {
+    return this.head(seq, sentAt, group) + '}';
+  }
+
   /** The raw body, exactly messageSize bytes (when messageSize leaves room for the head). */
-  body(seq: number, sentAt: number, group?: number): string {
+  body(seq: number, sentAt: number, group?: number, size = this.messageSize): string {
     const head = this.head(seq, sentAt, group);
-    return head + PADDING_KEY + this.padding.slice(0, this.padLength(head)) + TAIL;
+    return head + PADDING_KEY + this.padding.slice(0, this.padLengthFor(head.length, size)) + TAIL;
   }
 
   /**
@@ -104,7 +109,7 @@ export class PayloadFactory {
    */
   jsonString(seq: number, sentAt: number, group?: number): string {
     const head = this.head(seq, sentAt, group);
-    return '"' + escapeQuotes(head) + ESCAPED_PADDING_KEY + this.padding.slice(0, this.padLength(head)) + ESCAPED_TAIL;
+    return '"' + escapeQuotes(head) + ESCAPED_PADDING_KEY + this.padding.slice(0, this.padLengthFor(head.length)) + ESCAPED_TAIL;
   }
 
   /** An upper bound on the bytes writeJsonString() writes. */
@@ -116,7 +121,7 @@ export class PayloadFactory {
    * Write jsonString()'s literal straight into a request buffer; returns the new offset. The
    * padding is copied as bytes, so no 10 KB string is built, flattened or encoded per message.
    */
-  writeJsonString(into: Buffer, offset: number, seq: number, sentAt: number, group?: number): number {
+  writeJsonString(into: Buffer, offset: number, seq: number, sentAt: number, group?: number, size = this.messageSize): number {
     // The head with its quotes escaped, from fragments escaped once in the constructor: only the
     // numbers change per message.
     const escaped =
@@ -127,17 +132,14 @@ export class PayloadFactory {
     o += into.write(ESCAPED_PADDING_KEY, o, 'latin1');
     // The unescaped head is the escaped one less its opening quote and one byte per escape.
     const headLength = escaped.length - 1 - this.fixedEscapes - (group === undefined ? 0 : GROUP_ESCAPES);
-    o += this.paddingBytes.copy(into, o, 0, this.padLengthFor(headLength));
+    o += this.paddingBytes.copy(into, o, 0, this.padLengthFor(headLength, size));
     o += into.write(ESCAPED_TAIL, o, 'latin1');
     return o;
   }
 
-  private padLength(head: string): number {
-    return this.padLengthFor(head.length);
-  }
-
-  private padLengthFor(headLength: number): number {
-    return Math.max(0, this.messageSize - headLength - PADDING_KEY.length - TAIL.length);
+  /** `size`: this message's (--message-size ranges); the padding is as long as the largest. */
+  private padLengthFor(headLength: number, size = this.messageSize): number {
+    return Math.max(0, size - headLength - PADDING_KEY.length - TAIL.length);
   }
 }
 

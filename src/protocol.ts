@@ -5,9 +5,11 @@
  * these shapes from here, so src/ never needs to import workers/.
  */
 import type { Connection } from './config.js';
+import type { ConsumerWorkload } from './config/consumer.js';
 import type { SharedState } from './metrics/live.js';
 import type { Tally } from './metrics/tally.js';
 import type { PayloadIdentity } from './payload.js';
+import type { SizeSpec } from './workload/sizes.js';
 
 export interface SendTask {
   row: number;
@@ -15,7 +17,16 @@ export interface SendTask {
   connection: Connection;
   queueUrls: string[];
   identity: PayloadIdentity;
+  /** The largest body; every body is this size unless `sizes` says otherwise. */
   messageSize: number;
+  /** --message-size as a range or weights (absent: one fixed size). */
+  sizes?: SizeSpec;
+  /** --message-attributes: attributes per message. */
+  attributes?: number;
+  /** --delay-seconds for every message. */
+  delaySeconds?: number;
+  /** --body-file/--body-template: the user's body, `{{seq}}`, `{{uuid}}`, `{{now}}` filled per message. */
+  bodyTemplate?: string;
   batchSize: number;
   /** Messages this process sends (Infinity: until the deadline or a stop). */
   total: number;
@@ -27,7 +38,7 @@ export interface SendTask {
   /** Epoch ms after which no new batch starts. */
   endMs?: number;
   /** FIFO queues: each lane owns its groups and sends them in seq order, one call at a time. */
-  fifo?: { groups: number; contentDedup: boolean; firstLane: number; totalLanes: number };
+  fifo?: { groups: number; contentDedup: boolean; firstLane: number; totalLanes: number; hotShare?: number };
 }
 
 /** run: a bitmap shared by all drain threads for this process's own (runId, shard). */
@@ -50,6 +61,8 @@ export interface DrainTask {
   visibilityTimeout?: number;
   runIdFilter?: string;
   sharedSeen?: SharedSeen;
+  /** --process-time, --delete, --extend-visibility, --max-in-flight (absent: receive and batch-delete at once). */
+  consumer?: ConsumerWorkload;
   startMs: number;
   endMs?: number;
 }

@@ -39,7 +39,7 @@ export function planSend(
   let firstLane = 0;
   return lanes.map((n, i) => ({
     fifo: config.queues.fifo
-      ? { groups: s.groups ?? s.concurrency, contentDedup, firstLane: (firstLane += n) - n, totalLanes: s.concurrency }
+      ? { groups: s.groups ?? s.concurrency, contentDedup, firstLane: (firstLane += n) - n, totalLanes: s.concurrency, hotShare: s.hotShare }
       : undefined,
     row: firstRow + i,
     state,
@@ -47,6 +47,10 @@ export function planSend(
     queueUrls,
     identity: shardIdentity(config),
     messageSize: s.messageSize,
+    sizes: s.sizes,
+    attributes: s.attributes,
+    delaySeconds: s.delaySeconds,
+    bodyTemplate: s.bodyTemplate,
     batchSize: s.batchSize,
     total: s.total,
     rate: s.rate,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../src/sqs/receive-reply.js';
 import { deleteRequest } from '../src/sqs/requests.js';
 
-const msg = (receiptHandle: string): ReceivedMessage => ({ receiptHandle, head: undefined, bodyBytes: 1, sentTimestamp: NaN });
+const msg = (receiptHandle: string): ReceivedMessage => ({ receiptHandle, head: undefined, bodyBytes: 1, sentTimestamp: NaN, receiveCount: 1 });
 
 describe('DeleteMessageBatch request', () => {
   it('is byte for byte what JSON.stringify makes, for plain and odd handles, in a buffer that grows', () => {

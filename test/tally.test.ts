@@ -38,7 +38,7 @@ describe('the tally', () => {
       expect(report[k], k).toBe(1101 + 3 * i);
     });
     COST_COUNTERS.forEach((k, i) => expect(report.cost[k], k).toBe(11010 + 3 * i));
-    expect(report.cost.units).toBe(report.cost.sendUnits + report.cost.receiveUnits + report.cost.deleteUnits);
+    expect(report.cost.units).toBe(report.cost.sendUnits + report.cost.receiveUnits + report.cost.deleteUnits + report.cost.visibilityUnits);
     expect(report.errors).toEqual({ ThrottlingException: 1101 });
   });
 

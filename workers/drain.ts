@@ -19,6 +19,8 @@ import { SqsWire } from '../src/sqs/wire.js';
 import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
 import { Meter } from '../src/worker-kit/meter.js';
 import { StopSignals } from '../src/worker-kit/stop-signals.js';
+import { InFlightGate } from '../src/workload/in-flight.js';
+import { drawProcessTime } from '../src/workload/process-time.js';
 
 /** One poller's delete: the queue and messages it is for, set before each call, and its own request buffer. */
 interface PollerDelete extends BatchEntries<BatchReply> {
@@ -30,7 +32,15 @@ interface PollerDelete extends BatchEntries<BatchReply> {
 export default async function drainWorker(task: DrainTask): Promise<DrainWorkerResult> {
   const live = new LiveRow(task.state, task.row);
   const control = live.control;
-  const wire = new SqsWire(task.connection, task.pollers.length * 2);
+  const consumer = task.consumer;
+  // A consumer that does more than receive and batch-delete at once (the default) takes the slow path.
+  const slow = consumer !== undefined && (consumer.processTime !== undefined || consumer.deleteMode !== 'batch' || consumer.maxInFlight !== undefined);
+  // A slow consumer's pollers hand each poll over and poll again, as a real consumer's prefetch
+  // does: the gate caps what the thread holds (default: ten polls' worth per poller).
+  const gate = slow ? new InFlightGate(consumer.maxInFlight ?? 10 * task.maxMessages * task.pollers.length) : undefined;
+  const consuming = new Set<Promise<void>>();
+  // single: a delete per message, up to a poll's worth at once per poller.
+  const wire = new SqsWire(task.connection, task.pollers.length * (consumer?.deleteMode === 'single' ? 2 + task.maxMessages : 2));
   const meter = new Meter(live, task.startMs, ['receiveCall', 'deleteCall', 'e2e']);
   const receiveLatency = meter.latency('receiveCall');
   const deleteLatency = meter.latency('deleteCall');
@@ -42,9 +52,11 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   const deleted = meter.counter('deleted');
   const deleteFailed = meter.counter('deleteFailed');
   const retries = meter.counter('retries');
+  const redelivered = meter.counter('redelivered');
   const receiveUnits = meter.cost('receiveUnits');
   const deleteCalls = meter.cost('deleteCalls');
   const deleteUnits = meter.cost('deleteUnits');
+  const visibilityUnits = meter.cost('visibilityUnits');
   // A graceful stop lets polls in flight come back and counts what they bring: cutting a
   // long poll can leave messages received by the server but never seen here (invisible until
   // their visibility timeout). Only the second stop level (grace over, or a second signal)
@@ -65,7 +77,9 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
 
   function account(messages: ReceivedMessage[], at: number): void {
     const wall = Date.now();
+    let again = 0;
     for (const m of messages) {
+      if (m.receiveCount > 1) again++;
       const head = m.head;
       if (head && (task.runIdFilter === undefined || head.runId === task.runIdFilter)) {
         e2eLatency.record(at, wall - head.sentAt);
@@ -87,16 +101,26 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     }
     const n = messages.length;
     received.add(n, at);
+    if (again) redelivered.add(again, at);
     live.set('lastMessageAt', wall);
-    const total = Atomics.add(control, CONTROL.received, n) + n;
+    // A slow consumer counts a message once its work is done (consume()).
+    if (!slow) consumed(n - again);
+  }
+
+  /**
+   * --expect and run's backlog count first deliveries (a message back after its visibility
+   * timeout is not one more message), once received, or with a slow consumer once worked on.
+   */
+  function consumed(first: number): void {
+    const total = Atomics.add(control, CONTROL.received, first) + first;
     const expect = Atomics.load(control, CONTROL.expect);
     if (expect >= 0 && total >= expect) Atomics.compareExchange(control, CONTROL.stop, 0, 1);
   }
 
-  function pollerDelete(): PollerDelete {
+  function pollerDelete(bufBytes = 8192): PollerDelete {
     return {
       action: 'DeleteMessageBatch',
-      buf: Buffer.allocUnsafe(8192),
+      buf: Buffer.allocUnsafe(bufBytes),
       queue: 0,
       messages: [],
       request(pending) {
@@ -119,12 +143,21 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     let failures = 0;
     const remove = pollerDelete();
     while (!stopping()) {
+      if (gate) {
+        await gate.acquire(task.maxMessages);
+        if (stopping()) {
+          gate.release(task.maxMessages);
+          break;
+        }
+      }
       const started = now();
       let messages: ReceivedMessage[];
       try {
         messages = await wire.call('ReceiveMessage', receiveRequests[queue], receiveOptions);
         failures = 0;
+        gate?.release(task.maxMessages - messages.length);
       } catch (e) {
+        gate?.release(task.maxMessages);
         const err = asSqsError(e);
         if (err.code === OWN_CODES.aborted) break;
         meter.error(err.code, now());
@@ -145,17 +178,69 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       }
       receiveLatency.record(at, at - started);
       account(messages, at);
-      remove.queue = queue;
-      remove.messages = messages;
-      const deleting = now();
-      await caller.call(remove, allEntries(messages.length));
-      const done = now();
-      deleteLatency.record(done, done - deleting);
+      if (slow) {
+        const work = consume(queue, messages);
+        consuming.add(work);
+        void work.finally(() => consuming.delete(work));
+      } else await removeEntries(remove, queue, messages, allEntries(messages.length));
+    }
+  }
+
+  async function removeEntries(remove: PollerDelete, queue: number, messages: ReceivedMessage[], entries: number[]): Promise<void> {
+    remove.queue = queue;
+    remove.messages = messages;
+    const deleting = now();
+    await caller.call(remove, entries);
+    const done = now();
+    deleteLatency.record(done, done - deleting);
+  }
+
+  /**
+   * A consumer that takes its time: each message of the poll is worked on (a timer, so the
+   * thread's other pollers keep going), then deleted as --delete says; --extend-visibility keeps
+   * those not yet done invisible meanwhile.
+   */
+  async function consume(queue: number, messages: ReceivedMessage[]): Promise<void> {
+    const c = consumer!;
+    const done = new Uint8Array(messages.length);
+    const beat = c.extendVisibility !== undefined ? setInterval(() => void extend(queue, messages, done, c.extendVisibility!), (c.extendVisibility * 1000) / 2) : undefined;
+    try {
+      await Promise.all(
+        messages.map(async (_, i) => {
+          if (c.processTime) await sleep(drawProcessTime(c.processTime), stop.abort);
+          done[i] = 1;
+          if (messages[i].receiveCount <= 1) consumed(1);
+          if (c.deleteMode === 'single') {
+            await removeEntries(pollerDelete(512), queue, messages, [i]);
+            gate?.release(1);
+          }
+        }),
+      );
+    } finally {
+      if (beat) clearInterval(beat);
+    }
+    if (c.deleteMode === 'batch') await removeEntries(pollerDelete(2048), queue, messages, allEntries(messages.length));
+    if (c.deleteMode !== 'single') gate?.release(messages.length);
+  }
+
+  /** One heartbeat: extend the visibility of the poll's messages still being worked on. */
+  async function extend(queue: number, messages: ReceivedMessage[], done: Uint8Array, seconds: number): Promise<void> {
+    const entries = [];
+    for (let i = 0; i < messages.length; i++) if (!done[i]) entries.push({ Id: String(i), ReceiptHandle: messages[i].receiptHandle, VisibilityTimeout: seconds });
+    if (!entries.length) return;
+    try {
+      await wire.call('ChangeMessageVisibilityBatch', JSON.stringify({ QueueUrl: task.queueUrls[queue], Entries: entries }), { signal: stop.abort });
+      visibilityUnits.add(1, now());
+    } catch (e) {
+      // The next beat tries again; a message whose timeout runs out meanwhile comes back, counted as redelivered.
+      meter.error(asSqsError(e).code, now());
     }
   }
 
   try {
     await Promise.all(task.pollers.map(poller));
+    // What the pollers handed over is worked on and deleted before the thread reports.
+    while (consuming.size) await Promise.all(consuming);
   } finally {
     stop.close();
     meter.stopSampling();

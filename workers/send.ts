@@ -18,6 +18,11 @@ import { SqsWire } from '../src/sqs/wire.js';
 import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
 import { Meter } from '../src/worker-kit/meter.js';
 import { StopSignals } from '../src/worker-kit/stop-signals.js';
+import { entryExtras } from '../src/workload/extras.js';
+import { fillByBytes, MAX_REQUEST_BYTES } from '../src/workload/fill.js';
+import { sizeBucket, sizeCounts, SIZE_BUCKETS, SizePicker } from '../src/workload/sizes.js';
+import { BodyTemplate } from '../src/workload/template.js';
+import { GroupLock, HOT_GROUP } from '../src/workload/groups.js';
 
 interface SendBatchReply extends BatchReply {
   Successful?: Array<{ Id: string; MD5OfMessageBody?: string }>;
@@ -46,9 +51,28 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const stop = new StopSignals(live, 50);
   const caller = new BatchCaller(wire, meter, stop, task.connection.maxRetries);
   const fifo = task.fifo;
-  const writer = new SendBatchWriter(task.queueUrls, factory, fifo && { contentDedup: fifo.contentDedup, runId: task.identity.runId, shard: task.identity.shard });
+  // Mixed sizes only: the default (one size, no attributes) keeps its path as it was.
+  const sizes = task.sizes && task.sizes.kind !== 'fixed' ? new SizePicker(task.sizes, task.identity.shard) : undefined;
+  const extras = entryExtras(task.attributes ?? 0, task.delaySeconds ?? 0);
+  const fifoIds = fifo && { contentDedup: fifo.contentDedup, runId: task.identity.runId, shard: task.identity.shard };
+  const template = task.bodyTemplate !== undefined ? new BodyTemplate(task.bodyTemplate, factory) : undefined;
+  const writer = new SendBatchWriter(task.queueUrls, factory, fifoIds, sizes, extras.json, MAX_REQUEST_BYTES, template && { bodies: template, extras });
+  /** When messages differ in size (mixed sizes, the user's bodies): each body's bytes, and what SQS counts of it. */
+  const varying = template
+    ? {
+        body: (seq: number, sentAt: number) => Buffer.byteLength(template.render(seq, sentAt)),
+        counted: (seq: number, sentAt: number, group?: number) => template.messageBytes(seq, sentAt, group) + extras.attributeBytes,
+      }
+    : sizes
+      ? { body: (seq: number) => sizes.sizeOf(seq), counted: (seq: number) => sizes.sizeOf(seq) + extras.attributeBytes }
+      : undefined;
   const { batchSize, total, rate, messageSize } = task;
+  /** What SQS counts of one message: its body and its attributes. */
+  const fixedMessageBytes = messageSize + extras.attributeBytes;
+  const sentPerSize = new Array<number>(SIZE_BUCKETS.length).fill(0);
   const verifyMd5 = task.connection.verifyMd5;
+  const hotShare = fifo?.hotShare;
+  const hotLock = hotShare !== undefined ? new GroupLock() : undefined;
 
   function laneBatch(buf: Buffer): LaneBatch {
     return {
@@ -62,11 +86,18 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       },
       succeeded(reply, pending, at) {
         sendCalls.add(1, at);
-        sendUnits.add(billedRequests(pending.length * messageSize), at);
+        let payload = pending.length * fixedMessageBytes;
+        if (varying) {
+          payload = 0;
+          for (const i of pending) payload += varying.counted(this.firstSeq + i, this.sentAt, this.group);
+          for (const s of reply.Successful ?? []) sentPerSize[sizeBucket(varying.body(this.firstSeq + Number(s.Id), this.sentAt))]++;
+        }
+        sendUnits.add(billedRequests(payload), at);
         let ok = reply.Successful?.length ?? 0;
         if (verifyMd5 && reply.Successful) {
           for (const s of reply.Successful) {
-            const body = factory.body(this.firstSeq + Number(s.Id), this.sentAt, this.group);
+            const seq = this.firstSeq + Number(s.Id);
+            const body = template ? template.render(seq, this.sentAt) : factory.body(seq, this.sentAt, this.group, sizes?.sizeOf(seq));
             if (createHash('md5').update(body).digest('hex') !== s.MD5OfMessageBody) {
               ok--;
               meter.error(OWN_CODES.md5Mismatch, at);
@@ -100,10 +131,20 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     const myGroups: number[] = [];
     if (fifo) for (let g = fifo.firstLane + laneIndex; g < fifo.groups; g += fifo.totalLanes) myGroups.push(g);
     let turn = 0;
+    // --group-pattern hot:P: the lane's own groups but the hot one, which any lane may send to.
+    const coldGroups = myGroups.filter((g) => g !== HOT_GROUP);
+    const pickGroup = (): number =>
+      hotShare === undefined ? myGroups[turn++ % myGroups.length] : Math.random() < hotShare || !coldGroups.length ? HOT_GROUP : coldGroups[turn++ % coldGroups.length];
+    let releaseHot: (() => void) | undefined;
     const batch = laneBatch(writer.allocate(batchSize));
     while (Atomics.load(control, CONTROL.stop) === 0) {
+      releaseHot?.();
+      releaseHot = undefined;
       if (task.endMs !== undefined && now() >= task.endMs) break;
       await awaitBacklog();
+      const group = fifo ? pickGroup() : undefined;
+      // The hot group's batch holds its lock from its claim to its answer, so the group's seqs leave in order.
+      if (group === HOT_GROUP && hotLock) releaseHot = await hotLock.acquire();
       const index = Atomics.add(control, CONTROL.claim, 1);
       const firstSeq = index * batchSize;
       if (firstSeq >= total) break;
@@ -118,21 +159,33 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         }
         startedAt = intended;
       }
-      batch.group = fifo ? myGroups[turn++ % myGroups.length] : undefined;
+      batch.group = group;
       // FIFO order holds per queue and group: a group always goes to the same queue.
       batch.queue = (batch.group ?? index) % task.queueUrls.length;
       batch.firstSeq = firstSeq;
       batch.sentAt = Date.now();
       attempted.add(count, startedAt);
-      live.add('inflight');
-      try {
-        await caller.call(batch, allEntries(count));
-      } finally {
-        live.add('inflight', -1);
-      }
-      const done = now();
-      sendLatency.record(done, done - startedAt);
+      if (varying) {
+        // Mixed sizes: as many requests as keep each under 1 MiB, each timed on its own.
+        const messageBytes = (i: number) => varying.counted(firstSeq + i, batch.sentAt, batch.group);
+        for (const entries of fillByBytes(count, messageBytes, MAX_REQUEST_BYTES)) {
+          await sendTimed(batch, entries, startedAt);
+          startedAt = now();
+        }
+      } else await sendTimed(batch, allEntries(count), startedAt);
     }
+    releaseHot?.();
+  }
+
+  async function sendTimed(batch: LaneBatch, entries: number[], startedAt: number): Promise<void> {
+    live.add('inflight');
+    try {
+      await caller.call(batch, entries);
+    } finally {
+      live.add('inflight', -1);
+    }
+    const done = now();
+    sendLatency.record(done, done - startedAt);
   }
 
   try {
@@ -142,5 +195,9 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     meter.stopSampling();
     wire.close();
   }
-  return meter.finish();
+  // One size: every message sent is in its bucket, counted once here rather than per message.
+  const tally = meter.finish();
+  if (!varying) sentPerSize[sizeBucket(messageSize)] = tally.sent;
+  tally.sizes = sizeCounts(sentPerSize);
+  return tally;
 }

@@ -98,14 +98,24 @@ export const sendOptions: OptionMap = {
   total: { type: 'number', group: 'Send:', describe: 'Messages to send (split across --shards)', defaultDescription: `${DEFAULTS.total} unless --duration` },
   duration: { type: 'number', group: 'Send:', describe: 'Stop after this many seconds (with --total: whichever comes first)' },
   'batch-size': { type: 'number', group: 'Send:', describe: 'Messages per SendMessageBatch, 1-10', defaultDescription: String(DEFAULTS.batchSize) },
-  'message-size': { type: 'number', group: 'Send:', describe: 'Body size in bytes (padded JSON), up to 1048576', defaultDescription: String(DEFAULTS.messageSize) },
+  'message-size': {
+    type: 'string',
+    group: 'Send:',
+    describe: "Body size (padded JSON), bytes or KiB/MiB, up to 1MiB: one size '16KiB', a uniform range '1KiB-64KiB', or weights '1KiB:70,16KiB:25,256KiB:5' (batches of mixed sizes are filled by bytes, at most 1 MiB per request)",
+    defaultDescription: String(DEFAULTS.messageSize),
+  },
+  'message-attributes': { type: 'number', group: 'Send:', describe: 'Message attributes per message, 0-10 (String and Number, counted into the message size and cost as SQS counts them)', defaultDescription: '0' },
+  'body-file': { type: 'string', group: 'Send:', describe: 'Your own body from this file; {{seq}}, {{uuid}}, {{now}} are filled per message (the integrity fields travel in the sqs-blast attribute)' },
+  'body-template': { type: 'string', group: 'Send:', describe: `Your own body as text, e.g. '{"order":{{seq}},"id":"{{uuid}}","at":"{{now}}"}' (as --body-file)` },
+  'delay-seconds': { type: 'number', group: 'Send:', describe: 'DelaySeconds of every message, 0-900 (standard queues)', defaultDescription: '0' },
   concurrency: { type: 'number', group: 'Send:', describe: 'SendMessageBatch calls in flight (spread over --workers)', defaultDescription: String(DEFAULTS.sendConcurrency) },
   groups: { type: 'number', group: 'Send:', describe: 'FIFO message groups (each sent in order by one lane)', defaultDescription: 'the concurrency' },
+  'group-pattern': { type: 'string', group: 'Send:', describe: 'FIFO: uniform (each group alike) or hot:P (P% of batches to one hot group, in order; one producer thread)', defaultDescription: 'uniform' },
   rate: { type: 'number', group: 'Send:', describe: 'Target msg/s (open model: latency counts from each batch’s intended start)' },
 };
 
 export const drainOptions = (run: boolean): OptionMap => ({
-  expect: { type: 'number', group: 'Drain:', describe: 'Stop after receiving this many messages; fewer is reported as missing' },
+  expect: { type: 'number', group: 'Drain:', describe: 'Stop after receiving this many messages (first deliveries; with --process-time, once processed); fewer is reported as missing' },
   'idle-timeout': { type: 'number', group: 'Drain:', describe: 'Stop when no message arrived for this many seconds (counted from the first message)', defaultDescription: String(DEFAULTS.idleTimeout) },
   ...(run
     ? {}
@@ -133,6 +143,14 @@ export const drainOptions = (run: boolean): OptionMap => ({
       } as OptionMap)
     : {}),
   ...(run ? { 'drain-workers': { type: 'number', group: 'Drain:', describe: 'Worker threads for the drain side', defaultDescription: 'usable CPUs - 1' } as Options } : {}),
+  'process-time': {
+    type: 'string',
+    group: 'Consumer:',
+    describe: "Work per message before it is deleted: '50ms', 'exp:20ms' (exponential, that mean) or 'uniform:5ms-80ms' (a timer: other pollers keep going)",
+  },
+  delete: { type: 'string', group: 'Consumer:', describe: "batch (one DeleteMessageBatch per poll), single (one delete call per message as it is done) or none (messages come back)", defaultDescription: 'batch' },
+  'extend-visibility': { type: 'boolean', group: 'Consumer:', describe: 'ChangeMessageVisibility heartbeat while messages are processed: every half --visibility-timeout, extend them by it' },
+  'max-in-flight': { type: 'number', group: 'Consumer:', describe: 'Messages a drain thread holds at once (received, not yet done), like a consumer’s prefetch; at least --max-messages', defaultDescription: 'with --process-time/--delete single|none: 10 polls per poller' },
   'dlq-url': { type: 'string', group: 'Drain:', describe: 'Dead-letter queue to check at the end', defaultDescription: 'from the RedrivePolicy' },
   'only-run-id': { type: 'string', group: 'Drain:', describe: 'Check integrity for this run id only (others count as foreign)' },
 });

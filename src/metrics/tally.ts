@@ -34,6 +34,8 @@ export const COUNTERS = {
   deleted: { live: 'deleted', timeline: 'deleted' },
   /** Received but never deleted: those come back (duplicates, not losses). */
   deleteFailed: {},
+  /** Received again after a visibility timeout ran out (ApproximateReceiveCount > 1). */
+  redelivered: { timeline: 'redelivered' },
   receiveCalls: {},
   emptyReceives: { live: 'emptyPolls' },
 } satisfies Record<string, CounterDisplay>;
@@ -43,7 +45,7 @@ export const COUNTERS = {
  * each 64 KB of payload is one request; receives (empty ones too) and deletes count. Setup and
  * stats calls are not included.
  */
-export const COST_COUNTERS = ['sendCalls', 'sendUnits', 'receiveUnits', 'deleteCalls', 'deleteUnits'] as const;
+export const COST_COUNTERS = ['sendCalls', 'sendUnits', 'receiveUnits', 'deleteCalls', 'deleteUnits', 'visibilityUnits'] as const;
 
 /** Latency histograms by name; `perSecond` ones are also kept per second in the timeline. */
 export const LATENCIES = {
@@ -70,6 +72,8 @@ export interface Tally extends Counts {
   errors: CountMap;
   /** Messages counted failed, by the code of their last error. */
   failures: CountMap;
+  /** Messages sent by size bucket (workload/sizes.ts: the bucket's upper bound, e.g. "16KiB"). */
+  sizes: CountMap;
   cost: Record<CostCounter, number>;
   histograms: HistogramSet;
   /** FIFO drains: messages that arrived before a lower seq of their group (null: not FIFO). */
@@ -81,7 +85,7 @@ export interface Tally extends Counts {
 export function emptyTally(): Tally {
   const counts = Object.fromEntries(COUNTER_NAMES.map((k) => [k, 0])) as Counts;
   const cost = Object.fromEntries(COST_COUNTERS.map((k) => [k, 0])) as Tally['cost'];
-  return { ...counts, errors: {}, failures: {}, cost, histograms: {}, orderViolations: null, integrity: [] };
+  return { ...counts, errors: {}, failures: {}, sizes: {}, cost, histograms: {}, orderViolations: null, integrity: [] };
 }
 
 /**
@@ -95,6 +99,7 @@ export function addTallies(into: Tally, parts: Array<Partial<Tally>>): void {
     if (p.cost) for (const k of COST_COUNTERS) into.cost[k] += p.cost[k] ?? 0;
     addCounts(into.errors, p.errors);
     addCounts(into.failures, p.failures);
+    addCounts(into.sizes, p.sizes);
     if (p.orderViolations !== null && p.orderViolations !== undefined) into.orderViolations = (into.orderViolations ?? 0) + p.orderViolations;
   }
   for (const k of LATENCY_NAMES) {

@@ -97,6 +97,18 @@ function timeCharts(r: Result): ChartSpec[] {
     });
   }
 
+  if (t.series.redelivered?.some((v) => v > 0)) {
+    charts.push({
+      id: 'redelivered',
+      title: 'Redeliveries per second (received again after the visibility timeout)',
+      kind: 'time',
+      yLabel: 'msg/s',
+      x,
+      series: [{ label: 'redelivered msg/s', values: pad(t.series.redelivered), color: COLORS[3] }],
+      step: true,
+    });
+  }
+
   const busy = t.series.loopBusyMs;
   const seen = t.series.loopMs;
   if (busy && seen) {

@@ -169,7 +169,7 @@ export function finalize(r: Result): Result {
   r.receiveLatency = latencyOf(r.histograms.receiveCall);
   r.e2eLatency = latencyOf(r.histograms.e2e);
   const c = r.cost;
-  c.units = c.sendUnits + c.receiveUnits + c.deleteUnits;
+  c.units = c.sendUnits + c.receiveUnits + c.deleteUnits + (c.visibilityUnits ?? 0);
   c.usd = Math.round(((c.units * c.pricePerMillion) / 1e6) * 1e6) / 1e6;
   r.notSent = notSent(r.integrity);
   if (r.phases.drain) {

@@ -119,14 +119,16 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
     const dlq = r.dlqDepth === null ? 'DLQ n/a' : `DLQ ${int(r.dlqDepth)}`;
     const order = r.orderViolations === null ? '' : ` · FIFO order violations ${int(r.orderViolations)}`;
     out.push(
-      `integrity  distinct ${int(r.distinct)} · duplicates ${int(r.duplicates)} · ${missing} · foreign ${int(r.foreign)} · ${dlq}${order}`,
+      `integrity  distinct ${int(r.distinct)} · duplicates ${int(r.duplicates)} · redelivered ${int(r.redelivered ?? 0)} · ${missing} · foreign ${int(r.foreign)} · ${dlq}${order}`,
     );
   }
+  const sizes = Object.entries(r.sizes ?? {});
+  if (sizes.length > 1) out.push(`sizes      ${sizes.map(([upTo, n]) => `≤${upTo} ${int(n)}`).join(' · ')} (messages sent)`);
   const left = r.queues.reduce((n, q) => n + messagesIn(q), 0);
   if (r.queues.length) out.push(`queues     ${r.queues.length} · messages left ${int(left)}`);
   if (r.cost?.units) {
     const c = r.cost;
-    out.push(`cost       ${int(c.units)} billed requests (send ${int(c.sendUnits)} · receive ${int(c.receiveUnits)} · delete ${int(c.deleteUnits)}) ≈ $${c.usd.toFixed(4)} at $${c.pricePerMillion}/M`);
+    out.push(`cost       ${int(c.units)} billed requests (send ${int(c.sendUnits)} · receive ${int(c.receiveUnits)} · delete ${int(c.deleteUnits)}${c.visibilityUnits ? ` · visibility ${int(c.visibilityUnits)}` : ''}) ≈ $${c.usd.toFixed(4)} at $${c.pricePerMillion}/M`);
   }
   if (r.client) {
     const c = r.client;

@@ -9,6 +9,7 @@
  * Anything unexpected falls back to JSON.parse of the whole reply: same answers, slower.
  * test/receive-reply.int.test.ts checks both paths agree on real replies.
  */
+import { HEAD_ATTRIBUTE } from '../workload/template.js';
 import { bytesAt, EscapedHeadReader, ESCAPED_HEAD_START, ESCAPED_PADDING_KEY, parseHead, PADDING_KEY, type MessageHead } from '../payload.js';
 
 export interface ReceivedMessage {
@@ -19,6 +20,8 @@ export interface ReceivedMessage {
   bodyBytes: number;
   /** SentTimestamp attribute in epoch ms, NaN if absent. */
   sentTimestamp: number;
+  /** ApproximateReceiveCount: 1 on a first delivery, more when it came back; 0 if absent. */
+  receiveCount: number;
 }
 
 const QUOTE = 0x22;
@@ -34,6 +37,10 @@ const RECEIPT_HANDLE = Buffer.from('ReceiptHandle');
 const BODY = Buffer.from('Body');
 const ATTRIBUTES = Buffer.from('Attributes');
 const SENT_TIMESTAMP = Buffer.from('SentTimestamp');
+const RECEIVE_COUNT = Buffer.from('ApproximateReceiveCount');
+const MESSAGE_ATTRIBUTES = Buffer.from('MessageAttributes');
+const HEAD_ATTRIBUTE_NAME = Buffer.from(HEAD_ATTRIBUTE);
+const STRING_VALUE = Buffer.from('StringValue');
 /** Our body fragments as they appear, escaped, inside a reply. */
 const HEAD_START_BYTES = Buffer.from(ESCAPED_HEAD_START, 'latin1');
 const PADDING_KEY_BYTES = Buffer.from(ESCAPED_PADDING_KEY, 'latin1');
@@ -58,15 +65,24 @@ export function skimReceiveReply(reply: Buffer): ReceivedMessage[] {
 /** The reference path: JSON.parse everything. */
 export function readReceiveReplySlowly(reply: Buffer): ReceivedMessage[] {
   const parsed = (reply.length ? JSON.parse(reply.toString('utf8')) : {}) as {
-    Messages?: Array<{ ReceiptHandle: string; Body: string; Attributes?: { SentTimestamp?: string } }>;
+    Messages?: Array<{
+      ReceiptHandle: string;
+      Body: string;
+      Attributes?: { SentTimestamp?: string; ApproximateReceiveCount?: string };
+      MessageAttributes?: Record<string, { StringValue?: string }>;
+    }>;
   };
   return (parsed.Messages ?? []).map((m) => ({
     receiptHandle: m.ReceiptHandle,
-    head: parseHead(m.Body),
+    head: headIn(m.MessageAttributes?.[HEAD_ATTRIBUTE]?.StringValue) ?? parseHead(m.Body),
     bodyBytes: Buffer.byteLength(m.Body, 'utf8'),
     sentTimestamp: Number(m.Attributes?.SentTimestamp ?? NaN),
+    receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
   }));
 }
+
+/** A --body-template message's head, from its sqs-blast attribute. */
+const headIn = (value: string | undefined): MessageHead | undefined => (value === undefined ? undefined : parseHead(value));
 
 const heads = new EscapedHeadReader();
 
@@ -100,9 +116,10 @@ class Skim {
   }
 
   private message(): ReceivedMessage {
-    const m: ReceivedMessage = { receiptHandle: '', head: undefined, bodyBytes: 0, sentTimestamp: NaN };
+    const m: ReceivedMessage = { receiptHandle: '', head: undefined, bodyBytes: 0, sentTimestamp: NaN, receiveCount: 0 };
     let handle = false;
     let body = false;
+    let attributeHead: MessageHead | undefined;
     if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
       do {
         this.key();
@@ -123,14 +140,39 @@ class Skim {
             do {
               this.key();
               if (this.keyIs(SENT_TIMESTAMP)) m.sentTimestamp = Number(this.stringValue());
+              else if (this.keyIs(RECEIVE_COUNT)) m.receiveCount = this.countValue();
               else this.skipValue();
             } while (!this.closed(OBJECT_CLOSE));
           }
-        } else this.skipValue();
+        } else if (this.keyIs(MESSAGE_ATTRIBUTES)) attributeHead = this.headAttribute();
+        else this.skipValue();
       } while (!this.closed(OBJECT_CLOSE));
     }
     if (!handle || !body) throw new Malformed();
+    if (attributeHead) m.head = attributeHead;
     return m;
+  }
+
+  /** MessageAttributes: the head a --body-template message carries in its sqs-blast attribute, if any. */
+  private headAttribute(): MessageHead | undefined {
+    let head: MessageHead | undefined;
+    if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
+      do {
+        this.key();
+        if (!this.keyIs(HEAD_ATTRIBUTE_NAME)) {
+          this.skipValue();
+          continue;
+        }
+        if (this.open(OBJECT_OPEN, OBJECT_CLOSE)) {
+          do {
+            this.key();
+            if (this.keyIs(STRING_VALUE)) head = headIn(this.stringValue());
+            else this.skipValue();
+          } while (!this.closed(OBJECT_CLOSE));
+        }
+      } while (!this.closed(OBJECT_CLOSE));
+    }
+    return head;
   }
 
   /** Past `open`; false when the value is empty (its `close` follows at once, and is passed too). */
@@ -257,6 +299,22 @@ class Skim {
     const b = this.b;
     for (let k = s; k < e; k++) if (b[k] === BACKSLASH) return JSON.parse(b.toString('utf8', s - 1, e + 1)) as string;
     return b.toString('utf8', s, e);
+  }
+
+  /** A string of digits (a count) read as a number on the bytes: no string is made per message. */
+  private countValue(): number {
+    const s = this.stringStart();
+    const b = this.b;
+    let n = 0;
+    let p = s;
+    while (p < this.end && b[p] >= 0x30 && b[p] <= 0x39 && p - s < 15) n = n * 10 + (b[p++] - 0x30);
+    if (p === s || b[p] !== QUOTE) {
+      // Not plain digits: read it as JSON does.
+      this.p = s - 1;
+      return Number(this.stringValue());
+    }
+    this.p = p + 1;
+    return n;
   }
 
   private skipValue(): void {

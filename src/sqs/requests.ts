@@ -5,6 +5,12 @@
  * of the same request makes (test/delete-request.test.ts, test/wire.int.test.ts).
  */
 import type { PayloadFactory } from '../payload.js';
+import type { SizePicker } from '../workload/sizes.js';
+import type { EntryExtras } from '../workload/extras.js';
+import { HEAD_ATTRIBUTE, type BodyTemplate } from '../workload/template.js';
+
+/** Bytes JSON adds around an entry beyond its body literal and extras (`{"Id":"9","MessageBody":` …, group ids). */
+const ENTRY_OVERHEAD = 48;
 
 /** `{"QueueUrl":"…","Entries":[`: how every *Batch request of a queue starts. */
 export function entriesPrefix(queueUrl: string): Buffer {
@@ -25,7 +31,10 @@ export function receiveRequest(queueUrl: string, o: ReceiveOptions): Buffer {
       MaxNumberOfMessages: o.maxMessages,
       WaitTimeSeconds: o.waitTimeSeconds,
       ...(o.visibilityTimeout !== undefined ? { VisibilityTimeout: o.visibilityTimeout } : {}),
-      MessageSystemAttributeNames: ['SentTimestamp'],
+      // The receive count tells a redelivery (its visibility timeout ran out) from a first delivery.
+      MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+      // Only --body-template messages carry it (their head); other replies are unchanged.
+      MessageAttributeNames: [HEAD_ATTRIBUTE],
     }),
   );
 }
@@ -46,6 +55,14 @@ export class SendBatchWriter {
     queueUrls: string[],
     private readonly factory: PayloadFactory,
     private readonly fifo?: FifoIds,
+    /** Per-message sizes (--message-size ranges); without it every body is the factory's size. */
+    private readonly sizes?: SizePicker,
+    /** Each entry's attributes and delay, as JSON ('' for none: the default). */
+    private readonly extraJson = '',
+    /** The most body bytes one request carries (a batch filled by bytes stays under 1 MiB). */
+    private readonly maxBatchBodyBytes = Infinity,
+    /** --body-file/--body-template: the user's bodies, their head in an attribute. */
+    private readonly template?: { bodies: BodyTemplate; extras: EntryExtras },
   ) {
     this.prefixes = queueUrls.map(entriesPrefix);
     this.dedupPrefix = fifo ? `","MessageDeduplicationId":"${fifo.runId}-${fifo.shard}-` : '';
@@ -54,24 +71,42 @@ export class SendBatchWriter {
   /** A buffer that holds any request of up to `batchSize` entries (one per lane: a lane has one call in flight). */
   allocate(batchSize: number): Buffer {
     const longestPrefix = Math.max(...this.prefixes.map((p) => p.length));
-    return Buffer.allocUnsafe(longestPrefix + batchSize * (this.factory.maxLiteralBytes + 48) + 8);
+    const literalEscapes = this.factory.maxLiteralBytes - this.factory.messageSize;
+    const bodies = Math.min(batchSize * this.factory.maxLiteralBytes, this.maxBatchBodyBytes + batchSize * literalEscapes);
+    return Buffer.allocUnsafe(longestPrefix + bodies + batchSize * (ENTRY_OVERHEAD + this.extraJson.length) + 8);
   }
 
   /** The request for the `pending` entries (indexes into the batch starting at firstSeq). */
   write(buf: Buffer, queue: number, pending: number[], firstSeq: number, sentAt: number, group?: number): Buffer {
+    if (this.template) return this.writeTemplated(queue, pending, firstSeq, sentAt, group);
     let o = this.prefixes[queue].copy(buf, 0);
     for (let k = 0; k < pending.length; k++) {
       const seq = firstSeq + pending[k];
       o += buf.write((k ? ',{"Id":"' : '{"Id":"') + pending[k] + '","MessageBody":', o, 'latin1');
-      o = this.factory.writeJsonString(buf, o, seq, sentAt, group);
+      o = this.factory.writeJsonString(buf, o, seq, sentAt, group, this.sizes?.sizeOf(seq));
       if (group !== undefined) {
         // Never on a standard queue: a MessageGroupId there turns on fair queues.
         o += buf.write(',"MessageGroupId":"g' + group + (this.fifo!.contentDedup ? '"' : this.dedupPrefix + seq + '"'), o, 'latin1');
       }
+      if (this.extraJson) o += buf.write(this.extraJson, o, 'utf8');
       o += buf.write('}', o, 'latin1');
     }
     o += buf.write(']}', o, 'latin1');
     return buf.subarray(0, o);
+  }
+
+  /** The user's bodies vary in every way, so their requests are built as text: not the default path. */
+  private writeTemplated(queue: number, pending: number[], firstSeq: number, sentAt: number, group?: number): Buffer {
+    const { bodies, extras } = this.template!;
+    const parts: string[] = [];
+    for (const i of pending) {
+      const seq = firstSeq + i;
+      const e = bodies.entryJson(seq, sentAt, group);
+      const ids = group === undefined ? '' : ',"MessageGroupId":"g' + group + (this.fifo!.contentDedup ? '"' : this.dedupPrefix + seq + '"');
+      const user = extras.attributesInner ? ',' + extras.attributesInner : '';
+      parts.push(`{"Id":"${i}","MessageBody":${e.body}${ids}${extras.delayJson}${e.attributes}${user}}}`);
+    }
+    return Buffer.concat([this.prefixes[queue], Buffer.from(parts.join(',') + ']}')]);
   }
 }
 

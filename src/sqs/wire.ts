@@ -13,12 +13,14 @@ import { credentialProvider, endpointOf } from './credentials.js';
 import { Http1Client, type Http1Options } from './http1.js';
 import { LeanSigner } from './sigv4.js';
 
-export type HotAction = 'SendMessageBatch' | 'ReceiveMessage' | 'DeleteMessageBatch';
+export type HotAction = 'SendMessageBatch' | 'ReceiveMessage' | 'DeleteMessageBatch' | 'ChangeMessageVisibilityBatch';
 
 const TARGETS: Record<HotAction, string> = {
   SendMessageBatch: 'AmazonSQS.SendMessageBatch',
   ReceiveMessage: 'AmazonSQS.ReceiveMessage',
   DeleteMessageBatch: 'AmazonSQS.DeleteMessageBatch',
+  // Not hot: the --extend-visibility heartbeat of slow consumers.
+  ChangeMessageVisibilityBatch: 'AmazonSQS.ChangeMessageVisibilityBatch',
 };
 
 /** Turns a 200 reply's bytes into a value; runs while the bytes are valid (see http1.ts). */

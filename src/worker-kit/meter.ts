@@ -134,7 +134,7 @@ export class Meter {
   }
 
   /** What was recorded, as a Tally (sampling stops here if it has not yet). */
-  finish(extra: { integrity?: IntegrityJson[]; orderViolations?: number | null } = {}): Tally {
+  finish(extra: { integrity?: IntegrityJson[]; orderViolations?: number | null; sizes?: CountMap } = {}): Tally {
     this.stopSampling();
     const tally = emptyTally();
     for (const [name, c] of this.counters) tally[name] = c.value;
@@ -144,6 +144,7 @@ export class Meter {
     tally.failures = this.failures;
     tally.integrity = extra.integrity ?? [];
     tally.orderViolations = extra.orderViolations ?? null;
+    tally.sizes = extra.sizes ?? {};
     tally.timeline = this.timeline.toJSON();
     return tally;
   }
