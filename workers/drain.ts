@@ -72,7 +72,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   const lastInGroup = new Map<string, number>();
   const receiveRequests = task.queueUrls.map((url) => receiveRequest(url, task));
   const deletePrefixes = task.queueUrls.map(entriesPrefix);
-  const receiveOptions = { timeoutMs: task.waitTimeSeconds * 1000 + requestTimeoutMs, signal: stop.abort, read: readReceiveReply, fixedBody: true };
+  const receiveOptions = { timeoutMs: task.waitTimeSeconds * 1000 + requestTimeoutMs, signal: stop.pollCut, read: readReceiveReply, fixedBody: true };
   const stopping = () => stop.level >= 1 || (task.endMs !== undefined && now() >= task.endMs);
 
   function account(messages: ReceivedMessage[], at: number): void {

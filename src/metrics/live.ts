@@ -24,8 +24,10 @@ export const CONTROL = {
   maxBacklog: 6,
   /** run: distinct messages of this run seen by all drain threads (shared bitmap). */
   distinct: 7,
+  /** 1: a finished drain's polls still waiting on empty queues are cut (deletes in flight go on). */
+  cutPolls: 8,
 } as const;
-const CONTROL_SIZE = 8;
+const CONTROL_SIZE = 9;
 
 /** What the main thread reads while a run is on (progress, stop rules); exact totals come from results. */
 export const FIELDS = ['sent', 'failed', 'errors', 'throttles', 'inflight', 'received', 'deleted', 'emptyPolls', 'lastMessageAt', 'retries', 'loopBusyMs', 'loopMs'] as const;
@@ -100,6 +102,10 @@ export class LiveView {
 
   stop(level: 1 | 2): void {
     if (Atomics.load(this.control, CONTROL.stop) < level) Atomics.store(this.control, CONTROL.stop, level);
+  }
+
+  cutPolls(): void {
+    Atomics.store(this.control, CONTROL.cutPolls, 1);
   }
 
   get stopLevel(): number {

@@ -126,14 +126,21 @@ export class Monitor {
   /**
    * A drain that is done stops at level 1: its threads stop themselves at --expect, and the
    * monitor on idle, run's tail and --duration. A poll still open FINISH_GRACE_MS later is
-   * waiting on an empty queue for up to --wait-time (20 s by default), so it is cut. Messages
+   * waiting on an empty queue for up to --wait-time (20 s by default), so it is cut (deletes
+   * in flight are not). Messages
    * the server had just handed such a poll show in the final queue depths as in flight and
    * return to their queue: counted, not lost. Not after a signal (--grace rules then), and not
    * while sends are in flight (run --expect below --total): those finish.
    */
   private cutWaitingPolls(): void {
     if (this.m.interrupted() || this.cutTimer || !this.m.sendsDone()) return;
-    this.cutTimer = setTimeout(() => this.m.live.stop(2), FINISH_GRACE_MS);
+    this.cutTimer = setTimeout(() => {
+      // Only the polls: deletes in flight finish, or their messages would return as duplicates
+      // (a slow local server took over 2 s per delete). --grace later, anything left is cut.
+      this.m.live.cutPolls();
+      this.cutTimer = setTimeout(() => this.m.live.stop(2), this.m.config.graceMs);
+      this.cutTimer.unref();
+    }, FINISH_GRACE_MS);
     this.cutTimer.unref();
   }
 }
