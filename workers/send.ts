@@ -7,7 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { CONTROL, LiveRow } from '../src/metrics/live.js';
-import { now } from '../src/metrics/timeline.js';
+import { epochOf, monoNow } from '../src/load/clock.js';
+import { Schedule } from '../src/load/schedule.js';
+import { startTogether } from '../src/load/start.js';
 import { PayloadFactory } from '../src/payload.js';
 import type { SendTask, SendWorkerResult } from '../src/protocol.js';
 import { billedRequests } from '../src/sqs/billing.js';
@@ -29,6 +31,8 @@ interface LaneBatch extends BatchEntries<SendBatchReply> {
   firstSeq: number;
   sentAt: number;
   group: number | undefined;
+  /** The call started in the --warmup. */
+  warm: boolean;
 }
 
 export default async function sendWorker(task: SendTask): Promise<SendWorkerResult> {
@@ -40,6 +44,8 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const sendLatency = meter.latency('sendCall');
   const attempted = meter.counter('attempted');
   const sent = meter.counter('sent');
+  const warmupSent = meter.counter('warmupSent');
+  const warmupCalls = meter.counter('warmupCalls');
   const sendCalls = meter.cost('sendCalls');
   const sendUnits = meter.cost('sendUnits');
   // `halt` ends pacing sleeps on a graceful stop; `abort` also cuts in-flight calls.
@@ -47,7 +53,8 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const caller = new BatchCaller(wire, meter, stop, task.connection.maxRetries);
   const fifo = task.fifo;
   const writer = new SendBatchWriter(task.queueUrls, factory, fifo && { contentDedup: fifo.contentDedup, runId: task.identity.runId, shard: task.identity.shard });
-  const { batchSize, total, rate, messageSize } = task;
+  const { batchSize, total, messageSize } = task;
+  const schedule = new Schedule(task.schedule);
   const verifyMd5 = task.connection.verifyMd5;
 
   function laneBatch(buf: Buffer): LaneBatch {
@@ -57,6 +64,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       firstSeq: 0,
       sentAt: 0,
       group: undefined,
+      warm: false,
       request(pending) {
         return writer.write(buf, this.queue, pending, this.firstSeq, this.sentAt, this.group);
       },
@@ -75,6 +83,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
           }
         }
         sent.add(ok, at);
+        if (this.warm) warmupSent.add(ok, at);
         Atomics.add(control, CONTROL.sent, ok);
       },
       failed(count, code, at) {
@@ -95,24 +104,27 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     }
   }
 
-  async function lane(laneIndex: number): Promise<void> {
+  /** start: the schedule's t=0 on the process's monotonic clock (load/clock.ts). */
+  async function lane(laneIndex: number, start: number): Promise<void> {
+    const warmupEnd = start + schedule.warmupMs;
+    const end = start + schedule.endMs;
     // FIFO: this lane's own groups, visited in turn; no other lane sends to them.
     const myGroups: number[] = [];
     if (fifo) for (let g = fifo.firstLane + laneIndex; g < fifo.groups; g += fifo.totalLanes) myGroups.push(g);
     let turn = 0;
     const batch = laneBatch(writer.allocate(batchSize));
     while (Atomics.load(control, CONTROL.stop) === 0) {
-      if (task.endMs !== undefined && now() >= task.endMs) break;
+      if (monoNow() >= end) break;
       await awaitBacklog();
       const index = Atomics.add(control, CONTROL.claim, 1);
       const firstSeq = index * batchSize;
       if (firstSeq >= total) break;
       const count = Math.min(batchSize, total - firstSeq);
-      let startedAt = now();
-      if (rate !== undefined) {
-        const intended = task.startMs + (firstSeq / rate) * 1000;
+      let startedAt = monoNow();
+      if (schedule.paced) {
+        const intended = start + schedule.dueAt(firstSeq);
+        if (intended >= end) break;
         if (intended > startedAt) {
-          if (task.endMs !== undefined && intended >= task.endMs) break;
           await sleep(intended - startedAt, stop.halt);
           if (Atomics.load(control, CONTROL.stop) !== 0) break;
         }
@@ -123,20 +135,23 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       batch.queue = (batch.group ?? index) % task.queueUrls.length;
       batch.firstSeq = firstSeq;
       batch.sentAt = Date.now();
-      attempted.add(count, startedAt);
+      batch.warm = startedAt < warmupEnd;
+      attempted.add(count, epochOf(startedAt));
       live.add('inflight');
       try {
         await caller.call(batch, allEntries(count));
       } finally {
         live.add('inflight', -1);
       }
-      const done = now();
-      sendLatency.record(done, done - startedAt);
+      const done = monoNow();
+      if (batch.warm) warmupCalls.add(1, epochOf(done));
+      else sendLatency.record(epochOf(done), done - startedAt);
     }
   }
 
   try {
-    await Promise.all(Array.from({ length: task.lanes }, (_, i) => lane(i)));
+    const start = await startTogether(task.state, task.workers);
+    if (start !== undefined) await Promise.all(Array.from({ length: task.lanes }, (_, i) => lane(i, start)));
   } finally {
     stop.close();
     meter.stopSampling();

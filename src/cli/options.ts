@@ -98,6 +98,17 @@ export const sendOptions: OptionMap = {
   concurrency: { type: 'number', group: 'Send:', describe: 'SendMessageBatch calls in flight (spread over --workers)', defaultDescription: String(DEFAULTS.sendConcurrency) },
   groups: { type: 'number', group: 'Send:', describe: 'FIFO message groups (each sent in order by one lane)', defaultDescription: 'the concurrency' },
   rate: { type: 'number', group: 'Send:', describe: 'Target msg/s (open model: latency counts from each batch’s intended start)' },
+  stages: {
+    type: 'string',
+    group: 'Send:',
+    describe: 'Ramping target msg/s instead of --rate, e.g. 30s:1000,2m:20000,30s:0: each stage ramps linearly from the previous target (0 at first) to its own; the run ends with the last stage',
+  },
+  warmup: {
+    type: 'number',
+    group: 'Send:',
+    describe: 'Seconds of warm-up before the measured part (at --rate or the first stage’s target): its calls are sent and checked, but kept out of latency, throughput and thresholds',
+    defaultDescription: '0',
+  },
 };
 
 export const drainOptions = (run: boolean): OptionMap => ({

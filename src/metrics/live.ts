@@ -21,8 +21,12 @@ export const CONTROL = {
   maxBacklog: 6,
   /** run: distinct messages of this run seen by all drain threads (shared bitmap). */
   distinct: 7,
+  /** Send workers that are ready to start the schedule (load/start.ts). */
+  ready: 8,
+  /** 1 once the schedule's start is set in SharedState.clock. */
+  started: 9,
 } as const;
-const CONTROL_SIZE = 8;
+const CONTROL_SIZE = 10;
 
 /** What the main thread reads while a run is on (progress, stop rules); exact totals come from results. */
 export const FIELDS = ['sent', 'failed', 'errors', 'throttles', 'inflight', 'received', 'deleted', 'emptyPolls', 'lastMessageAt'] as const;
@@ -33,12 +37,14 @@ export interface SharedState {
   control: SharedArrayBuffer;
   stats: SharedArrayBuffer;
   rows: number;
+  /** One float64: the schedule's start, monotonic ms (load/clock.ts), set once all send workers are ready. */
+  clock: SharedArrayBuffer;
 }
 
 export function createSharedState(rows: number): SharedState {
   const control = new SharedArrayBuffer(CONTROL_SIZE * 4);
   new Int32Array(control)[CONTROL.expect] = -1;
-  return { control, stats: new SharedArrayBuffer(rows * FIELDS.length * 8), rows };
+  return { control, stats: new SharedArrayBuffer(rows * FIELDS.length * 8), rows, clock: new SharedArrayBuffer(8) };
 }
 
 /** A worker's handle on its own row. */

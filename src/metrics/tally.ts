@@ -35,6 +35,10 @@ export const COUNTERS = {
   /** Received but never deleted: those come back (duplicates, not losses). */
   deleteFailed: {},
   receiveCalls: {},
+  /** Messages sent in the --warmup (also in `sent`: they are real messages the drain must see). */
+  warmupSent: {},
+  /** SendMessageBatch calls that started in the --warmup: kept out of the latency histograms. */
+  warmupCalls: {},
   emptyReceives: { live: 'emptyPolls' },
 } satisfies Record<string, CounterDisplay>;
 
