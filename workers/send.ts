@@ -10,6 +10,7 @@ import { CONTROL, LiveRow } from '../src/metrics/live.js';
 import { epochOf, monoNow } from '../src/load/clock.js';
 import { Schedule } from '../src/load/schedule.js';
 import { startTogether } from '../src/load/start.js';
+import { waitUntil } from '../src/load/wait.js';
 import { PayloadFactory } from '../src/payload.js';
 import type { SendTask, SendWorkerResult } from '../src/protocol.js';
 import { billedRequests } from '../src/sqs/billing.js';
@@ -125,7 +126,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         const intended = start + schedule.dueAt(firstSeq);
         if (intended >= end) break;
         if (intended > startedAt) {
-          await sleep(intended - startedAt, stop.halt);
+          await waitUntil(intended, stop.halt);
           if (Atomics.load(control, CONTROL.stop) !== 0) break;
         }
         startedAt = intended;
