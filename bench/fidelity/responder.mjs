@@ -13,7 +13,20 @@ import { createServer } from 'node:http';
 
 const EARLY_MS = 1.5;
 
-export async function startResponder({ delayMs, port = 0 }) {
+const ID = Buffer.from('"Id":"');
+
+/** Entry ids of a SendMessageBatch body, found without parsing its (possibly MBs of) message bodies. */
+function entryIds(buf) {
+  const ids = [];
+  for (let i = buf.indexOf(ID); i >= 0; i = buf.indexOf(ID, i)) {
+    i += ID.length;
+    ids.push(buf.toString('latin1', i, buf.indexOf(34, i)));
+  }
+  return ids;
+}
+
+/** md5: compute each entry's MD5OfMessageBody (as SQS does); off, the responder costs next to nothing per call. */
+export async function startResponder({ delayMs, port = 0, md5 = true }) {
   const held = []; // ms each SendMessageBatch was held, measured at the server
   let calls = 0;
   const server = createServer((req, res) => {
@@ -23,7 +36,8 @@ export async function startResponder({ delayMs, port = 0 }) {
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
       const action = target.slice(target.indexOf('.') + 1);
-      const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+      const raw = Buffer.concat(chunks);
+      const body = action === 'SendMessageBatch' && !md5 ? null : raw.length ? JSON.parse(raw.toString('utf8')) : {};
       const reply = (obj) => {
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify(obj));
@@ -43,11 +57,9 @@ export async function startResponder({ delayMs, port = 0 }) {
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
         return res.end(JSON.stringify({ __type: 'com.amazonaws.sqs#InvalidAction', message: `not served here: ${action}` }));
       }
-      const successful = body.Entries.map((e) => ({
-        Id: e.Id,
-        MessageId: `${calls}-${e.Id}`,
-        MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex'),
-      }));
+      const successful = body
+        ? body.Entries.map((e) => ({ Id: e.Id, MessageId: `${calls}-${e.Id}`, MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') }))
+        : entryIds(raw).map((id) => ({ Id: id, MessageId: `${calls}-${id}` }));
       calls++;
       const due = arrived + delayMs;
       const finish = () => {

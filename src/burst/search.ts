@@ -53,8 +53,11 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
     if (isThrottle(code)) throttles += n;
   }
   const calls = r.cost.sendCalls + errors;
-  const achieved = r.throughput.send;
-  const busy = loopBusy(r.timeline);
+  // Messages sent in the step's measured window over the window's length: lanes start no batch
+  // after the window ends, so a client or server that falls behind shows as a shortfall, while the
+  // last replies' tail does not stretch the window (as msg/s to the last reply would).
+  const achieved = Math.round(((r.sent - (r.warmupSent ?? 0)) / (o.stepMs / 1000)) * 10) / 10;
+  const busy = measuredBusy(r);
   const step: Step = {
     phase,
     target,
@@ -64,7 +67,7 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
     calls,
     throttles,
     errors,
-    clientBusy: busy ? busy.mean : null,
+    clientBusy: busy,
     passed: true,
     why: [],
   };
@@ -74,6 +77,25 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
   if (r.failed) step.why.push(`${r.failed} messages failed`);
   step.passed = step.why.length === 0;
   return step;
+}
+
+/**
+ * The worker loops' busy share in the judged part of the step (after its warm-up): start-up and
+ * warm-up seconds are mostly idle and would dilute a saturated step below the mark.
+ */
+function measuredBusy(r: Result): number | null {
+  const t = r.timeline;
+  const busy = t?.series.loopBusyMs;
+  const seen = t?.series.loopMs;
+  if (!t || !busy || !seen) return loopBusy(t)?.mean ?? null;
+  const from = Math.max(0, Math.ceil(((r.phases.send?.startedAt ?? t.start) - t.start) / 1000));
+  let b = 0;
+  let s = 0;
+  for (let i = from; i < seen.length; i++) {
+    b += busy[i] ?? 0;
+    s += seen[i] ?? 0;
+  }
+  return s ? b / s : (loopBusy(t)?.mean ?? null);
 }
 
 /** Runs the search; `runStep(rate)` sends one step at that rate (msg/s for the whole run) and returns its result. */
