@@ -22,7 +22,7 @@ describe('burst: find where it breaks', () => {
     const out = join(tmp, 'capacity.json');
     const run = await runCli([
       'burst', '--endpoint', proxy.endpoint, '--queue-prefix', uniquePrefix('burst'), '--create-queues', '--message-size', '256',
-      '--start-rate', '200', '--step-factor', '1.5', '--step-duration', '2', '--refine-steps', '3', '--slo-errors', '1', '--out', out,
+      '--start-rate', '200', '--step-factor', '1.5', '--step-duration', '2', '--refine-steps', '3', '--slo-errors', '1', '--out', out, '--html', join(tmp, 'burst.html'),
     ], { timeoutMs: 120_000 });
     expect(run.code).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8'));
@@ -34,6 +34,11 @@ describe('burst: find where it breaks', () => {
     expect(s.steps.find((x: { target: number }) => x.target === s.limit.target).throttles).toBeGreaterThan(0);
     expect(run.stdout).toMatch(/^sustained \d+ msg\/s; the server's limit/m);
     expect(proxy.throttled).toBeGreaterThan(0);
+    // HTML: achieved vs target and p99 vs target, a point per step in each, the knee marked at the sustained rate.
+    const html = readFileSync(join(tmp, 'burst.html'), 'utf8');
+    expect(html.match(/<circle /g)).toHaveLength(2 * s.steps.length);
+    expect(html.match(/class="knee"/g)).toHaveLength(2);
+    expect(html).toContain(`knee ${s.sustainedMsgPerSec}`);
   }, 130_000);
 
   it('bad burst input is one line naming the flag, exit 2', async () => {

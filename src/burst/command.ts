@@ -5,6 +5,7 @@ import { intArg, positiveArg, stringArg, type RawArgs } from '../config/args.js'
 import { UsageError } from '../errors.js';
 import { execute } from '../runner.js';
 import { BURST_DEFAULTS } from './defaults.js';
+import { writeSearchHtml } from './html.js';
 import { renderSearch } from './render.js';
 import { search, type BurstOptions } from './search.js';
 
@@ -37,7 +38,8 @@ export function resolveBurst(args: RawArgs): BurstOptions {
 
 export async function runBurst(args: RawArgs): Promise<void> {
   const o = resolveBurst(args);
-  const stepArgs = (rate: number): RawArgs => ({ ...args, rate, duration: o.stepMs / 1000, warmup: args.warmup ?? BURST_DEFAULTS.warmup, quiet: true });
+  // --out and --html are the search's own: a step writes neither.
+  const stepArgs = (rate: number): RawArgs => ({ ...args, out: undefined, html: undefined, rate, duration: o.stepMs / 1000, warmup: args.warmup ?? BURST_DEFAULTS.warmup, quiet: true });
   resolveConfig('send', stepArgs(o.startRate)); // every other flag is refused before a step runs
   const out = stringArg(args, 'out');
   const s = await search(o, (rate) => execute(resolveConfig('send', stepArgs(rate))), (step) => {
@@ -45,6 +47,8 @@ export async function runBurst(args: RawArgs): Promise<void> {
   });
   const doc = { kind: 'burst', schema: 'sqs-blast/burst@1', search: s };
   if (out) writeFileSync(out, JSON.stringify(doc, null, 2));
+  const html = stringArg(args, 'html');
+  if (html) writeSearchHtml(html, s);
   process.stdout.write((args.json ? JSON.stringify(doc) : renderSearch(s)) + '\n');
   process.exitCode = 0;
 }
