@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandName } from './config.js';
 import { EXIT, UsageError } from './errors.js';
 import { k8sBuilder, runK8s } from './k8s/command.js';
+import { runBurst } from './burst/command.js';
 import { runCompare, runLoad, runLocal, runQueues, runReportCommand } from './cli/handlers.js';
 import {
   common,
@@ -27,10 +28,12 @@ import {
   queuesTarget,
   reportOptions,
   sendOptions,
+  burstOptions,
   type OptionMap,
 } from './cli/options.js';
 
-export { envArgs } from './cli/options.js';
+import { envArgs } from './cli/options.js';
+export { envArgs };
 
 function loadCommand(y: Argv, options: OptionMap[], examples: Array<[string, string]>): Argv {
   for (const o of options) y = y.options(o);
@@ -45,7 +48,10 @@ export interface Handlers {
   queues?(action: string, argv: Record<string, unknown>): Promise<void>;
   compare?(argv: Record<string, unknown>): Promise<void>;
   k8s?(argv: Record<string, unknown>): Promise<void>;
+  burst?(argv: Record<string, unknown>): Promise<void>;
 }
+
+const runBurstArgs = (argv: Record<string, unknown>) => runBurst(envArgs('burst', argv));
 
 const RUN: Handlers = { load: runLoad, report: runReportCommand, local: runLocal, queues: runQueues, compare: runCompare };
 
@@ -78,6 +84,15 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
           ['$0 send --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --rate 2000 --duration 60', 'A paced minute against real SQS'],
         ]),
       (argv) => handlers.load('send', argv),
+    )
+    .command(
+      'burst',
+      'Find where it breaks: raise the paced send rate step by step until a step fails its SLO, refine, report the highest sustained rate',
+      (y) =>
+        loadCommand(y, [connection, sendOptions, burstOptions, common], [
+          ['$0 burst --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --start-rate 2000 --ceiling 60000', 'The rate one queue sustains from this client'],
+        ]),
+      (argv) => (handlers.burst ?? runBurstArgs)(argv),
     )
     .command(
       'drain',

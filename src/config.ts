@@ -17,10 +17,12 @@ export { usableCpus } from './config/cpus.js';
 export { queueNameOf, validateQueueUrl } from './config/queue-url.js';
 import { checkS3Out, isS3Url } from './report/s3-location.js';
 import { parseThresholds, type Threshold } from './report/thresholds.js';
-import { defaultShardIndex, shardRate, shardSize } from './shard.js';
+import { defaultShardIndex, shardSize } from './shard.js';
 import { resolveObserve, type ObserveOptions } from './config/observe.js';
 import { checkFifoWorkload, resolveProducerWorkload, type ProducerWorkload } from './config/workload.js';
 import { resolveConsumerWorkload, type ConsumerWorkload } from './config/consumer.js';
+import { resolvePacing } from './config/pacing.js';
+import type { SchedulePlan } from './load/schedule.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
 
@@ -70,6 +72,8 @@ export interface SendOptions extends ProducerWorkload {
   workers: number;
   /** Messages per second for this shard (open model); undefined = as fast as concurrency allows. */
   rate?: number;
+  /** When batches start (--rate or --stages, --warmup, --duration), this shard's share. */
+  schedule: SchedulePlan;
   /** run only: senders wait while more than this many messages are sent but not yet received. */
   maxBacklog: number;
   /** FIFO: message groups (each sent in order by one lane at a time). */
@@ -301,12 +305,12 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
 
 function resolveSend(args: RawArgs, shard: number, shards: number, durationS: number | undefined, command: CommandName | 'queues'): SendOptions {
   const totalArg = intArg(args, 'total', 1, Number.MAX_SAFE_INTEGER, 'give how many messages to send, e.g. --total 100000');
-  const runTotal = totalArg ?? (durationS !== undefined ? Infinity : DEFAULTS.total);
+  const pacing = resolvePacing(args, shards, durationS !== undefined ? durationS * 1000 : undefined);
+  const runTotal = totalArg ?? (durationS !== undefined || pacing.bounded ? Infinity : DEFAULTS.total);
   const batchSize = intArg(args, 'batchSize', 1, 10, 'an SQS batch holds 1 to 10 entries') ?? DEFAULTS.batchSize;
   const workload = resolveProducerWorkload(args, batchSize, LIMITS, DEFAULTS.messageSize);
   const concurrency = intArg(args, 'concurrency', 1, 10_000) ?? DEFAULTS.sendConcurrency;
   const workers = intArg(args, 'workers', 1, 64) ?? defaultWorkers();
-  const rate = positiveArg(args, 'rate', 'give messages per second, e.g. --rate 5000, or leave it out for full speed');
   const total = runTotal === Infinity ? Infinity : shardSize(runTotal, shards, shard);
   return {
     total,
@@ -316,7 +320,8 @@ function resolveSend(args: RawArgs, shard: number, shards: number, durationS: nu
     ...workload,
     concurrency,
     workers: Math.min(workers, concurrency),
-    rate: rate !== undefined ? shardRate(rate, shards) : undefined,
+    rate: pacing.rate,
+    schedule: pacing.schedule,
     maxBacklog: command === 'run' ? (intArg(args, 'maxBacklog', 0, Number.MAX_SAFE_INTEGER) ?? DEFAULTS.maxBacklog) : 0,
     groups: intArg(args, 'groups', 1, 100_000, 'give the number of FIFO message groups'),
   };

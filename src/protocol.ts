@@ -10,6 +10,7 @@ import type { SharedState } from './metrics/live.js';
 import type { Tally } from './metrics/tally.js';
 import type { PayloadIdentity } from './payload.js';
 import type { SizeSpec } from './workload/sizes.js';
+import type { SchedulePlan } from './load/schedule.js';
 
 export interface SendTask {
   row: number;
@@ -30,13 +31,13 @@ export interface SendTask {
   batchSize: number;
   /** Messages this process sends (Infinity: until the deadline or a stop). */
   total: number;
-  /** Messages per second for the whole process (open model), if paced. */
-  rate?: number;
   lanes: number;
-  /** Epoch ms the run started; the pace and the timeline count from here. */
+  /** Epoch ms the run started: the timeline's first second. */
   startMs: number;
-  /** Epoch ms after which no new batch starts. */
-  endMs?: number;
+  /** When batches start and when none may start any more, shared by every worker of the process. */
+  schedule: SchedulePlan;
+  /** Send workers of the process: the schedule starts when all of them are ready. */
+  workers: number;
   /** FIFO queues: each lane owns its groups and sends them in seq order, one call at a time. */
   fifo?: { groups: number; contentDedup: boolean; firstLane: number; totalLanes: number; hotShare?: number };
 }

@@ -9,7 +9,10 @@ import type { CommandName, Config } from './config.js';
 import { DRAIN_WORKER, mergeDrain, planDrain } from './drain.js';
 import { UsageError } from './errors.js';
 import type { EmbeddedServer } from './local.js';
-import { createSharedState, LiveView } from './metrics/live.js';
+import { epochOf } from './load/clock.js';
+import { scheduleStart } from './load/start.js';
+import { recordTarget } from './load/target.js';
+import { createSharedState, LiveView, type SharedState } from './metrics/live.js';
 import { CpuMeter } from './metrics/loop.js';
 import { mergeTimelines, Timeline } from './metrics/timeline.js';
 import { Progress } from './progress.js';
@@ -119,7 +122,7 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
   try {
     if (sendPhase) {
       const parts = await sendPhase;
-      result.phases.send = { startedAt: startMs, endedAt: Date.now() };
+      result.phases.send = sendPhaseOf(config, state, startMs, mainTimeline);
       mergeSend(result, parts, shardIdentity(config));
       if (config.drain && !signals.interrupted) monitor.sendsFinished(result.sent);
     }
@@ -146,6 +149,19 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
   result.client = clientStats(result, config.local);
   observer.finish(finalize(result));
   return result;
+}
+
+/**
+ * The send phase is measured from the schedule's start (all workers ready) plus the warm-up; the
+ * timeline gets the schedule's per-second `target` beside what was sent.
+ */
+function sendPhaseOf(config: Config, state: SharedState, startMs: number, timeline: Timeline): { startedAt: number; endedAt: number } {
+  const endedAt = Date.now();
+  const t0 = scheduleStart(state);
+  if (t0 === undefined) return { startedAt: startMs, endedAt };
+  const plan = config.send!.schedule;
+  recordTarget(timeline, plan, epochOf(t0), endedAt);
+  return { startedAt: Math.min(endedAt, epochOf(t0 + plan.warmupMs)), endedAt };
 }
 
 /** Where the queues stand afterwards (also the timeline's last depth point): what is left, and what went to a DLQ. */

@@ -53,15 +53,16 @@ export function planSend(
     bodyTemplate: s.bodyTemplate,
     batchSize: s.batchSize,
     total: s.total,
-    rate: s.rate,
     lanes: n,
     startMs,
-    endMs: s.durationMs !== undefined ? startMs + s.durationMs : undefined,
+    schedule: s.schedule,
+    workers: lanes.length,
   }));
 }
 
 export function mergeSend(into: Result, parts: SendWorkerResult[], identity: PayloadIdentity): void {
   addTallies(into, parts);
   // The shard's own integrity entry, so a drain that saw none of it still counts it as missing.
+  // Warm-up messages are real messages: the drain must see them, so integrity counts them.
   into.integrity.push(producedShard(identity, { sent: into.sent, attempted: into.attempted, failed: into.failed }));
 }

@@ -7,7 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { CONTROL, LiveRow } from '../src/metrics/live.js';
-import { now } from '../src/metrics/timeline.js';
+import { epochOf, monoNow } from '../src/load/clock.js';
+import { Schedule } from '../src/load/schedule.js';
+import { startTogether } from '../src/load/start.js';
+import { waitUntil } from '../src/load/wait.js';
 import { PayloadFactory } from '../src/payload.js';
 import type { SendTask, SendWorkerResult } from '../src/protocol.js';
 import { billedRequests } from '../src/sqs/billing.js';
@@ -34,6 +37,8 @@ interface LaneBatch extends BatchEntries<SendBatchReply> {
   firstSeq: number;
   sentAt: number;
   group: number | undefined;
+  /** The call started in the --warmup. */
+  warm: boolean;
 }
 
 export default async function sendWorker(task: SendTask): Promise<SendWorkerResult> {
@@ -45,6 +50,8 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const sendLatency = meter.latency('sendCall');
   const attempted = meter.counter('attempted');
   const sent = meter.counter('sent');
+  const warmupSent = meter.counter('warmupSent');
+  const warmupCalls = meter.counter('warmupCalls');
   const sendCalls = meter.cost('sendCalls');
   const sendUnits = meter.cost('sendUnits');
   // `halt` ends pacing sleeps on a graceful stop; `abort` also cuts in-flight calls.
@@ -66,7 +73,8 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     : sizes
       ? { body: (seq: number) => sizes.sizeOf(seq), counted: (seq: number) => sizes.sizeOf(seq) + extras.attributeBytes }
       : undefined;
-  const { batchSize, total, rate, messageSize } = task;
+  const { batchSize, total, messageSize } = task;
+  const schedule = new Schedule(task.schedule);
   /** What SQS counts of one message: its body and its attributes. */
   const fixedMessageBytes = messageSize + extras.attributeBytes;
   const sentPerSize = new Array<number>(SIZE_BUCKETS.length).fill(0);
@@ -81,6 +89,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       firstSeq: 0,
       sentAt: 0,
       group: undefined,
+      warm: false,
       request(pending) {
         return writer.write(buf, this.queue, pending, this.firstSeq, this.sentAt, this.group);
       },
@@ -106,6 +115,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
           }
         }
         sent.add(ok, at);
+        if (this.warm) warmupSent.add(ok, at);
         Atomics.add(control, CONTROL.sent, ok);
       },
       failed(count, code, at) {
@@ -126,7 +136,10 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     }
   }
 
-  async function lane(laneIndex: number): Promise<void> {
+  /** start: the schedule's t=0 on the process's monotonic clock (load/clock.ts). */
+  async function lane(laneIndex: number, start: number): Promise<void> {
+    const warmupEnd = start + schedule.warmupMs;
+    const end = start + schedule.endMs;
     // FIFO: this lane's own groups, visited in turn; no other lane sends to them.
     const myGroups: number[] = [];
     if (fifo) for (let g = fifo.firstLane + laneIndex; g < fifo.groups; g += fifo.totalLanes) myGroups.push(g);
@@ -140,7 +153,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     while (Atomics.load(control, CONTROL.stop) === 0) {
       releaseHot?.();
       releaseHot = undefined;
-      if (task.endMs !== undefined && now() >= task.endMs) break;
+      if (monoNow() >= end) break;
       await awaitBacklog();
       const group = fifo ? pickGroup() : undefined;
       // The hot group's batch holds its lock from its claim to its answer, so the group's seqs leave in order.
@@ -149,12 +162,12 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       const firstSeq = index * batchSize;
       if (firstSeq >= total) break;
       const count = Math.min(batchSize, total - firstSeq);
-      let startedAt = now();
-      if (rate !== undefined) {
-        const intended = task.startMs + (firstSeq / rate) * 1000;
+      let startedAt = monoNow();
+      if (schedule.paced) {
+        const intended = start + schedule.dueAt(firstSeq);
+        if (intended >= end) break;
         if (intended > startedAt) {
-          if (task.endMs !== undefined && intended >= task.endMs) break;
-          await sleep(intended - startedAt, stop.halt);
+          await waitUntil(intended, stop.halt);
           if (Atomics.load(control, CONTROL.stop) !== 0) break;
         }
         startedAt = intended;
@@ -164,13 +177,14 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       batch.queue = (batch.group ?? index) % task.queueUrls.length;
       batch.firstSeq = firstSeq;
       batch.sentAt = Date.now();
-      attempted.add(count, startedAt);
+      batch.warm = startedAt < warmupEnd;
+      attempted.add(count, epochOf(startedAt));
       if (varying) {
         // Mixed sizes: as many requests as keep each under 1 MiB, each timed on its own.
         const messageBytes = (i: number) => varying.counted(firstSeq + i, batch.sentAt, batch.group);
         for (const entries of fillByBytes(count, messageBytes, MAX_REQUEST_BYTES)) {
           await sendTimed(batch, entries, startedAt);
-          startedAt = now();
+          startedAt = monoNow();
         }
       } else await sendTimed(batch, allEntries(count), startedAt);
     }
@@ -184,12 +198,14 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     } finally {
       live.add('inflight', -1);
     }
-    const done = now();
-    sendLatency.record(done, done - startedAt);
+    const done = monoNow();
+    if (batch.warm) warmupCalls.add(1, epochOf(done));
+    else sendLatency.record(epochOf(done), done - startedAt);
   }
 
   try {
-    await Promise.all(Array.from({ length: task.lanes }, (_, i) => lane(i)));
+    const start = await startTogether(task.state, task.workers);
+    if (start !== undefined) await Promise.all(Array.from({ length: task.lanes }, (_, i) => lane(i, start)));
   } finally {
     stop.close();
     meter.stopSampling();

@@ -7,6 +7,7 @@ import { DEFAULTS, type CommandName } from '../config.js';
 import { UsageError } from '../errors.js';
 import { metricTable } from '../report/thresholds.js';
 import { FINISH_GRACE_MS } from '../run/monitor.js';
+import { BURST_DEFAULTS } from '../burst/defaults.js';
 
 const EXIT_CODES = `Exit codes:
   0    done: nothing failed, nothing missing
@@ -112,6 +113,17 @@ export const sendOptions: OptionMap = {
   groups: { type: 'number', group: 'Send:', describe: 'FIFO message groups (each sent in order by one lane)', defaultDescription: 'the concurrency' },
   'group-pattern': { type: 'string', group: 'Send:', describe: 'FIFO: uniform (each group alike) or hot:P (P% of batches to one hot group, in order; one producer thread)', defaultDescription: 'uniform' },
   rate: { type: 'number', group: 'Send:', describe: 'Target msg/s (open model: latency counts from each batch’s intended start)' },
+  stages: {
+    type: 'string',
+    group: 'Send:',
+    describe: 'Ramping target msg/s instead of --rate, e.g. 30s:1000,2m:20000,30s:0: each stage ramps linearly from the previous target (0 at first) to its own; the run ends with the last stage',
+  },
+  warmup: {
+    type: 'number',
+    group: 'Send:',
+    describe: 'Seconds of warm-up before the measured part (at --rate or the first stage’s target): its calls are sent and checked, but kept out of latency, throughput and thresholds',
+    defaultDescription: '0',
+  },
 };
 
 export const drainOptions = (run: boolean): OptionMap => ({
@@ -193,11 +205,22 @@ export const compareOptions: OptionMap = {
 export const localOptions: OptionMap = { port: { type: 'number', describe: 'Port to listen on (0: any free port)', defaultDescription: '4566' } };
 export const { local: _local, 'create-queues': _create, ...queuesTarget } = connection;
 
-export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues';
+export const burstOptions: OptionMap = {
+  'start-rate': { type: 'number', group: 'Burst:', describe: 'First step’s target msg/s', defaultDescription: String(BURST_DEFAULTS.startRate) },
+  'step-factor': { type: 'number', group: 'Burst:', describe: 'Each coarse step multiplies the rate by this (> 1)', defaultDescription: String(BURST_DEFAULTS.stepFactor) },
+  'step-duration': { type: 'number', group: 'Burst:', describe: 'Seconds each step is held and judged (after its --warmup)', defaultDescription: String(BURST_DEFAULTS.stepDuration) },
+  ceiling: { type: 'number', group: 'Burst:', describe: 'Highest target msg/s to try', defaultDescription: String(BURST_DEFAULTS.ceiling) },
+  'refine-steps': { type: 'number', group: 'Burst:', describe: 'Bisection steps between the last good and the first bad step', defaultDescription: String(BURST_DEFAULTS.refineSteps) },
+  'slo-p99': { type: 'number', group: 'Burst:', describe: 'A step fails when its send p99 exceeds this many ms', defaultDescription: String(BURST_DEFAULTS.sloP99) },
+  'slo-errors': { type: 'number', group: 'Burst:', describe: 'A step fails when error events (throttles included) exceed this % of its calls', defaultDescription: String(BURST_DEFAULTS.sloErrors) },
+};
+
+export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues' | 'burst';
 const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
   send: { ...connection, ...sendOptions, ...common },
   drain: { ...connection, ...drainOptions(false), ...common },
   run: { ...connection, ...sendOptions, ...drainOptions(true), ...common },
+  burst: { ...connection, ...sendOptions, ...burstOptions, ...common },
   report: reportOptions,
   compare: compareOptions,
   local: localOptions,

@@ -26,8 +26,12 @@ export const CONTROL = {
   distinct: 7,
   /** 1: a finished drain's polls still waiting on empty queues are cut (deletes in flight go on). */
   cutPolls: 8,
+  /** Send workers that are ready to start the schedule (load/start.ts). */
+  ready: 9,
+  /** 1 once the schedule's start is set in SharedState.clock. */
+  started: 10,
 } as const;
-const CONTROL_SIZE = 9;
+const CONTROL_SIZE = 11;
 
 /** What the main thread reads while a run is on (progress, stop rules); exact totals come from results. */
 export const FIELDS = ['sent', 'failed', 'errors', 'throttles', 'inflight', 'received', 'deleted', 'emptyPolls', 'lastMessageAt', 'retries', 'loopBusyMs', 'loopMs'] as const;
@@ -41,12 +45,14 @@ export interface SharedState {
   latency: SharedArrayBuffer;
   errorCodes: SharedArrayBuffer;
   rows: number;
+  /** One float64: the schedule's start, monotonic ms (load/clock.ts), set once all send workers are ready. */
+  clock: SharedArrayBuffer;
 }
 
 export function createSharedState(rows: number): SharedState {
   const control = new SharedArrayBuffer(CONTROL_SIZE * 4);
   new Int32Array(control)[CONTROL.expect] = -1;
-  return { control, stats: new SharedArrayBuffer(rows * FIELDS.length * 8), latency: createLatencyBuffer(rows), errorCodes: createErrorCodeBuffer(rows), rows };
+  return { control, stats: new SharedArrayBuffer(rows * FIELDS.length * 8), latency: createLatencyBuffer(rows), errorCodes: createErrorCodeBuffer(rows), rows, clock: new SharedArrayBuffer(8) };
 }
 
 /** A worker's handle on its own row. */

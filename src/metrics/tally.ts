@@ -37,6 +37,10 @@ export const COUNTERS = {
   /** Received again after a visibility timeout ran out (ApproximateReceiveCount > 1). */
   redelivered: { timeline: 'redelivered' },
   receiveCalls: {},
+  /** Messages sent in the --warmup (also in `sent`: they are real messages the drain must see). */
+  warmupSent: {},
+  /** SendMessageBatch calls that started in the --warmup: kept out of the latency histograms. */
+  warmupCalls: {},
   emptyReceives: { live: 'emptyPolls' },
 } satisfies Record<string, CounterDisplay>;
 

@@ -65,6 +65,8 @@ function timeCharts(r: Result): ChartSpec[] {
 
   const rate = [
     t.series.sent && { label: 'sent msg/s', values: pad(t.series.sent), color: COLORS[0] },
+    // The open-model schedule's ask (--rate, --stages), dashed, so a shortfall shows as a gap.
+    t.series.target && { label: 'target msg/s', values: pad(t.series.target), color: COLORS[0], dash: [6, 4] },
     t.series.received && { label: 'received msg/s', values: pad(t.series.received), color: COLORS[1] },
     t.series.failed && { label: 'failed msg/s', values: pad(t.series.failed), color: COLORS[2] },
   ].filter(Boolean) as ChartSpec['series'];

@@ -164,7 +164,8 @@ function latencyOf(encoded?: string): LatencySummary | null {
 /** Derive every summary figure from the raw facts. */
 export function finalize(r: Result): Result {
   r.durationMs = Math.max(0, r.endedAt - r.startedAt);
-  r.throughput = { send: rate(r.sent, r.phases.send), receive: rate(r.received, r.phases.drain) };
+  // The send phase starts after the warm-up, so its messages count neither in the numerator nor the time.
+  r.throughput = { send: rate(r.sent - (r.warmupSent ?? 0), r.phases.send), receive: rate(r.received, r.phases.drain) };
   r.latency = latencyOf(r.histograms.sendCall);
   r.receiveLatency = latencyOf(r.histograms.receiveCall);
   r.e2eLatency = latencyOf(r.histograms.e2e);

@@ -82,6 +82,8 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
     // Planned but never attempted (interrupted, or --duration ended first): not sent, not missing.
     const unsent = r.notSent ?? (r.planned !== null ? Math.max(0, r.planned - r.attempted) : 0);
     if (unsent) counts.push(['not sent', int(unsent), '']);
+    // Sent and checked like any message, but out of msg/s and latency (--warmup).
+    if (r.warmupSent) counts.push(['  in warm-up', int(r.warmupSent), 'not counted']);
   }
   if (r.phases.drain) {
     counts.push(['received', int(r.received), fixed(r.throughput.receive)]);

@@ -1,0 +1,42 @@
+/**
+ * One fidelity measurement: the built CLI sends at an open-model rate to the fixed-latency
+ * responder, and its reported latency is held against the hold the responder measured. Used by
+ * bench/fidelity/run.mjs (the README table) and test/fidelity.int.test.ts (the standard).
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startResponder } from './responder.mjs';
+
+const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+
+/** The standard (issue #16): after warm-up, nothing below the truth, p50 within 0.5 ms, p99 within 2 ms. */
+export const STANDARD = { p50Ms: 0.5, p99Ms: 2 };
+
+export async function measure({ rate, delayMs = 20, warmupS = 2, durationS = 5, workers = 1, concurrency = 64, messageSize = 1024 }) {
+  const responder = await startResponder({ delayMs });
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      CLI, 'send', '--endpoint', responder.endpoint, '--queue-url', responder.queueUrl,
+      '--rate', String(rate), '--warmup', String(warmupS), '--duration', String(durationS),
+      '--workers', String(workers), '--concurrency', String(concurrency), '--message-size', String(messageSize),
+      '--quiet', '--json', '--result-line=false',
+    ], { maxBuffer: 64 << 20, env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' } });
+    const result = JSON.parse(stdout);
+    const held = responder.held().sort((a, b) => a - b);
+    return { rate, delayMs, result, server: { min: held[0], p50: held[Math.floor(held.length / 2)], max: held[held.length - 1], count: held.length } };
+  } finally {
+    await responder.stop();
+  }
+}
+
+/** What breaks the standard (empty: it holds). The truth is the hold the responder served. */
+export function judge({ delayMs, result }) {
+  const l = result.latency;
+  const broken = [];
+  if (!l || !l.count) return ['no latency reported'];
+  if (l.min < delayMs) broken.push(`min ${l.min} ms is below the true ${delayMs} ms`);
+  if (Math.abs(l.p50 - delayMs) > STANDARD.p50Ms) broken.push(`p50 ${l.p50} ms is more than ${STANDARD.p50Ms} ms from ${delayMs} ms`);
+  if (Math.abs(l.p99 - delayMs) > STANDARD.p99Ms) broken.push(`p99 ${l.p99} ms is more than ${STANDARD.p99Ms} ms from ${delayMs} ms`);
+  return broken;
+}

@@ -1,0 +1,54 @@
+/** `sqs-blast burst`: flags → a search of paced send steps (burst/search.ts) → table, verdict, JSON. */
+import { writeFileSync } from 'node:fs';
+import { resolveConfig } from '../config.js';
+import { intArg, positiveArg, stringArg, type RawArgs } from '../config/args.js';
+import { UsageError } from '../errors.js';
+import { execute } from '../runner.js';
+import { BURST_DEFAULTS } from './defaults.js';
+import { writeSearchHtml } from './html.js';
+import { renderSearch } from './render.js';
+import { search, type BurstOptions } from './search.js';
+
+
+/** The flags burst sets itself on every step. */
+const PER_STEP = ['rate', 'stages', 'total', 'duration'];
+
+export function resolveBurst(args: RawArgs): BurstOptions {
+  for (const key of PER_STEP) {
+    if (args[key] !== undefined) throw new UsageError(`--${key} is set by burst for each step; shape the search with --start-rate, --step-factor, --step-duration and --ceiling`);
+  }
+  const D = BURST_DEFAULTS;
+  const startRate = positiveArg(args, 'startRate', 'give the first step’s msg/s, e.g. --start-rate 1000') ?? D.startRate;
+  const stepFactor = positiveArg(args, 'stepFactor', 'give how much each step raises the rate, e.g. --step-factor 1.5') ?? D.stepFactor;
+  if (stepFactor <= 1) throw new UsageError(`--step-factor (env SQS_BLAST_STEP_FACTOR) must be > 1 (got ${stepFactor}); e.g. --step-factor 1.5`);
+  const ceiling = positiveArg(args, 'ceiling', 'give the highest msg/s to try, e.g. --ceiling 50000') ?? D.ceiling;
+  if (ceiling < startRate) throw new UsageError(`--ceiling ${ceiling} is below --start-rate ${startRate}; raise the ceiling or lower the start`);
+  const sloErrors = positiveArg(args, 'sloErrors', 'give a percentage of calls, e.g. --slo-errors 1') ?? D.sloErrors;
+  return {
+    startRate,
+    stepFactor,
+    stepMs: (positiveArg(args, 'stepDuration', 'give seconds per step, e.g. --step-duration 10') ?? D.stepDuration) * 1000,
+    ceiling,
+    refineSteps: intArg(args, 'refineSteps', 0, 20, 'give how many bisection steps follow the first failing step') ?? D.refineSteps,
+    sloP99Ms: positiveArg(args, 'sloP99', 'give the send p99 a step may reach in ms, e.g. --slo-p99 250') ?? D.sloP99,
+    sloErrorShare: sloErrors / 100,
+    minAchievedShare: 0.97,
+  };
+}
+
+export async function runBurst(args: RawArgs): Promise<void> {
+  const o = resolveBurst(args);
+  // --out and --html are the search's own: a step writes neither.
+  const stepArgs = (rate: number): RawArgs => ({ ...args, out: undefined, html: undefined, rate, duration: o.stepMs / 1000, warmup: args.warmup ?? BURST_DEFAULTS.warmup, quiet: true });
+  resolveConfig('send', stepArgs(o.startRate)); // every other flag is refused before a step runs
+  const out = stringArg(args, 'out');
+  const s = await search(o, (rate) => execute(resolveConfig('send', stepArgs(rate))), (step) => {
+    process.stderr.write(`burst: ${step.target} msg/s → ${step.achieved} achieved, p99 ${step.p99 ?? '-'} ms: ${step.passed ? 'pass' : 'FAIL'}\n`);
+  });
+  const doc = { kind: 'burst', schema: 'sqs-blast/burst@1', search: s };
+  if (out) writeFileSync(out, JSON.stringify(doc, null, 2));
+  const html = stringArg(args, 'html');
+  if (html) writeSearchHtml(html, s);
+  process.stdout.write((args.json ? JSON.stringify(doc) : renderSearch(s)) + '\n');
+  process.exitCode = 0;
+}

@@ -1,0 +1,23 @@
+/** The burst search as text: one row per step, then the verdict. */
+import { table } from '../report/summary.js';
+import type { Search } from './search.js';
+
+const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
+
+export function renderSearch(s: Search): string {
+  const rows = [['step', 'target msg/s', 'achieved', 'p50 ms', 'p99 ms', 'throttles', 'errors', 'client busy', 'verdict']];
+  s.steps.forEach((x, i) =>
+    rows.push([
+      `${i + 1} ${x.phase}`,
+      String(x.target),
+      String(x.achieved),
+      ms(x.p50),
+      ms(x.p99),
+      String(x.throttles),
+      String(x.errors),
+      x.clientBusy === null ? '-' : `${Math.round(x.clientBusy * 100)}%`,
+      x.passed ? 'pass' : 'FAIL: ' + x.why.join('; '),
+    ]),
+  );
+  return [`sqs-blast burst`, '', ...table(rows), '', s.verdict].join('\n');
+}

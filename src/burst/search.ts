@@ -1,0 +1,141 @@
+/**
+ * `sqs-blast burst`: raise the open-model rate step by step until a step fails its SLO, then
+ * refine between the last good and the first bad step. Each step is a paced send judged on what
+ * happened in it (after its warm-up); the highest passing target is the sustained rate.
+ */
+import { loopBusy, SATURATED } from '../metrics/loop.js';
+import type { Result } from '../report/result.js';
+import { isThrottle } from '../sqs/error-codes.js';
+
+export interface BurstOptions {
+  startRate: number;
+  stepFactor: number;
+  stepMs: number;
+  ceiling: number;
+  refineSteps: number;
+  /** A step fails when send p99 exceeds this (ms). */
+  sloP99Ms: number;
+  /** A step fails when error events (throttles included) exceed this share of send calls. */
+  sloErrorShare: number;
+  /** A step fails when it achieved less than this share of its target. */
+  minAchievedShare: number;
+}
+
+export interface Step {
+  phase: 'coarse' | 'refine';
+  target: number;
+  achieved: number;
+  p50: number | null;
+  p99: number | null;
+  calls: number;
+  throttles: number;
+  errors: number;
+  /** Worker event loops' busy share over the step, 0..1 (null: not measured). */
+  clientBusy: number | null;
+  passed: boolean;
+  /** Why it failed (empty when it passed). */
+  why: string[];
+}
+
+export interface Search {
+  sustainedMsgPerSec: number | null;
+  steps: Step[];
+  /** The failing step the verdict is about (the lowest failing target). */
+  limit: { target: number; clientLimited: boolean; why: string[] } | null;
+  verdict: string;
+}
+
+export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Step['phase']): Step {
+  let errors = 0;
+  let throttles = 0;
+  for (const [code, n] of Object.entries(r.errors)) {
+    errors += n;
+    if (isThrottle(code)) throttles += n;
+  }
+  const calls = r.cost.sendCalls + errors;
+  // Messages sent in the step's measured window over the window's length: lanes start no batch
+  // after the window ends, so a client or server that falls behind shows as a shortfall, while the
+  // last replies' tail does not stretch the window (as msg/s to the last reply would).
+  const achieved = Math.round(((r.sent - (r.warmupSent ?? 0)) / (o.stepMs / 1000)) * 10) / 10;
+  const busy = measuredBusy(r);
+  const step: Step = {
+    phase,
+    target,
+    achieved,
+    p50: r.latency?.p50 ?? null,
+    p99: r.latency?.p99 ?? null,
+    calls,
+    throttles,
+    errors,
+    clientBusy: busy,
+    passed: true,
+    why: [],
+  };
+  if (achieved < o.minAchievedShare * target) step.why.push(`achieved ${achieved} < ${Math.round(o.minAchievedShare * 100)}% of ${target} msg/s`);
+  if (calls && errors / calls > o.sloErrorShare) step.why.push(`errors ${errors} (${throttles} throttles) in ${calls} calls > ${o.sloErrorShare * 100}%`);
+  if (step.p99 !== null && step.p99 > o.sloP99Ms) step.why.push(`p99 ${step.p99} ms > ${o.sloP99Ms} ms`);
+  if (r.failed) step.why.push(`${r.failed} messages failed`);
+  step.passed = step.why.length === 0;
+  return step;
+}
+
+/**
+ * The worker loops' busy share in the judged part of the step (after its warm-up): start-up and
+ * warm-up seconds are mostly idle and would dilute a saturated step below the mark.
+ */
+function measuredBusy(r: Result): number | null {
+  const t = r.timeline;
+  const busy = t?.series.loopBusyMs;
+  const seen = t?.series.loopMs;
+  if (!t || !busy || !seen) return loopBusy(t)?.mean ?? null;
+  const from = Math.max(0, Math.ceil(((r.phases.send?.startedAt ?? t.start) - t.start) / 1000));
+  let b = 0;
+  let s = 0;
+  for (let i = from; i < seen.length; i++) {
+    b += busy[i] ?? 0;
+    s += seen[i] ?? 0;
+  }
+  return s ? b / s : (loopBusy(t)?.mean ?? null);
+}
+
+/** Runs the search; `runStep(rate)` sends one step at that rate (msg/s for the whole run) and returns its result. */
+export async function search(o: BurstOptions, runStep: (rate: number) => Promise<Result>, onStep: (s: Step) => void = () => {}): Promise<Search> {
+  const steps: Step[] = [];
+  const run = async (target: number, phase: Step['phase']) => {
+    const s = judgeStep(await runStep(target), target, o, phase);
+    steps.push(s);
+    onStep(s);
+    return s;
+  };
+  let good: Step | undefined;
+  let bad: Step | undefined;
+  for (let target = o.startRate; target <= o.ceiling; target = Math.round(target * o.stepFactor)) {
+    const s = await run(target, 'coarse');
+    if (!s.passed) {
+      bad = s;
+      break;
+    }
+    good = s;
+  }
+  // Bisect between the last good and the first bad coarse step.
+  let lo = good?.target ?? 0;
+  let hi = bad?.target;
+  for (let i = 0; hi !== undefined && i < o.refineSteps && hi - lo > 1; i++) {
+    const s = await run(Math.round((lo + hi) / 2), 'refine');
+    if (s.passed) lo = s.target;
+    else {
+      hi = s.target;
+      bad = s;
+    }
+  }
+  const sustained = steps.filter((s) => s.passed).reduce<number | null>((m, s) => (m === null || s.target > m ? s.target : m), null);
+  const limit = bad ? { target: bad.target, clientLimited: (bad.clientBusy ?? 0) >= SATURATED, why: bad.why } : null;
+  return { sustainedMsgPerSec: sustained, steps, limit, verdict: verdictOf(sustained, limit, o) };
+}
+
+function verdictOf(sustained: number | null, limit: Search['limit'], o: BurstOptions): string {
+  const held = sustained === null ? `no step held (the first, ${o.startRate} msg/s, failed)` : `sustained ${sustained} msg/s`;
+  if (!limit) return `${held}; the ceiling (${o.ceiling} msg/s) was reached without a failing step`;
+  if (limit.clientLimited) return `${held}; client-limited: add --workers or pods (the worker loops were ≥ ${SATURATED * 100}% busy at ${limit.target} msg/s)`;
+  return `${held}; the server's limit at ${limit.target} msg/s: ${limit.why.join('; ')}`;
+}

@@ -1,0 +1,21 @@
+/**
+ * Waiting for a batch's intended start. A timer alone can fire early: Node schedules it from the
+ * event loop's cached time, which is stale by however long the current turn has run, so a batch
+ * could leave before its intended start and its latency (counted from that start) would read below
+ * what happened. The timer covers most of the wait; the last stretch is checked against the
+ * monotonic clock in setImmediate turns, which let replies in meanwhile.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { sleep } from '../sqs/retry.js';
+import { monoNow } from './clock.js';
+
+/** How early the timer is asked to fire: more than its usual lateness, less than a turn's cost matters. */
+const TIMER_MARGIN_MS = 1;
+
+/** Resolves at or after `due` (monotonic ms), or when `signal` aborts. */
+export async function waitUntil(due: number, signal: AbortSignal): Promise<void> {
+  for (let left = due - monoNow(); left > 0 && !signal.aborted; left = due - monoNow()) {
+    if (left > TIMER_MARGIN_MS * 2) await sleep(left - TIMER_MARGIN_MS, signal);
+    else await nextTurn();
+  }
+}

@@ -1,0 +1,58 @@
+/** The burst search's logic on result documents built from recorded facts (no network): how a step is judged, the bisection, the verdict. */
+import { describe, expect, it } from 'vitest';
+import { search, judgeStep, type BurstOptions } from '../src/burst/search.js';
+import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
+import { emptyResult, finalize, type Result } from '../src/report/result.js';
+
+const O: BurstOptions = { startRate: 100, stepFactor: 2, stepMs: 2000, ceiling: 10_000, refineSteps: 3, sloP99Ms: 50, sloErrorShare: 0.01, minAchievedShare: 0.97 };
+
+/** A step's result: `rate` msg/s delivered over the 2 s window, every call taking `ms`, `busy` share of the worker loop. */
+function step(rate: number, { ms = 10, throttles = 0, busy = 0.2 } = {}): Result {
+  const r = emptyResult('send', 'r');
+  r.sent = r.attempted = Math.round((rate * O.stepMs) / 1000);
+  r.cost.sendCalls = Math.ceil(r.sent / 10);
+  if (throttles) r.errors = { ThrottlingException: throttles };
+  const h = createHistogram();
+  for (let i = 0; i < r.cost.sendCalls; i++) recordMs(h, ms);
+  r.histograms.sendCall = encode(h);
+  r.phases.send = { startedAt: 0, endedAt: O.stepMs };
+  r.timeline = { start: 0, series: { loopBusyMs: [busy * 1000, busy * 1000], loopMs: [1000, 1000] } };
+  return finalize(r);
+}
+
+describe('burst search', () => {
+  it('judges a step on achieved share, error share, p99 and failures', () => {
+    expect(judgeStep(step(1000), 1000, O, 'coarse').passed).toBe(true);
+    expect(judgeStep(step(960), 1000, O, 'coarse').why).toEqual(['achieved 960 < 97% of 1000 msg/s']);
+    expect(judgeStep(step(1000, { throttles: 3 }), 1000, O, 'coarse').why[0]).toMatch(/^errors 3 \(3 throttles\) in 203 calls > 1%/);
+    expect(judgeStep(step(1000, { ms: 80 }), 1000, O, 'coarse').why[0]).toMatch(/^p99 80\.\d+ ms > 50 ms$/);
+    expect(judgeStep(step(1000, { busy: 0.95 }), 1000, O, 'coarse').clientBusy).toBeCloseTo(0.95, 6);
+  });
+
+  it('raises by the factor until a step fails, bisects, and reports the highest passing target as the server’s limit', async () => {
+    const capacity = 700;
+    const tried: number[] = [];
+    const s = await search(O, async (rate) => {
+      tried.push(rate);
+      return step(Math.min(rate, capacity));
+    });
+    expect(tried).toEqual([100, 200, 400, 800, 600, 700, 750]);
+    expect(s.sustainedMsgPerSec).toBe(700);
+    expect(s.limit).toMatchObject({ target: 750, clientLimited: false });
+    expect(s.verdict).toMatch(/^sustained 700 msg\/s; the server's limit at 750 msg\/s/);
+  });
+
+  it('a failing step with the worker loops ≥ 90% busy is client-limited, never an SQS limit', async () => {
+    const s = await search({ ...O, refineSteps: 0 }, async (rate) => step(Math.min(rate, 300), { busy: rate > 300 ? 0.97 : 0.5 }));
+    expect(s.sustainedMsgPerSec).toBe(200);
+    expect(s.limit?.clientLimited).toBe(true);
+    expect(s.verdict).toBe('sustained 200 msg/s; client-limited: add --workers or pods (the worker loops were ≥ 90% busy at 400 msg/s)');
+  });
+
+  it('says so when the ceiling is reached without a failing step', async () => {
+    const s = await search({ ...O, ceiling: 400 }, async (rate) => step(rate));
+    expect(s.steps.map((x) => x.target)).toEqual([100, 200, 400]);
+    expect(s.limit).toBeNull();
+    expect(s.verdict).toContain('the ceiling (400 msg/s) was reached');
+  });
+});
