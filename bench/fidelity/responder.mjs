@@ -71,8 +71,8 @@ export async function startResponder({ delayMs, port = 0, md5 = true }) {
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const { port: bound } = server.address();
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(undefined)));
+  const { port: bound } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
     endpoint: `http://127.0.0.1:${bound}`,
     queueUrl: `http://127.0.0.1:${bound}/000000000000/fidelity`,
