@@ -27,6 +27,11 @@ describe('scale-out: Indexed Job pods as local processes, merged by report', () 
       SQS_BLAST_TOTAL: '4000',
       SQS_BLAST_MESSAGE_SIZE: '1024',
       SQS_BLAST_CONCURRENCY: '4',
+      // Pods have an IP each; 24 processes on one host take any free metrics port, and do not
+      // linger for a scrape that no Prometheus here will make.
+      SQS_BLAST_METRICS_PORT: '0',
+      SQS_BLAST_METRICS_HOST: '127.0.0.1',
+      SQS_BLAST_METRICS_LINGER: '0',
     };
     const shards = find(render('base'), 'Job', /-send$/).spec.completions as number;
     expect(shards).toBe(20);
@@ -35,7 +40,9 @@ describe('scale-out: Indexed Job pods as local processes, merged by report', () 
     );
     for (const s of sends) expect(s.code, s.stderr).toBe(0);
 
-    const drainEnv = { ...common, SQS_BLAST_WAIT_TIME: '1', SQS_BLAST_IDLE_TIMEOUT: '3', SQS_BLAST_CONCURRENCY: '2' };
+    // A drain pod that starts after its siblings emptied the queues cannot tell a finished run
+    // from one not begun: it waits out its start timeout (300 s in the Job), shortened here.
+    const drainEnv = { ...common, SQS_BLAST_WAIT_TIME: '1', SQS_BLAST_IDLE_TIMEOUT: '3', SQS_BLAST_START_TIMEOUT: '10', SQS_BLAST_CONCURRENCY: '2' };
     const drains = await Promise.all(Array.from({ length: 4 }, (_, i) => runCli(['drain'], { env: podEnv('drain', i, drainEnv) })));
     for (const d of drains) expect(d.code, d.stderr).toBe(0); // a drain shard alone does not judge "missing"
     expect(drains[0].stdout).toContain('missing n/a');

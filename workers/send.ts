@@ -150,6 +150,9 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       hotShare === undefined ? myGroups[turn++ % myGroups.length] : Math.random() < hotShare || !coldGroups.length ? HOT_GROUP : coldGroups[turn++ % coldGroups.length];
     let releaseHot: (() => void) | undefined;
     const batch = laneBatch(writer.allocate(batchSize));
+    // The schedule's t=0 lies a moment after the last worker arrived: no lane starts before it,
+    // paced or not, so no call counts as before the start (or in a warm-up that was not asked for).
+    if (monoNow() < start) await waitUntil(start, stop.halt);
     while (Atomics.load(control, CONTROL.stop) === 0) {
       releaseHot?.();
       releaseHot = undefined;
