@@ -205,10 +205,17 @@ describe('HTTP/1.1 client of the hot path', () => {
 
   const dir = mkdtempSync(join(tmpdir(), 'http1-tls-'));
   const hasOpenssl = existsSync('/usr/bin/openssl');
+  let keys: { key: string; cert: string } | undefined;
+  const tlsKeys = () => {
+    if (!keys) {
+      execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      keys = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    }
+    return keys;
+  };
+
   it.skipIf(!hasOpenssl)('speaks HTTPS (real AWS endpoints are TLS)', async () => {
-    execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    const key = readFileSync(join(dir, 'key.pem'), 'utf8');
-    const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    const { key, cert } = tlsKeys();
     const big = 'y'.repeat(150_000);
     const server = await rawServer((socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`), { key, cert });
     const client = new Http1Client(server.url, { maxSockets: 1, tls: { ca: cert } });
@@ -220,5 +227,28 @@ describe('HTTP/1.1 client of the hot path', () => {
     const strict = new Http1Client(server.url, { maxSockets: 1 });
     await expect(call(strict)).rejects.toBeInstanceOf(HttpError);
     strict.close();
+  });
+
+  it.skipIf(!hasOpenssl)('over TLS, connections sharing one read buffer get their own bytes: records split anywhere, chunked, until close', async () => {
+    // Decrypted records land in the client's one static buffer: two connections whose replies
+    // arrive interleaved, in many small records, must each see exactly their own body.
+    const { key, cert } = tlsKeys();
+    const body = (n: number) => Array.from({ length: 3_000 }, (_, i) => `${n}:${i};`).join('');
+    const server = await rawServer((socket, request) => {
+      const n = Number(/ping(\d)/.exec(request)![1]);
+      const b = body(n);
+      const reply =
+        n === 0
+          ? `HTTP/1.1 200 OK\r\nContent-Length: ${b.length}\r\n\r\n${b}`
+          : n === 1
+            ? `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${b.length.toString(16)}\r\n${b}\r\n0\r\n\r\n`
+            : `HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n${b}`;
+      void dribble(socket, reply, 997).then(() => n === 2 && socket.end());
+    }, { key, cert });
+    const client = new Http1Client(server.url, { maxSockets: 3, tls: { ca: cert } });
+    const replies = await Promise.all([0, 1, 2].map((n) => call(client, `ping${n}`)));
+    expect(replies).toEqual([0, 1, 2].map((n) => `200 ${body(n)}`));
+    expect(await call(client, 'ping0')).toBe(`200 ${body(0)}`);
+    client.close();
   });
 });

@@ -6,10 +6,10 @@
  * Why not node:http: per request it builds a ClientRequest and an IncomingMessage, validates
  * headers, runs two streams and their events, and every socket read allocates a fresh Buffer:
  * more CPU per message than signing and the kernel's copy together (bench/NOTES.md has the
- * profile, and undici's). Here reads on plain TCP land in one static buffer per client (net's
- * `onread`), so a reply allocates nothing: the caller's `parse` reads the bytes synchronously,
- * before the next read can overwrite them. TLS sockets use ordinary data events. The connection
- * and its reply reader are in http1-connection.ts.
+ * profile, and undici's). Here reads, on TCP and TLS alike, land in one static buffer per client
+ * (the sockets' `onread`), so a reply allocates nothing: the caller's `parse` reads the bytes
+ * synchronously, before the next read can overwrite them. The connection and its reply reader
+ * are in http1-connection.ts.
  */
 import { OWN_CODES } from './error-codes.js';
 import { Connection, HttpError, type Http1Options, type ParseReply, type Pending } from './http1-connection.js';
