@@ -6,6 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { UsageError } from './errors.js';
+import { DEFAULTS, LIMITS } from './config/defaults.js';
+
+export { DEFAULTS, LIMITS };
 import { boolArg, intArg, nonNegativeArg, positiveArg, stringArg, stringList, type RawArgs } from './config/args.js';
 import { defaultWorkers } from './config/cpus.js';
 import { regionFromQueueUrl, validateQueueUrl } from './config/queue-url.js';
@@ -125,38 +128,6 @@ export interface Config {
    */
   gate: boolean;
 }
-
-export const LIMITS = {
-  maxMessageBytes: 1_048_576,
-  maxBatchBytes: 1_048_576,
-  minMessageBytes: 256,
-  maxQueues: 1000,
-} as const;
-
-export const DEFAULTS = {
-  queuePrefix: 'sqs-blast',
-  queues: 1,
-  total: 100_000,
-  batchSize: 10,
-  messageSize: 10_240,
-  sendConcurrency: 64,
-  drainConcurrency: 8,
-  maxMessages: 10,
-  waitTime: 20,
-  runWaitTime: 2,
-  maxBacklog: 5_000,
-  idleTimeout: 10,
-  requestTimeout: 10,
-  maxRetries: 5,
-  grace: 10,
-  giveUpAfter: 30,
-  // us-east-1 list prices per million requests (first tier), to override with --price-per-million.
-  priceStandard: 0.4,
-  priceFifo: 0.5,
-  progressInterval: 5,
-  depthInterval: 5,
-  region: 'us-east-1',
-} as const;
 
 export function randomRunId(): string {
   // 8 base36 chars: short enough for every message id, ~41 bits of randomness.

@@ -1,0 +1,32 @@
+/** Limits SQS sets and the defaults of every flag (kept out of yargs so "was it given?" stays answerable). */
+export const LIMITS = {
+  maxMessageBytes: 1_048_576,
+  maxBatchBytes: 1_048_576,
+  minMessageBytes: 256,
+  maxQueues: 1000,
+} as const;
+
+export const DEFAULTS = {
+  queuePrefix: 'sqs-blast',
+  queues: 1,
+  total: 100_000,
+  batchSize: 10,
+  messageSize: 10_240,
+  sendConcurrency: 64,
+  drainConcurrency: 8,
+  maxMessages: 10,
+  waitTime: 20,
+  runWaitTime: 2,
+  maxBacklog: 5_000,
+  idleTimeout: 10,
+  requestTimeout: 10,
+  maxRetries: 5,
+  grace: 10,
+  giveUpAfter: 30,
+  // us-east-1 list prices per million requests (first tier), to override with --price-per-million.
+  priceStandard: 0.4,
+  priceFifo: 0.5,
+  progressInterval: 5,
+  depthInterval: 5,
+  region: 'us-east-1',
+} as const;
