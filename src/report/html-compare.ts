@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { decode } from '../metrics/histogram.js';
 import { formatChange, type CompareOutcome, type ComparedFigure } from './compare.js';
-import { COLORS, esc, PERCENTILES, renderPage, type ChartSpec } from './html.js';
+import { COLORS, esc, PERCENTILES, percentileChart, renderPage, type ChartSpec } from './html.js';
 import type { HistogramSet } from '../metrics/tally.js';
 import type { Result } from './result.js';
 
@@ -29,16 +29,7 @@ function percentileOverlay(base: Result, next: Result): ChartSpec | undefined {
       series.push({ label: `${label} (${who})`, color: dash ? faded(COLORS[i]) : COLORS[i], dash, values: PERCENTILES.map((p) => h.getValueAtPercentile(p) / 1000) });
     }
   });
-  if (!series.length) return undefined;
-  return {
-    id: 'percentiles',
-    title: 'Latency by percentile, base dashed vs new (HDR, log scales)',
-    kind: 'percentile',
-    yLabel: 'ms',
-    x: PERCENTILES.map((p) => 1 / (1 - Math.min(p, 99.999) / 100)),
-    series,
-    logY: true,
-  };
+  return percentileChart('Latency by percentile, base dashed vs new (HDR, log scales)', series);
 }
 
 function throughputOverlay(base: Result, next: Result): ChartSpec | undefined {

@@ -43,16 +43,13 @@ function percentileCurves(r: Result): ChartSpec | undefined {
     .map(([label, enc]) => (enc ? { label, h: decode(enc) } : undefined))
     .filter((s): s is { label: string; h: ReturnType<typeof decode> } => Boolean(s && s.h.totalCount))
     .map(({ label, h }, i) => ({ label, color: COLORS[i], values: PERCENTILES.map((p) => h.getValueAtPercentile(p) / 1000) }));
+  return percentileChart('Latency by percentile (HDR, log scales)', series);
+}
+
+/** HDR percentile curves on log scales: x is 1/(1-p), as HdrHistogram's plots show them. */
+export function percentileChart(title: string, series: ChartSpec['series']): ChartSpec | undefined {
   if (!series.length) return undefined;
-  return {
-    id: 'percentiles',
-    title: 'Latency by percentile (HDR, log scales)',
-    kind: 'percentile',
-    yLabel: 'ms',
-    x: PERCENTILES.map((p) => 1 / (1 - Math.min(p, 99.999) / 100)),
-    series,
-    logY: true,
-  };
+  return { id: 'percentiles', title, kind: 'percentile', yLabel: 'ms', x: PERCENTILES.map((p) => 1 / (1 - Math.min(p, 99.999) / 100)), series, logY: true };
 }
 
 function timeCharts(r: Result): ChartSpec[] {
