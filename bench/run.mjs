@@ -1,10 +1,15 @@
-// npm run bench [-- --runs 3 --messages 100000 --full]
+// npm run bench [-- --runs 3 --messages 100000 --full --only REGEX --cli PATH]
 // Starts a fresh local server process per measurement, runs each scenario several times, and
 // prints a markdown table (median of the runs) plus bench/results/latest.json. Client CPU is
 // the client process's own (process.cpuUsage at its end), never the server's.
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+// Every scenario also runs over TLS (real SQS is HTTPS only): a TLS front in a process of its own
+// (bench/tls-front.mjs) before the same server, with a self-signed certificate made for this bench
+// and trusted by the clients through NODE_EXTRA_CA_CERTS. --only picks scenarios by name; --cli
+// benches another build's dist/src/cli.js (A/B runs interleave two benches of one scenario).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -18,13 +23,26 @@ const N = Number(opt('messages', 100000));
 const FULL = args.includes('--full');
 // --only TEXT: just the scenarios whose name holds TEXT (a quick look; latest.json is left as it is).
 const ONLY = opt('only', undefined);
-const CLI = here('../dist/src/cli.js');
+// --cli PATH: bench another build's CLI (an A/B of two builds in one session).
+const CLI = opt('cli', here('../dist/src/cli.js'));
 // Run the client as its bin runs: with the node flags of its shebang (#!/usr/bin/env -S node ...).
 const NODE_FLAGS = readFileSync(CLI, 'utf8').split('\n')[0].split(/\s+/).slice(3);
 
-function exec(cmd, argv, { env = {} } = {}) {
+// One P-256 certificate for the whole bench, for 127.0.0.1 (the endpoint the clients use).
+let certDir;
+function certificate() {
+  if (certDir) return certDir;
+  certDir = mkdtempSync(join(tmpdir(), 'sqs-blast-bench-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')], { stdio: 'ignore' });
+  return certDir;
+}
+
+// A client talking to an https:// endpoint trusts the bench's certificate, and only then.
+function exec(cmd, argv) {
+  const ca = argv.some((a) => String(a).startsWith('https://')) ? { NODE_EXTRA_CA_CERTS: join(certificate(), 'cert.pem') } : {};
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...ca }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
@@ -33,14 +51,28 @@ function exec(cmd, argv, { env = {} } = {}) {
   });
 }
 
-async function withServer(fn) {
-  const server = spawn(process.execPath, [here('server.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve) => server.stdout.once('data', (c) => resolve(Number(String(c).split(' ')[1]))));
+// Starts a node script that prints "ready PORT"; resolves with the child and the port.
+async function startReady(script, argv) {
+  const child = spawn(process.execPath, [here(script), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => child.stdout.once('data', (c) => resolve(Number(String(c).split(' ')[1]))));
+  return { child, port };
+}
+
+async function withServer(fn, { tls = false } = {}) {
+  const children = [];
   try {
-    return await fn(`http://127.0.0.1:${port}`);
+    const server = await startReady('server.mjs', ['0']);
+    children.push(server.child);
+    if (!tls) return await fn(`http://127.0.0.1:${server.port}`);
+    const dir = certificate();
+    const front = await startReady('tls-front.mjs', [String(server.port), join(dir, 'cert.pem'), join(dir, 'key.pem')]);
+    children.push(front.child);
+    return await fn(`https://127.0.0.1:${front.port}`);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    for (const child of children.reverse()) {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)));
+    }
   }
 }
 
@@ -96,30 +128,35 @@ const sendArgs = (ep, prefix) => ['send', '--endpoint', ep, '--queues', '4', '--
 const DRAIN_IN_FLIGHT = 32;
 const drainArgs = (ep, prefix) => ['drain', '--endpoint', ep, '--queues', '4', '--queue-prefix', prefix, '--concurrency', String(DRAIN_IN_FLIGHT / 4)];
 
-const scenarios = [
-  { name: 'send (sqs-blast)', side: 'send', run: (ep) => withFixed(() => blast([...sendArgs(ep, 's'), '--total', String(N)]), () => blast([...sendArgs(ep, 'z'), '--duration', '0.001'])) },
-  { name: 'send (plain SDK)', side: 'send', baseline: true, run: async (ep) => (await createQueues(ep, 'p'), plain(['send', ep, 'p', '4', String(N)])) },
-  { name: 'send (I/O floor)', side: 'send', floor: true, run: async (ep) => (await createQueues(ep, 'f'), floor(['send', ep, 'f', '4', String(N)])) },
-  {
-    name: 'drain (sqs-blast)',
-    side: 'drain',
-    run: async (ep) => (await fill(ep, 'd'), withFixed(() => blast([...drainArgs(ep, 'd'), '--expect', String(N), '--wait-time', '1']), () => createQueues(ep, 'z').then(() => blast([...drainArgs(ep, 'z'), '--duration', '0.001', '--wait-time', '0'])))),
-  },
-  // A workload like a user's (#17): weighted sizes, so batches are filled by bytes (a batch with
-  // 256 KiB messages takes two requests or more). Its own side: no plain-SDK row to compare with.
-  {
-    name: 'send mixed sizes 1KiB:70,16KiB:25,256KiB:5 (sqs-blast)',
-    side: 'send-mixed',
-    run: (ep) => withFixed(() => blast([...sendArgs(ep, 'x'), '--total', String(N), '--message-size', '1KiB:70,16KiB:25,256KiB:5']), () => blast([...sendArgs(ep, 'z'), '--duration', '0.001'])),
-  },
-  { name: 'drain (plain SDK)', side: 'drain', baseline: true, run: async (ep) => (await fill(ep, 'q'), plain(['drain', ep, 'q', '4', String(N), String(DRAIN_IN_FLIGHT)])) },
-  { name: 'drain (I/O floor)', side: 'drain', floor: true, run: async (ep) => (await fill(ep, 'f'), floor(['drain', ep, 'f', '4', String(N), String(DRAIN_IN_FLIGHT)])) },
-];
+// Each scenario over plain HTTP and over TLS ('tls' in its name and its row).
+const scenarios = [false, true].flatMap((tls) => {
+  const name = (n) => (tls ? n.replace(')', ', TLS)') : n);
+  return [
+    { name: name('send (sqs-blast)'), side: 'send', run: (ep) => withFixed(() => blast([...sendArgs(ep, 's'), '--total', String(N)]), () => blast([...sendArgs(ep, 'z'), '--duration', '0.001'])) },
+    { name: name('send (plain SDK)'), side: 'send', baseline: true, run: async (ep) => (await createQueues(ep, 'p'), plain(['send', ep, 'p', '4', String(N)])) },
+    { name: name('send (I/O floor)'), side: 'send', floor: true, run: async (ep) => (await createQueues(ep, 'f'), floor(['send', ep, 'f', '4', String(N)])) },
+    {
+      name: name('drain (sqs-blast)'),
+      side: 'drain',
+      run: async (ep) => (await fill(ep, 'd'), withFixed(() => blast([...drainArgs(ep, 'd'), '--expect', String(N), '--wait-time', '1']), () => createQueues(ep, 'z').then(() => blast([...drainArgs(ep, 'z'), '--duration', '0.001', '--wait-time', '0'])))),
+    },
+    { name: name('drain (plain SDK)'), side: 'drain', baseline: true, run: async (ep) => (await fill(ep, 'q'), plain(['drain', ep, 'q', '4', String(N), String(DRAIN_IN_FLIGHT)])) },
+    { name: name('drain (I/O floor)'), side: 'drain', floor: true, run: async (ep) => (await fill(ep, 'f'), floor(['drain', ep, 'f', '4', String(N), String(DRAIN_IN_FLIGHT)])) },
+  ].map((s) => ({ ...s, tls }));
+});
+// A workload like a user's (#17): weighted sizes, so batches are filled by bytes (a batch with
+// 256 KiB messages takes two requests or more). Its own side: no plain-SDK row to compare with.
+scenarios.push({
+  name: 'send mixed sizes 1KiB:70,16KiB:25,256KiB:5 (sqs-blast)',
+  side: 'send-mixed',
+  tls: false,
+  run: (ep) => withFixed(() => blast([...sendArgs(ep, 'x'), '--total', String(N), '--message-size', '1KiB:70,16KiB:25,256KiB:5']), () => blast([...sendArgs(ep, 'z'), '--duration', '0.001'])),
+});
 if (FULL) {
   scenarios.push(
-    { name: 'run --local 1M', side: 'run', run: () => blast(['run', '--local', '--total', '1000000', '--queues', '4']) },
-    { name: 'send 1M (memory)', side: 'send', run: (ep) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', 'm', '--create-queues', '--total', '1000000', '--message-size', '256']) },
-    { name: 'send 100k (memory)', side: 'send', run: (ep) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', 'm', '--create-queues', '--total', '100000', '--message-size', '256']) },
+    { name: 'run --local 1M', side: 'run', tls: false, run: () => blast(['run', '--local', '--total', '1000000', '--queues', '4']) },
+    { name: 'send 1M (memory)', side: 'send', tls: false, run: (ep) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', 'm', '--create-queues', '--total', '1000000', '--message-size', '256']) },
+    { name: 'send 100k (memory)', side: 'send', tls: false, run: (ep) => blast(['send', '--endpoint', ep, '--queues', '4', '--queue-prefix', 'm', '--create-queues', '--total', '100000', '--message-size', '256']) },
   );
 }
 
@@ -132,7 +169,7 @@ for (const s of scenarios) {
   const runs = [];
   const count = s.name.includes('1M') ? 1 : RUNS;
   for (let i = 0; i < count; i++) {
-    const m = s.name.includes('--local') ? await s.run() : await withServer(async (ep) => s.run(ep));
+    const m = s.name.includes('--local') ? await s.run() : await withServer(async (ep) => s.run(ep), { tls: s.tls });
     runs.push(m);
     process.stderr.write(`${s.name} #${i + 1}: ${JSON.stringify(m)}\n`);
   }
@@ -143,6 +180,7 @@ for (const s of scenarios) {
   rows.push({
     scenario: s.name,
     side: s.side,
+    tls: Boolean(s.tls),
     baseline: Boolean(s.baseline),
     floor: Boolean(s.floor),
     runs: runs.length,
@@ -165,7 +203,7 @@ for (const s of scenarios) {
   });
 }
 for (const r of rows.filter((x) => !x.baseline && !x.floor)) {
-  const base = rows.find((x) => x.baseline && x.side === r.side);
+  const base = rows.find((x) => x.baseline && x.side === r.side && x.tls === r.tls);
   if (base?.usPerMsg !== undefined && r.usPerMsg !== undefined) r.vsBaseline = base.usPerMsg / r.usPerMsg;
 }
 
@@ -194,8 +232,9 @@ const lines = [
     ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
   ),
   '',
-  'Startup: the same command with no messages. Mid-run: process CPU in the seconds that carried the 10th to 90th percent of the messages, per message in them (no startup, no first JIT compiles, no report). I/O floor (bench/floor.mjs): prebuilt requests re-sent on raw sockets, no signing, no parsing, CPU from the first request.',
+  'TLS rows: the same runs against a TLS front (bench/tls-front.mjs, a process of its own) before the same server. Startup: the same command with no messages. Mid-run: process CPU in the seconds that carried the 10th to 90th percent of the messages, per message in them (no startup, no first JIT compiles, no report). I/O floor (bench/floor.mjs): prebuilt requests re-sent on raw sockets, no signing, no parsing, CPU from the first request.',
 ];
 process.stdout.write(lines.join('\n') + '\n');
 mkdirSync(here('results'), { recursive: true });
 if (ONLY === undefined) writeFileSync(here('results/latest.json'), JSON.stringify({ at: new Date().toISOString(), machine, runs: RUNS, messages: N, rows }, null, 2) + '\n');
+if (certDir) rmSync(certDir, { recursive: true, force: true });
