@@ -10,10 +10,9 @@ import type { LiveView, SharedState } from '../metrics/live.js';
 import type { Timeline } from '../metrics/timeline.js';
 import type { Kind, Result } from '../report/result.js';
 import type { QueueDepth } from '../sqs/depth.js';
-import { Dashboard } from './dashboard.js';
-import { LiveFeed } from './live-feed.js';
+import type { Dashboard } from './dashboard.js';
+import type { LiveFeed } from './live-feed.js';
 import { LiveSource } from './live-source.js';
-import { buildRegistry, serveMetrics } from './prometheus.js';
 
 export class Observer {
   private metrics?: Server;
@@ -32,12 +31,15 @@ export class Observer {
     const source = new LiveSource(labels, live, state, config.send?.rate ?? 0);
     const observer = new Observer(source, o.lingerMs);
     try {
+      // prom-client and the page are loaded only when asked for: ~70-100 ms of every run's start-up.
       if (o.metricsPort !== undefined) {
+        const { buildRegistry, serveMetrics } = await import('./prometheus.js');
         const { server, url } = await serveMetrics(buildRegistry(source), o.metricsPort, o.host).catch(inUse('--metrics-port', o.metricsPort, o.host));
         observer.metrics = server;
         process.stderr.write(`sqs-blast: Prometheus metrics at ${url}\n`);
       }
       if (o.dashboardPort !== undefined) {
+        const [{ LiveFeed }, { Dashboard }] = await Promise.all([import('./live-feed.js'), import('./dashboard.js')]);
         observer.feed = new LiveFeed(source, config.command as Kind, startMs, main);
         observer.dashboard = new Dashboard(observer.feed, `sqs-blast ${config.command} ${config.runId} (live)`, config.thresholds);
         await observer.dashboard.start(o.dashboardPort, o.host).catch(inUse('--dashboard', o.dashboardPort, o.host));
