@@ -5,6 +5,7 @@
 import type { Options } from 'yargs';
 import { DEFAULTS, type CommandName } from '../config.js';
 import { UsageError } from '../errors.js';
+import { boolText } from '../config/args.js';
 import { metricTable } from '../report/thresholds.js';
 import { FINISH_GRACE_MS } from '../run/monitor.js';
 import { BURST_DEFAULTS } from '../burst/defaults.js';
@@ -256,7 +257,7 @@ export function envArgs(command: EnvCommand, argv: Record<string, unknown>, env:
 }
 
 function envBool(name: string, raw: string): boolean {
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new UsageError(`${name} must be true or false (got ${JSON.stringify(raw)})`);
+  const b = boolText(raw);
+  if (b === undefined) throw new UsageError(`${name} must be true or false (got ${JSON.stringify(raw)})`);
+  return b;
 }

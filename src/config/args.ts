@@ -68,11 +68,16 @@ export function stringList(args: RawArgs, key: string): string[] {
   return items.flatMap((s) => String(s).split(/[,\s]+/)).filter(Boolean);
 }
 
+/** The spellings of a boolean in the environment: true/1 and false/0; anything else is undefined. */
+export function boolText(v: unknown): boolean | undefined {
+  return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : undefined;
+}
+
 export function boolArg(args: RawArgs, key: string): boolean | undefined {
   const v = args[key];
   if (v === undefined) return undefined;
   if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw new UsageError(`${describe(key)} must be true or false (got ${shown(v)})`);
+  const b = boolText(v);
+  if (b === undefined) throw new UsageError(`${describe(key)} must be true or false (got ${shown(v)})`);
+  return b;
 }

@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Result } from './result.js';
-import { metricUnit, metricValue, parseThreshold, type Threshold, type ThresholdOutcome, evaluate } from './thresholds.js';
+import { evaluate, holds, metricUnit, metricValue, parseThreshold, type Threshold, type ThresholdOutcome } from './thresholds.js';
 import { table } from './summary.js';
 
 type Better = 'higher' | 'lower';
@@ -115,10 +115,6 @@ export function parseCompareThreshold(expr: string): CompareThreshold {
     );
   }
   return { relative: { expr: expr.trim(), metric, op: op as Threshold['op'], pct: (sign === '-' ? -1 : 1) * Number(num) } };
-}
-
-function holds(a: number, op: Threshold['op'], b: number): boolean {
-  return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : op === '>=' ? a >= b : op === '==' ? a === b : a !== b;
 }
 
 function figureValue(r: Result, metric: string): number | null {

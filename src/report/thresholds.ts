@@ -106,7 +106,8 @@ export function metricValue(r: Result, metric: string): number | null {
   return l ? l[stat as (typeof LATENCY_STATS)[number]] : null;
 }
 
-function compare(a: number, op: Op, b: number): boolean {
+/** `a OP b`, for a run's thresholds and compare's relative ones alike. */
+export function holds(a: number, op: Op, b: number): boolean {
   switch (op) {
     case '<':
       return a < b;
@@ -129,7 +130,7 @@ export function evaluate(r: Result, thresholds: Threshold[]): ThresholdOutcome[]
     const actual = metricValue(r, t.metric);
     // A merge lacking send results cannot show anything about `missing`: it fails, whatever the count.
     const unjudged = t.metric === 'missing' && r.coverage !== undefined && !r.coverage.complete;
-    return { ...t, actual, ok: !unjudged && actual !== null && compare(actual, t.op, t.value), ...(unjudged ? { note: 'not judged: send results lacking' } : {}) };
+    return { ...t, actual, ok: !unjudged && actual !== null && holds(actual, t.op, t.value), ...(unjudged ? { note: 'not judged: send results lacking' } : {}) };
   });
 }
 
