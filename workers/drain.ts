@@ -60,7 +60,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   // A graceful stop lets polls in flight come back and counts what they bring: cutting a
   // long poll can leave messages received by the server but never seen here (invisible until
   // their visibility timeout). Only the second stop level (grace over, or a second signal)
-  // abandons calls in flight.
+  // abandons calls in flight; a finished drain's waiting polls alone are cut by stop.pollCut.
   const stop = new StopSignals(live, 25);
   const caller = new BatchCaller(wire, meter, stop, task.connection.maxRetries);
   const integrity = new IntegrityTracker();
