@@ -29,6 +29,14 @@ describe('burst search', () => {
     expect(judgeStep(step(1000, { busy: 0.95 }), 1000, O, 'coarse').clientBusy).toBeCloseTo(0.95, 6);
   });
 
+  it('measures the client busy share inside the step window only: the idle seconds while late replies come back do not dilute it', () => {
+    const r = step(500, { busy: 0.95 });
+    // Two more seconds after the 2 s window, the loop mostly idle waiting for replies.
+    r.timeline!.series.loopBusyMs = [950, 950, 300, 100];
+    r.timeline!.series.loopMs = [1000, 1000, 1000, 1000];
+    expect(judgeStep(r, 1000, O, 'coarse').clientBusy).toBeCloseTo(0.95, 6);
+  });
+
   it('raises by the factor until a step fails, bisects, and reports the highest passing target as the server’s limit', async () => {
     const capacity = 700;
     const tried: number[] = [];

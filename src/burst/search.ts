@@ -57,7 +57,7 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
   // after the window ends, so a client or server that falls behind shows as a shortfall, while the
   // last replies' tail does not stretch the window (as msg/s to the last reply would).
   const achieved = Math.round(((r.sent - (r.warmupSent ?? 0)) / (o.stepMs / 1000)) * 10) / 10;
-  const busy = measuredBusy(r);
+  const busy = measuredBusy(r, o.stepMs);
   const step: Step = {
     phase,
     target,
@@ -80,18 +80,23 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
 }
 
 /**
- * The worker loops' busy share in the judged part of the step (after its warm-up): start-up and
- * warm-up seconds are mostly idle and would dilute a saturated step below the mark.
+ * The worker loops' busy share in the judged window of the step (after its warm-up, before its
+ * end): start-up and warm-up seconds are mostly idle, and so are the seconds after the window
+ * while the last replies come back (long when the step fell behind); either would dilute a
+ * saturated step below the mark.
  */
-function measuredBusy(r: Result): number | null {
+function measuredBusy(r: Result, windowMs: number): number | null {
   const t = r.timeline;
   const busy = t?.series.loopBusyMs;
   const seen = t?.series.loopMs;
   if (!t || !busy || !seen) return loopBusy(t)?.mean ?? null;
-  const from = Math.max(0, Math.ceil(((r.phases.send?.startedAt ?? t.start) - t.start) / 1000));
+  const startedAt = r.phases.send?.startedAt ?? t.start;
+  const from = Math.max(0, Math.ceil((startedAt - t.start) / 1000));
+  // Whole seconds inside the window; at least one, for a window shorter than a second.
+  const to = Math.min(seen.length, Math.max(from + 1, Math.floor((startedAt + windowMs - t.start) / 1000)));
   let b = 0;
   let s = 0;
-  for (let i = from; i < seen.length; i++) {
+  for (let i = from; i < to; i++) {
     b += busy[i] ?? 0;
     s += seen[i] ?? 0;
   }
