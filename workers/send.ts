@@ -17,7 +17,7 @@ import { billedRequests } from '../src/sqs/billing.js';
 import { OWN_CODES } from '../src/sqs/error-codes.js';
 import { SendBatchWriter } from '../src/sqs/requests.js';
 import { sleep } from '../src/sqs/retry.js';
-import { SqsWire } from '../src/sqs/wire.js';
+import { SqsWire, type Prepared } from '../src/sqs/wire.js';
 import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
 import { Meter } from '../src/worker-kit/meter.js';
 import { StopSignals } from '../src/worker-kit/stop-signals.js';
@@ -166,20 +166,26 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       if (firstSeq >= total) break;
       const count = Math.min(batchSize, total - firstSeq);
       let startedAt = monoNow();
-      if (schedule.paced) {
-        const intended = start + schedule.dueAt(firstSeq);
-        if (intended >= end) break;
-        if (intended > startedAt) {
-          await waitUntil(intended, stop.halt);
-          if (Atomics.load(control, CONTROL.stop) !== 0) break;
-        }
-        startedAt = intended;
-      }
       batch.group = group;
       // FIFO order holds per queue and group: a group always goes to the same queue.
       batch.queue = (batch.group ?? index) % task.queueUrls.length;
       batch.firstSeq = firstSeq;
       batch.sentAt = Date.now();
+      let prepared: Prepared | undefined;
+      if (schedule.paced) {
+        const intended = start + schedule.dueAt(firstSeq);
+        if (intended >= end) break;
+        if (intended > startedAt) {
+          // Built and signed while waiting, so the latency from the intended start is the wire's
+          // and the server's, not this thread's. The bodies carry the intended start as their
+          // send time: never after the moment they leave, so end-to-end latency is never short.
+          batch.sentAt = Math.floor(epochOf(intended));
+          if (!varying) prepared = caller.prepare(batch, allEntries(count));
+          await waitUntil(intended, stop.halt);
+          if (Atomics.load(control, CONTROL.stop) !== 0) break;
+        }
+        startedAt = intended;
+      }
       batch.warm = startedAt < warmupEnd;
       attempted.add(count, epochOf(startedAt));
       if (varying) {
@@ -189,19 +195,19 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
           await sendTimed(batch, entries, startedAt);
           startedAt = monoNow();
         }
-      } else await sendTimed(batch, allEntries(count), startedAt);
+      } else await sendTimed(batch, allEntries(count), startedAt, prepared);
     }
     releaseHot?.();
   }
 
-  async function sendTimed(batch: LaneBatch, entries: number[], startedAt: number): Promise<void> {
+  async function sendTimed(batch: LaneBatch, entries: number[], startedAt: number, prepared?: Prepared): Promise<void> {
     live.add('inflight');
+    let done: number;
     try {
-      await caller.call(batch, entries);
+      done = await caller.call(batch, entries, prepared);
     } finally {
       live.add('inflight', -1);
     }
-    const done = monoNow();
     if (batch.warm) warmupCalls.add(1, epochOf(done));
     else sendLatency.record(epochOf(done), done - startedAt);
   }

@@ -36,6 +36,12 @@ export interface CallOptions<T> {
   fixedBody?: boolean;
 }
 
+/** A signed request, ready to go on the wire. */
+export interface Prepared {
+  readonly head: string;
+  readonly payload: Buffer;
+}
+
 const readJson = (body: Buffer): unknown => (body.length ? JSON.parse(body.toString('utf8')) : {});
 
 export class SqsWire {
@@ -55,13 +61,28 @@ export class SqsWire {
   /** POST one action; resolves with the reply (parsed JSON unless `read` says otherwise) or rejects with an SqsError. */
   async call<T = unknown>(action: HotAction, body: string | Buffer, opts: CallOptions<T> = {}): Promise<T> {
     const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const target = TARGETS[action];
-    const now = Date.now();
     const fixed = opts.fixedBody === true && payload === body;
-    const head = this.signer.headNow(target, payload, now, fixed) ?? (await this.signer.head(target, payload, now, fixed));
+    const now = Date.now();
+    const head = this.signer.headNow(TARGETS[action], payload, now, fixed) ?? (await this.signer.head(TARGETS[action], payload, now, fixed));
+    return this.send({ head, payload }, opts);
+  }
+
+  /**
+   * A signed request made ahead of its moment, or undefined when the credentials must be loaded
+   * first (then call() does it). A paced producer builds and signs while it waits for a batch's
+   * intended start, so the latency counted from that start holds the wire's time, not ours.
+   * The signature's date may then be up to a wait early: SigV4 allows minutes of skew.
+   */
+  prepare(action: HotAction, payload: Buffer): Prepared | undefined {
+    const head = this.signer.headNow(TARGETS[action], payload, Date.now());
+    return head === undefined ? undefined : { head, payload };
+  }
+
+  /** POST a prepared request; as call(). */
+  async send<T = unknown>(prepared: Prepared, opts: CallOptions<T> = {}): Promise<T> {
     const read = (opts.read ?? readJson) as ReadReply<T>;
     try {
-      return await this.http.request(head, payload, opts.timeoutMs ?? this.conn.requestTimeoutMs, (status, reply, queryError) => {
+      return await this.http.request(prepared.head, prepared.payload, opts.timeoutMs ?? this.conn.requestTimeoutMs, (status, reply, queryError) => {
         if (status !== 200) throw errorFromReply(status, reply.toString('utf8'), queryError);
         try {
           return read(reply);

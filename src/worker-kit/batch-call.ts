@@ -8,7 +8,8 @@
 import { asSqsError } from '../errors.js';
 import { isRetryable, OWN_CODES } from '../sqs/error-codes.js';
 import { backoffMs, sleep } from '../sqs/retry.js';
-import type { CallOptions, SqsWire } from '../sqs/wire.js';
+import type { CallOptions, Prepared, SqsWire } from '../sqs/wire.js';
+import { monoNow } from '../load/clock.js';
 import { now } from '../metrics/timeline.js';
 import type { CountRecorder, Meter } from './meter.js';
 import type { StopSignals } from './stop-signals.js';
@@ -72,14 +73,27 @@ export class BatchCaller {
     this.retries = meter.counter('retries');
   }
 
-  async call<R extends BatchReply>(batch: BatchEntries<R>, entries: number[]): Promise<void> {
+  /** The first attempt's request, built and signed ahead of its moment (see SqsWire.prepare). */
+  prepare<R extends BatchReply>(batch: BatchEntries<R>, entries: number[]): Prepared | undefined {
+    return this.wire.prepare(batch.action, batch.request(entries));
+  }
+
+  /**
+   * Carries the entries to their end (the first attempt from `prepared` when given) and resolves
+   * with the monotonic moment the last reply or error came in: a caller timing the call stops
+   * there, before this side's bookkeeping of the reply.
+   */
+  async call<R extends BatchReply>(batch: BatchEntries<R>, entries: number[], prepared?: Prepared): Promise<number> {
     let pending = entries;
+    let ended = 0;
     // The code the entries still pending were last refused with: it sets the backoff, and is
     // what they count as failed under if they run out of attempts.
     let code = '';
     for (let attempt = 0; ; attempt++) {
       try {
-        const reply = await this.wire.call<R>(batch.action, batch.request(pending), this.options as CallOptions<R>);
+        const options = this.options as CallOptions<R>;
+        const reply = await (attempt === 0 && prepared ? this.wire.send<R>(prepared, options) : this.wire.call<R>(batch.action, batch.request(pending), options));
+        ended = monoNow();
         const at = now();
         batch.succeeded(reply, pending, at);
         const again: number[] = [];
@@ -97,17 +111,27 @@ export class BatchCaller {
         }
         pending = again;
       } catch (e) {
+        ended = monoNow();
         const err = asSqsError(e);
         const at = now();
         this.meter.error(err.code, at);
-        if (!err.retryable || this.stop.level >= 2) return batch.failed(pending.length, err.code, at);
+        if (!err.retryable || this.stop.level >= 2) {
+          batch.failed(pending.length, err.code, at);
+          return ended;
+        }
         code = err.code;
       }
-      if (pending.length === 0) return;
-      if (attempt >= this.maxRetries) return batch.failed(pending.length, code, now());
+      if (pending.length === 0) return ended;
+      if (attempt >= this.maxRetries) {
+        batch.failed(pending.length, code, now());
+        return ended;
+      }
       this.retries.add(1, now());
       await sleep(backoffMs(attempt, code), this.stop.abort);
-      if (this.stop.abort.aborted) return batch.failed(pending.length, OWN_CODES.aborted, now());
+      if (this.stop.abort.aborted) {
+        batch.failed(pending.length, OWN_CODES.aborted, now());
+        return ended;
+      }
     }
   }
 }
