@@ -214,14 +214,26 @@ export const burstOptions: OptionMap = {
   'refine-steps': { type: 'number', group: 'Burst:', describe: 'Bisection steps between the last good and the first bad step', defaultDescription: String(BURST_DEFAULTS.refineSteps) },
   'slo-p99': { type: 'number', group: 'Burst:', describe: 'A step fails when its send p99 exceeds this many ms', defaultDescription: String(BURST_DEFAULTS.sloP99) },
   'slo-errors': { type: 'number', group: 'Burst:', describe: 'A step fails when error events (throttles included) exceed this % of its calls', defaultDescription: String(BURST_DEFAULTS.sloErrors) },
+  drain: {
+    type: 'boolean',
+    group: 'Burst:',
+    describe:
+      'Each step also runs consumers (like `run`, shaped by the Drain:/Consumer: flags) and fails when they fall behind: the backlog (sent − received) grows by over 3% of the window’s messages; each step’s backlog is drained before the next',
+  },
 };
+
+/**
+ * The consumer flags of burst --drain: run's, less --expect (each step knows its own count) and
+ * --max-backlog (a cap on the backlog would hide the very growth a step is judged on).
+ */
+export const { expect: _expect, 'max-backlog': _maxBacklog, ...burstDrainOptions } = drainOptions(true);
 
 export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues' | 'burst';
 const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
   send: { ...connection, ...sendOptions, ...common },
   drain: { ...connection, ...drainOptions(false), ...common },
   run: { ...connection, ...sendOptions, ...drainOptions(true), ...common },
-  burst: { ...connection, ...sendOptions, ...burstOptions, ...common },
+  burst: { ...connection, ...sendOptions, ...burstOptions, ...burstDrainOptions, ...common },
   report: reportOptions,
   compare: compareOptions,
   local: localOptions,
