@@ -12,7 +12,7 @@ import { search, type BurstOptions } from './search.js';
 
 
 /** The flags burst sets itself on every step. */
-const PER_STEP = ['rate', 'stages', 'total', 'duration'];
+const PER_STEP = ['rate', 'stages', 'total', 'duration', 'expect'];
 /** The consumers' flags, for burst --drain only. */
 const DRAIN_ONLY = Object.keys(burstDrainOptions).map((flag) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()));
 
@@ -26,6 +26,7 @@ export function resolveBurst(args: RawArgs): BurstOptions {
   if (stepFactor <= 1) throw new UsageError(`--step-factor (env SQS_BLAST_STEP_FACTOR) must be > 1 (got ${stepFactor}); e.g. --step-factor 1.5`);
   const ceiling = positiveArg(args, 'ceiling', 'give the highest msg/s to try, e.g. --ceiling 50000') ?? D.ceiling;
   if (ceiling < startRate) throw new UsageError(`--ceiling ${ceiling} is below --start-rate ${startRate}; raise the ceiling or lower the start`);
+  if (args.maxBacklog !== undefined) throw new UsageError('--max-backlog would hold the senders back and hide the backlog growth a burst --drain step is judged on; drop it (each step drains its own backlog)');
   const drain = boolArg(args, 'drain') ?? false;
   const stray = drain ? undefined : DRAIN_ONLY.find((key) => args[key] !== undefined);
   if (stray) throw new UsageError(`${flagOf(stray)} shapes the consumers of burst --drain: add --drain, or drop ${flagOf(stray)}`);

@@ -227,6 +227,8 @@ export const burstOptions: OptionMap = {
  * --max-backlog (a cap on the backlog would hide the very growth a step is judged on).
  */
 export const { expect: _expect, 'max-backlog': _maxBacklog, ...burstDrainOptions } = drainOptions(true);
+/** Parsed (hidden) only so that burst refuses them with a reason rather than as unknown. */
+export const burstRefusedOptions: OptionMap = { expect: { ..._expect, hidden: true }, 'max-backlog': { ..._maxBacklog, hidden: true } };
 
 export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues' | 'burst';
 const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
