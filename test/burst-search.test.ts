@@ -108,6 +108,18 @@ describe('burst search', () => {
     expect(s).toMatchObject({ passed: true, depthGrowth: 0 });
   });
 
+  it('--drain: the client busy share is the producers’ loops’, not diluted by consumers waiting on their polls', () => {
+    const r = drainStep(1000, 1000);
+    // One send thread saturated, one drain thread mostly idle: 57% over all loops.
+    Object.assign(r.timeline!.series, {
+      loopBusyMs: [1150, 1150, 1150],
+      loopMs: [2000, 2000, 2000],
+      sendLoopBusyMs: [950, 950, 950],
+      sendLoopMs: [1000, 1000, 1000],
+    });
+    expect(judgeStep(r, 1000, D, 'coarse').clientBusy).toBeCloseTo(0.95, 6);
+  });
+
   it('--drain: missing messages and foreign ones (a queue with someone’s backlog) fail the step', () => {
     expect(judgeStep(drainStep(1000, 1000, { missing: 3 }), 1000, D, 'coarse').why).toEqual(['3 messages missing']);
     expect(judgeStep(drainStep(1000, 1000, { foreign: 50 }), 1000, D, 'coarse').why[0]).toMatch(/^50 foreign messages received .*purge it or use a fresh --queue-prefix/);

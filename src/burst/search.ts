@@ -41,7 +41,7 @@ export interface Step {
   calls: number;
   throttles: number;
   errors: number;
-  /** Worker event loops' busy share over the step, 0..1 (null: not measured). */
+  /** The producers' worker event loops' busy share over the step, 0..1 (null: not measured). */
   clientBusy: number | null;
   /** --drain: messages the backlog grew by in the step's window (sent − received); null without --drain. */
   depthGrowth: number | null;

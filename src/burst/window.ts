@@ -24,16 +24,20 @@ const sum = (series: number[] | undefined, from: number, to: number): number => 
 };
 
 /**
- * The worker loops' busy share in the window: start-up and warm-up seconds are mostly idle, and
- * so are the seconds after the window while the last replies come back (long when the step fell
- * behind); either would dilute a saturated step below the mark.
+ * The producers' worker loops' busy share in the window: start-up and warm-up seconds are mostly
+ * idle, and so are the seconds after the window while the last replies come back (long when the
+ * step fell behind); either would dilute a saturated step below the mark. The send side's own
+ * series, where recorded: with --drain the consumers' loops (idle while they wait on polls and
+ * --process-time timers) would dilute it the same way.
  */
 export function measuredBusy(r: Result, windowMs: number): number | null {
   const t = r.timeline;
-  const busy = t?.series.loopBusyMs;
-  const seen = t?.series.loopMs;
+  const sendSide = Boolean(t?.series.sendLoopMs);
+  // A loop never busy a whole ms records no busy series at all: zeros, then.
+  const busy = (sendSide ? t?.series.sendLoopBusyMs : t?.series.loopBusyMs) ?? [];
+  const seen = sendSide ? t?.series.sendLoopMs : t?.series.loopMs;
   const w = judgedSeconds(r, windowMs);
-  if (!t || !busy || !seen || !w) return loopBusy(t)?.mean ?? null;
+  if (!t || !seen || !w) return loopBusy(t)?.mean ?? null;
   const to = Math.min(seen.length, w.to);
   const s = sum(seen, w.from, to);
   return s ? sum(busy, w.from, to) / s : (loopBusy(t)?.mean ?? null);
