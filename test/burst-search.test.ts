@@ -122,7 +122,19 @@ describe('burst search', () => {
 
   it('--drain: missing messages and foreign ones (a queue with someone’s backlog) fail the step', () => {
     expect(judgeStep(drainStep(1000, 1000, { missing: 3 }), 1000, D, 'coarse').why).toEqual(['3 messages missing']);
-    expect(judgeStep(drainStep(1000, 1000, { foreign: 50 }), 1000, D, 'coarse').why[0]).toMatch(/^50 foreign messages received .*purge it or use a fresh --queue-prefix/);
+    expect(judgeStep(drainStep(1000, 1000, { foreign: 50 }), 1000, D, 'coarse')).toMatchObject({ passed: false, foreign: 50, why: ["50 messages received that were not this step's"] });
+  });
+
+  it('--drain: a step that met someone else’s messages ends the search, and the verdict says the queue was not empty', async () => {
+    const tried: number[] = [];
+    const s = await search(D, async (rate) => {
+      tried.push(rate);
+      return drainStep(rate, rate, { foreign: rate === 400 ? 5000 : 0 });
+    });
+    expect(tried).toEqual([100, 200, 400]);
+    expect(s.sustainedMsgPerSec).toBe(200);
+    expect(s.verdict).toMatch(/^sustained 200 msg\/s; the queue was not empty: the step at 400 msg\/s received 5000 messages not of this burst/);
+    expect(s.verdict).not.toMatch(/server's limit|consumers fell behind/);
   });
 
   it('--drain: consumers that fall behind are named in the verdict, not the server or the client', async () => {

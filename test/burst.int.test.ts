@@ -79,6 +79,21 @@ describe('burst: find where it breaks', () => {
     expect(html.match(/<circle /g)).toHaveLength(3 * s.steps.length);
   }, 70_000);
 
+  it('--drain on a queue holding an earlier run’s messages: the step says so instead of judging the consumers', async () => {
+    const prefix = uniquePrefix('burst-left');
+    const left = await runCli(['send', '--endpoint', endpoint(), '--queue-prefix', prefix, '--create-queues', '--message-size', '256', '--total', '300', '--quiet']);
+    expect(left.code, left.stderr).toBe(0);
+    const run = await runCli([
+      'burst', '--drain', '--endpoint', endpoint(), '--queue-prefix', prefix, '--message-size', '256', '--wait-time', '1',
+      '--start-rate', '100', '--step-duration', '1', '--ceiling', '100', '--refine-steps', '0', '--json',
+    ], { timeoutMs: 60_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const s = JSON.parse(run.stdout).search;
+    expect(s.steps).toHaveLength(1);
+    expect(s.steps[0]).toMatchObject({ passed: false, foreign: 300, why: ["300 messages received that were not this step's"] });
+    expect(s.verdict).toMatch(/the queue was not empty: the step at 100 msg\/s received 300 messages not of this burst/);
+  }, 70_000);
+
   it('bad burst input is one line naming the flag, exit 2', async () => {
     for (const [args, flag] of [
       [['--step-factor', '1'], '--step-factor'],
@@ -90,6 +105,7 @@ describe('burst: find where it breaks', () => {
       // burst sets each step's count itself, and a backlog cap would hide the growth.
       [['--drain', '--expect', '10'], '--expect'],
       [['--drain', '--max-backlog', '10'], '--max-backlog'],
+      [['--drain', '--only-run-id', 'x'], '--only-run-id'],
       [['--drain', '--process-time', 'soon'], '--process-time'],
     ] as const) {
       const run = await runCli(['burst', '--endpoint', endpoint(), ...args]);

@@ -1,6 +1,6 @@
 /** `sqs-blast burst`: flags → a search of paced send steps (burst/search.ts) → table, verdict, JSON. */
 import { writeFileSync } from 'node:fs';
-import { resolveConfig } from '../config.js';
+import { randomRunId, resolveConfig } from '../config.js';
 import { boolArg, flagOf, intArg, nonNegativeArg, positiveArg, stringArg, type RawArgs } from '../config/args.js';
 import { burstDrainOptions } from '../cli/options.js';
 import { UsageError } from '../errors.js';
@@ -26,6 +26,7 @@ export function resolveBurst(args: RawArgs): BurstOptions {
   if (stepFactor <= 1) throw new UsageError(`--step-factor (env SQS_BLAST_STEP_FACTOR) must be > 1 (got ${stepFactor}); e.g. --step-factor 1.5`);
   const ceiling = positiveArg(args, 'ceiling', 'give the highest msg/s to try, e.g. --ceiling 50000') ?? D.ceiling;
   if (ceiling < startRate) throw new UsageError(`--ceiling ${ceiling} is below --start-rate ${startRate}; raise the ceiling or lower the start`);
+  if (args.onlyRunId !== undefined) throw new UsageError('--only-run-id is set by burst --drain for each step (each step counts its own messages); drop it');
   if (args.maxBacklog !== undefined) throw new UsageError('--max-backlog would hold the senders back and hide the backlog growth a burst --drain step is judged on; drop it (each step drains its own backlog)');
   const drain = boolArg(args, 'drain') ?? false;
   const stray = drain ? undefined : DRAIN_ONLY.find((key) => args[key] !== undefined);
@@ -50,7 +51,8 @@ export function resolveBurst(args: RawArgs): BurstOptions {
 export async function runBurst(args: RawArgs): Promise<void> {
   const o = resolveBurst(args);
   const command = o.drain ? 'run' : 'send';
-  const stepArgs = (rate: number): RawArgs => {
+  const runId = stringArg(args, 'runId') ?? randomRunId();
+  const stepArgs = (rate: number, n: number): RawArgs => {
     const warmup = nonNegativeArg(args, 'warmup') ?? BURST_DEFAULTS.warmup;
     // --out and --html are the search's own: a step writes neither.
     const step: RawArgs = { ...args, drain: undefined, out: undefined, html: undefined, rate, duration: o.stepMs / 1000, warmup, quiet: true };
@@ -61,11 +63,15 @@ export async function runBurst(args: RawArgs): Promise<void> {
     step.total = Math.ceil(rate * (warmup + o.stepMs / 1000)) + 10;
     // No backlog cap: senders held back by it would hide the growth as a send shortfall.
     step.maxBacklog = 0;
+    // A run id per step, and the consumers count only that one's messages: anything else in the
+    // queue (an earlier run's backlog) shows as foreign, not as received, nor as missing.
+    step.runId = step.onlyRunId = `${runId.slice(0, 28)}-${n}`;
     return step;
   };
-  resolveConfig(command, stepArgs(o.startRate)); // every other flag is refused before a step runs
+  resolveConfig(command, stepArgs(o.startRate, 0)); // every other flag is refused before a step runs
   const out = stringArg(args, 'out');
-  const s = await search(o, (rate) => execute(resolveConfig(command, stepArgs(rate))), (step) => {
+  let n = 0;
+  const s = await search(o, (rate) => execute(resolveConfig(command, stepArgs(rate, ++n))), (step) => {
     const growth = step.depthGrowth === null ? '' : `, depth ${step.depthGrowth >= 0 ? '+' : ''}${step.depthGrowth}`;
     process.stderr.write(`burst: ${step.target} msg/s → ${step.achieved} achieved, p99 ${step.p99 ?? '-'} ms${growth}: ${step.passed ? 'pass' : 'FAIL'}\n`);
   });

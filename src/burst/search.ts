@@ -47,6 +47,8 @@ export interface Step {
   depthGrowth: number | null;
   /** --drain: the growth failed the step (the consumers fell behind). */
   consumersBehind: boolean;
+  /** --drain: messages received that were not this step's (the queue was not empty); null without --drain. */
+  foreign: number | null;
   passed: boolean;
   /** Why it failed (empty when it passed). */
   why: string[];
@@ -56,7 +58,7 @@ export interface Search {
   sustainedMsgPerSec: number | null;
   steps: Step[];
   /** The failing step the verdict is about (the lowest failing target). */
-  limit: { target: number; clientLimited: boolean; consumersBehind: boolean; growth: number | null; why: string[] } | null;
+  limit: { target: number; clientLimited: boolean; consumersBehind: boolean; growth: number | null; foreign: number; why: string[] } | null;
   verdict: string;
 }
 
@@ -86,6 +88,7 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
     clientBusy: busy,
     depthGrowth: growth?.growth ?? null,
     consumersBehind: false,
+    foreign: o.drain ? r.foreign : null,
     passed: true,
     why: [],
   };
@@ -107,7 +110,7 @@ function judgeConsumers(r: Result, step: Step, growth: ReturnType<typeof depthGr
   }
   if (r.missing) step.why.push(`${r.missing} messages missing`);
   // Messages not of this step inflate what the consumers seem to take: the growth would be hidden.
-  if (r.foreign) step.why.push(`${r.foreign} foreign messages received (the queue held messages not of this step: purge it or use a fresh --queue-prefix)`);
+  if (r.foreign) step.why.push(`${r.foreign} messages received that were not this step's`);
 }
 
 /** Runs the search; `runStep(rate)` sends one step at that rate (msg/s for the whole run) and returns its result. */
@@ -132,7 +135,8 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
   // Bisect between the last good and the first bad coarse step.
   let lo = good?.target ?? 0;
   let hi = bad?.target;
-  for (let i = 0; hi !== undefined && i < o.refineSteps && hi - lo > 1; i++) {
+  // A step that met someone else's messages judged nothing; neither would the next ones.
+  for (let i = 0; hi !== undefined && !bad?.foreign && i < o.refineSteps && hi - lo > 1; i++) {
     const s = await run(Math.round((lo + hi) / 2), 'refine');
     if (s.passed) lo = s.target;
     else {
@@ -142,7 +146,7 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
   }
   const sustained = steps.filter((s) => s.passed).reduce<number | null>((m, s) => (m === null || s.target > m ? s.target : m), null);
   const limit = bad
-    ? { target: bad.target, clientLimited: (bad.clientBusy ?? 0) >= SATURATED, consumersBehind: bad.consumersBehind, growth: bad.depthGrowth, why: bad.why }
+    ? { target: bad.target, clientLimited: (bad.clientBusy ?? 0) >= SATURATED, consumersBehind: bad.consumersBehind, growth: bad.depthGrowth, foreign: bad.foreign ?? 0, why: bad.why }
     : null;
   return { sustainedMsgPerSec: sustained, steps, limit, verdict: verdictOf(sustained, limit, o) };
 }
@@ -150,6 +154,9 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
 function verdictOf(sustained: number | null, limit: Search['limit'], o: BurstOptions): string {
   const held = sustained === null ? `no step held (the first, ${o.startRate} msg/s, failed)` : `sustained ${sustained} msg/s`;
   if (!limit) return `${held}; the ceiling (${o.ceiling} msg/s) was reached without a failing step`;
+  if (limit.foreign) {
+    return `${held}; the queue was not empty: the step at ${limit.target} msg/s received ${limit.foreign} messages not of this burst, which hide the consumers' pace; purge the queue (sqs-blast queues purge) or use a fresh --queue-prefix, and run again`;
+  }
   // Consumers first: a backlog that grew is their shortfall whatever else failed in the step (a
   // saturated client or a throttling server sends less, which shrinks the growth, never makes it).
   if (limit.consumersBehind) {

@@ -223,12 +223,17 @@ export const burstOptions: OptionMap = {
 };
 
 /**
- * The consumer flags of burst --drain: run's, less --expect (each step knows its own count) and
- * --max-backlog (a cap on the backlog would hide the very growth a step is judged on).
+ * The consumer flags of burst --drain: run's, less --expect and --only-run-id (each step knows
+ * its own messages) and --max-backlog (a cap on the backlog would hide the very growth a step is
+ * judged on).
  */
-export const { expect: _expect, 'max-backlog': _maxBacklog, ...burstDrainOptions } = drainOptions(true);
+export const { expect: _expect, 'max-backlog': _maxBacklog, 'only-run-id': _onlyRunId, ...burstDrainOptions } = drainOptions(true);
 /** Parsed (hidden) only so that burst refuses them with a reason rather than as unknown. */
-export const burstRefusedOptions: OptionMap = { expect: { ..._expect, hidden: true }, 'max-backlog': { ..._maxBacklog, hidden: true } };
+export const burstRefusedOptions: OptionMap = {
+  expect: { ..._expect, hidden: true },
+  'max-backlog': { ..._maxBacklog, hidden: true },
+  'only-run-id': { ..._onlyRunId, hidden: true },
+};
 
 export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues' | 'burst';
 const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
