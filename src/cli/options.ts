@@ -218,7 +218,7 @@ export const burstOptions: OptionMap = {
     type: 'boolean',
     group: 'Burst:',
     describe:
-      'Each step also runs consumers (like `run`, shaped by the Drain:/Consumer: flags) and fails when they fall behind: the backlog (sent − received) grows by over 3% of the window’s messages; each step’s backlog is drained before the next',
+      'Each step also runs consumers (like `run`, shaped by the Drain:/Consumer: flags) and fails when they fall behind: the backlog (sent − received) grows by over 3% of the window’s messages (and over 20); each step’s backlog is drained before the next',
   },
 };
 
