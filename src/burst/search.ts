@@ -1,7 +1,8 @@
 /**
  * `sqs-blast burst`: raise the open-model rate step by step until a step fails its SLO, then
- * refine between the last good and the first bad step. Each step is a paced send judged on what
- * happened in it (after its warm-up); the highest passing target is the sustained rate.
+ * refine between the last good and the first bad step. Each step is a paced send (with --drain
+ * a paced run: consumers too) judged on what happened in it (after its warm-up); the highest
+ * passing target is the sustained rate.
  */
 import { SATURATED } from '../metrics/loop.js';
 import type { Result } from '../report/result.js';
