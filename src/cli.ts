@@ -29,6 +29,8 @@ import {
   reportOptions,
   sendOptions,
   burstOptions,
+  burstDrainOptions,
+  burstRefusedOptions,
   type OptionMap,
 } from './cli/options.js';
 
@@ -87,10 +89,11 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
     )
     .command(
       'burst',
-      'Find where it breaks: raise the paced send rate step by step until a step fails its SLO, refine, report the highest sustained rate',
+      'Find where it breaks: raise the paced send rate step by step until a step fails its SLO, refine, report the highest sustained rate (with --drain: the rate consumers keep up with)',
       (y) =>
-        loadCommand(y, [connection, sendOptions, burstOptions, common], [
+        loadCommand(y, [connection, sendOptions, burstOptions, burstDrainOptions, burstRefusedOptions, common], [
           ['$0 burst --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --start-rate 2000 --ceiling 60000', 'The rate one queue sustains from this client'],
+          ['$0 burst --drain --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --drain-workers 2 --process-time 20ms', 'The rate these consumers keep up with'],
         ]),
       (argv) => (handlers.burst ?? runBurstArgs)(argv),
     )

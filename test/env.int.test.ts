@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envArgs } from '../src/cli.js';
+import { resolveBurst } from '../src/burst/command.js';
 import { endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sqs-blast-env-'));
@@ -50,6 +51,13 @@ describe('SQS_BLAST_* for every command', () => {
     });
     expect(local.code).toBe(0);
     expect(local.stdout).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('burst reads SQS_BLAST_DRAIN and the consumers’ flags; run’s --max-backlog stays run’s (a shared ConfigMap)', () => {
+    const args = envArgs('burst', {}, { SQS_BLAST_DRAIN: 'true', SQS_BLAST_DRAIN_WORKERS: '2', SQS_BLAST_MAX_BACKLOG: '10' });
+    expect(args).toEqual({ drain: true, drainWorkers: 2 });
+    expect(resolveBurst(args).drain).toBe(true);
+    expect(() => resolveBurst(envArgs('burst', {}, { SQS_BLAST_DRAIN_WORKERS: '2' }))).toThrow(/^--drain-workers shapes the consumers of burst --drain: add --drain/);
   });
 
   it('refuses a boolean that is neither true nor false, naming the variable', () => {

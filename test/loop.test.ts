@@ -26,6 +26,19 @@ describe('client saturation', () => {
     expect(series.loopMs.every(Number.isInteger)).toBe(true);
   });
 
+  it('a side’s loop meter records the same figures again under its side’s name (run: producers apart from consumers)', async () => {
+    const t = new Timeline(Date.now());
+    const meter = new LoopMeter(t, undefined, 'send');
+    spin(300);
+    await new Promise((r) => setTimeout(r, 300));
+    meter.stop();
+    const { series } = t.toJSON();
+    expect(sum(series.sendLoopBusyMs)).toBeGreaterThanOrEqual(250);
+    expect(series.sendLoopBusyMs).toEqual(series.loopBusyMs);
+    expect(series.sendLoopMs).toEqual(series.loopMs);
+    expect(series.drainLoopMs).toBeUndefined();
+  });
+
   it('the CPU meter records the process CPU in whole ms per second', () => {
     const cpuMs = () => {
       const c = process.cpuUsage();

@@ -41,7 +41,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   const consuming = new Set<Promise<void>>();
   // single: a delete per message, up to a poll's worth at once per poller.
   const wire = new SqsWire(task.connection, task.pollers.length * (consumer?.deleteMode === 'single' ? 2 + task.maxMessages : 2));
-  const meter = new Meter(live, task.startMs, ['receiveCall', 'deleteCall', 'e2e']);
+  const meter = new Meter(live, task.startMs, ['receiveCall', 'deleteCall', 'e2e'], 'drain');
   const receiveLatency = meter.latency('receiveCall');
   const deleteLatency = meter.latency('deleteCall');
   const e2eLatency = meter.latency('e2e');

@@ -46,7 +46,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const control = live.control;
   const wire = new SqsWire(task.connection, task.lanes);
   const factory = new PayloadFactory(task.identity, task.messageSize);
-  const meter = new Meter(live, task.startMs, ['sendCall']);
+  const meter = new Meter(live, task.startMs, ['sendCall'], 'send');
   const sendLatency = meter.latency('sendCall');
   const attempted = meter.counter('attempted');
   const sent = meter.counter('sent');

@@ -1,6 +1,7 @@
 /**
- * A burst search as one self-contained page: achieved vs target msg/s, and send p99 vs target,
- * one point per step, the knee (the highest sustained target) marked. Plain SVG: a handful of
+ * A burst search as one self-contained page: achieved vs target msg/s, send p99 vs target and,
+ * with --drain, the backlog's growth vs target, one point per step, the knee (the highest
+ * sustained target) marked. Plain SVG: a handful of
  * points needs no chart library.
  */
 import { writeFileSync } from 'node:fs';
@@ -17,7 +18,9 @@ function chart(title: string, steps: Step[], y: (s: Step) => number | null, yLab
   const maxX = Math.max(1, ...steps.map((s) => s.target));
   const maxY = Math.max(1, ...pts.map((p) => p[1]), diagonal ? maxX : 0);
   const sx = (x: number) => PAD + (x / maxX) * (W - 2 * PAD);
-  const sy = (v: number) => H - PAD - (v / maxY) * (H - 2 * PAD);
+  // Below zero only for depth growth: consumers that caught up on the warm-up's backlog.
+  const minY = Math.min(0, ...pts.map((p) => p[1]));
+  const sy = (v: number) => H - PAD - ((v - minY) / (maxY - minY)) * (H - 2 * PAD);
   const sorted = [...pts].sort((a, b) => a[0] - b[0]);
   const dots = steps
     .map((s) => {
@@ -40,6 +43,7 @@ export function writeSearchHtml(path: string, s: Search): void {
 <style>body{font:14px system-ui,sans-serif;margin:2em}figure{display:inline-block;margin:0 2em 2em 0}text{font-size:11px}</style>
 <h1>sqs-blast burst</h1><p>${esc(s.verdict)}</p>
 ${chart('Achieved vs target (dashed: achieved = target)', s.steps, (x) => x.achieved, 'achieved msg/s', knee, true)}
-${chart('Send p99 vs target', s.steps, (x) => x.p99, 'p99 ms', knee, false)}`;
+${chart('Send p99 vs target', s.steps, (x) => x.p99, 'p99 ms', knee, false)}
+${s.steps.some((x) => x.depthGrowth !== null) ? chart('Depth growth in the step vs target (burst --drain)', s.steps, (x) => x.depthGrowth, 'messages', knee, false) : ''}`;
   writeFileSync(path, html);
 }

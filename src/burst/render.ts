@@ -4,8 +4,12 @@ import type { Search } from './search.js';
 
 const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
 
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+
 export function renderSearch(s: Search): string {
-  const rows = [['step', 'target msg/s', 'achieved', 'p50 ms', 'p99 ms', 'throttles', 'errors', 'client busy', 'verdict']];
+  // The depth growth column only where consumers ran (burst --drain).
+  const drain = s.steps.some((x) => x.depthGrowth !== null);
+  const rows = [['step', 'target msg/s', 'achieved', 'p50 ms', 'p99 ms', 'throttles', 'errors', ...(drain ? ['depth growth'] : []), 'client busy', 'verdict']];
   s.steps.forEach((x, i) =>
     rows.push([
       `${i + 1} ${x.phase}`,
@@ -15,6 +19,7 @@ export function renderSearch(s: Search): string {
       ms(x.p99),
       String(x.throttles),
       String(x.errors),
+      ...(drain ? [x.depthGrowth === null ? '-' : signed(x.depthGrowth)] : []),
       x.clientBusy === null ? '-' : `${Math.round(x.clientBusy * 100)}%`,
       x.passed ? 'pass' : 'FAIL: ' + x.why.join('; '),
     ]),

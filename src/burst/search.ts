@@ -1,11 +1,13 @@
 /**
  * `sqs-blast burst`: raise the open-model rate step by step until a step fails its SLO, then
- * refine between the last good and the first bad step. Each step is a paced send judged on what
- * happened in it (after its warm-up); the highest passing target is the sustained rate.
+ * refine between the last good and the first bad step. Each step is a paced send (with --drain
+ * a paced run: consumers too) judged on what happened in it (after its warm-up); the highest
+ * passing target is the sustained rate.
  */
-import { loopBusy, SATURATED } from '../metrics/loop.js';
+import { SATURATED } from '../metrics/loop.js';
 import type { Result } from '../report/result.js';
 import { isThrottle } from '../sqs/error-codes.js';
+import { depthGrowth, measuredBusy } from './window.js';
 
 export interface BurstOptions {
   startRate: number;
@@ -19,7 +21,17 @@ export interface BurstOptions {
   sloErrorShare: number;
   /** A step fails when it achieved less than this share of its target. */
   minAchievedShare: number;
+  /** burst --drain: each step also runs consumers, and is judged on the backlog's growth. */
+  drain: boolean;
+  /** --drain: a step fails when the backlog grew by more than this share of the messages sent in its window. */
+  maxGrowthShare: number;
 }
+
+/**
+ * The least growth that fails a step, whatever the share: a receive batch (up to 10 messages)
+ * can land on either side of each edge of the window while the consumers keep up.
+ */
+export const GROWTH_FLOOR = 20;
 
 export interface Step {
   phase: 'coarse' | 'refine';
@@ -30,8 +42,14 @@ export interface Step {
   calls: number;
   throttles: number;
   errors: number;
-  /** Worker event loops' busy share over the step, 0..1 (null: not measured). */
+  /** The producers' worker event loops' busy share over the step, 0..1 (null: not measured). */
   clientBusy: number | null;
+  /** --drain: messages the backlog grew by in the step's window (sent − received); null without --drain. */
+  depthGrowth: number | null;
+  /** --drain: the growth failed the step (the consumers fell behind). */
+  consumersBehind: boolean;
+  /** --drain: messages received that were not this step's (the queue was not empty); null without --drain. */
+  foreign: number | null;
   passed: boolean;
   /** Why it failed (empty when it passed). */
   why: string[];
@@ -41,7 +59,7 @@ export interface Search {
   sustainedMsgPerSec: number | null;
   steps: Step[];
   /** The failing step the verdict is about (the lowest failing target). */
-  limit: { target: number; clientLimited: boolean; why: string[] } | null;
+  limit: { target: number; clientLimited: boolean; consumersBehind: boolean; growth: number | null; foreign: number; why: string[] } | null;
   verdict: string;
 }
 
@@ -58,6 +76,7 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
   // last replies' tail does not stretch the window (as msg/s to the last reply would).
   const achieved = Math.round(((r.sent - (r.warmupSent ?? 0)) / (o.stepMs / 1000)) * 10) / 10;
   const busy = measuredBusy(r, o.stepMs);
+  const growth = o.drain ? depthGrowth(r, o.stepMs) : null;
   const step: Step = {
     phase,
     target,
@@ -68,6 +87,9 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
     throttles,
     errors,
     clientBusy: busy,
+    depthGrowth: growth?.growth ?? null,
+    consumersBehind: false,
+    foreign: o.drain ? r.foreign : null,
     passed: true,
     why: [],
   };
@@ -75,32 +97,21 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
   if (calls && errors / calls > o.sloErrorShare) step.why.push(`errors ${errors} (${throttles} throttles) in ${calls} calls > ${o.sloErrorShare * 100}%`);
   if (step.p99 !== null && step.p99 > o.sloP99Ms) step.why.push(`p99 ${step.p99} ms > ${o.sloP99Ms} ms`);
   if (r.failed) step.why.push(`${r.failed} messages failed`);
+  if (o.drain) judgeConsumers(r, step, growth, o);
   step.passed = step.why.length === 0;
   return step;
 }
 
-/**
- * The worker loops' busy share in the judged window of the step (after its warm-up, before its
- * end): start-up and warm-up seconds are mostly idle, and so are the seconds after the window
- * while the last replies come back (long when the step fell behind); either would dilute a
- * saturated step below the mark.
- */
-function measuredBusy(r: Result, windowMs: number): number | null {
-  const t = r.timeline;
-  const busy = t?.series.loopBusyMs;
-  const seen = t?.series.loopMs;
-  if (!t || !busy || !seen) return loopBusy(t)?.mean ?? null;
-  const startedAt = r.phases.send?.startedAt ?? t.start;
-  const from = Math.max(0, Math.ceil((startedAt - t.start) / 1000));
-  // Whole seconds inside the window; at least one, for a window shorter than a second.
-  const to = Math.min(seen.length, Math.max(from + 1, Math.floor((startedAt + windowMs - t.start) / 1000)));
-  let b = 0;
-  let s = 0;
-  for (let i = from; i < to; i++) {
-    b += busy[i] ?? 0;
-    s += seen[i] ?? 0;
+/** --drain: the consumers kept up (the backlog did not grow), and every message sent arrived. */
+function judgeConsumers(r: Result, step: Step, growth: ReturnType<typeof depthGrowth>, o: BurstOptions): void {
+  if (!growth) step.why.push('no timeline to judge the depth growth by');
+  else if (growth.growth > Math.max(GROWTH_FLOOR, o.maxGrowthShare * growth.sent)) {
+    step.consumersBehind = true;
+    step.why.push(`depth grew by ${growth.growth} messages (${growth.sent} sent in the window)`);
   }
-  return s ? b / s : (loopBusy(t)?.mean ?? null);
+  if (r.missing) step.why.push(`${r.missing} messages missing`);
+  // Messages not of this step inflate what the consumers seem to take: the growth would be hidden.
+  if (r.foreign) step.why.push(`${r.foreign} messages received that were not this step's`);
 }
 
 /** Runs the search; `runStep(rate)` sends one step at that rate (msg/s for the whole run) and returns its result. */
@@ -125,7 +136,8 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
   // Bisect between the last good and the first bad coarse step.
   let lo = good?.target ?? 0;
   let hi = bad?.target;
-  for (let i = 0; hi !== undefined && i < o.refineSteps && hi - lo > 1; i++) {
+  // A step that met someone else's messages judged nothing; neither would the next ones.
+  for (let i = 0; hi !== undefined && !bad?.foreign && i < o.refineSteps && hi - lo > 1; i++) {
     const s = await run(Math.round((lo + hi) / 2), 'refine');
     if (s.passed) lo = s.target;
     else {
@@ -134,13 +146,23 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
     }
   }
   const sustained = steps.filter((s) => s.passed).reduce<number | null>((m, s) => (m === null || s.target > m ? s.target : m), null);
-  const limit = bad ? { target: bad.target, clientLimited: (bad.clientBusy ?? 0) >= SATURATED, why: bad.why } : null;
+  const limit = bad
+    ? { target: bad.target, clientLimited: (bad.clientBusy ?? 0) >= SATURATED, consumersBehind: bad.consumersBehind, growth: bad.depthGrowth, foreign: bad.foreign ?? 0, why: bad.why }
+    : null;
   return { sustainedMsgPerSec: sustained, steps, limit, verdict: verdictOf(sustained, limit, o) };
 }
 
 function verdictOf(sustained: number | null, limit: Search['limit'], o: BurstOptions): string {
   const held = sustained === null ? `no step held (the first, ${o.startRate} msg/s, failed)` : `sustained ${sustained} msg/s`;
   if (!limit) return `${held}; the ceiling (${o.ceiling} msg/s) was reached without a failing step`;
+  if (limit.foreign) {
+    return `${held}; the queue was not empty: the step at ${limit.target} msg/s received ${limit.foreign} messages not of this burst, which hide the consumers' pace; purge the queue (sqs-blast queues purge) or use a fresh --queue-prefix, and run again`;
+  }
+  // Consumers first: a backlog that grew is their shortfall whatever else failed in the step (a
+  // saturated client or a throttling server sends less, which shrinks the growth, never makes it).
+  if (limit.consumersBehind) {
+    return `${held}; consumers fell behind at ${limit.target} msg/s: depth grew by ${limit.growth} messages in the step; add --drain-workers/--drain-concurrency or pods`;
+  }
   if (limit.clientLimited) return `${held}; client-limited: add --workers or pods (the worker loops were ≥ ${SATURATED * 100}% busy at ${limit.target} msg/s)`;
   return `${held}; the server's limit at ${limit.target} msg/s: ${limit.why.join('; ')}`;
 }

@@ -214,6 +214,25 @@ export const burstOptions: OptionMap = {
   'refine-steps': { type: 'number', group: 'Burst:', describe: 'Bisection steps between the last good and the first bad step', defaultDescription: String(BURST_DEFAULTS.refineSteps) },
   'slo-p99': { type: 'number', group: 'Burst:', describe: 'A step fails when its send p99 exceeds this many ms', defaultDescription: String(BURST_DEFAULTS.sloP99) },
   'slo-errors': { type: 'number', group: 'Burst:', describe: 'A step fails when error events (throttles included) exceed this % of its calls', defaultDescription: String(BURST_DEFAULTS.sloErrors) },
+  drain: {
+    type: 'boolean',
+    group: 'Burst:',
+    describe:
+      'Each step also runs consumers (like `run`, shaped by the Drain:/Consumer: flags) and fails when they fall behind: the backlog (sent − received) grows by over 3% of the window’s messages (and over 20); each step’s backlog is drained before the next',
+  },
+};
+
+/**
+ * The consumer flags of burst --drain: run's, less --expect and --only-run-id (each step knows
+ * its own messages) and --max-backlog (a cap on the backlog would hide the very growth a step is
+ * judged on).
+ */
+export const { expect: _expect, 'max-backlog': _maxBacklog, 'only-run-id': _onlyRunId, ...burstDrainOptions } = drainOptions(true);
+/** Parsed (hidden) only so that burst refuses them with a reason rather than as unknown. */
+export const burstRefusedOptions: OptionMap = {
+  expect: { ..._expect, hidden: true },
+  'max-backlog': { ..._maxBacklog, hidden: true },
+  'only-run-id': { ..._onlyRunId, hidden: true },
 };
 
 export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues' | 'burst';
@@ -221,7 +240,7 @@ const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
   send: { ...connection, ...sendOptions, ...common },
   drain: { ...connection, ...drainOptions(false), ...common },
   run: { ...connection, ...sendOptions, ...drainOptions(true), ...common },
-  burst: { ...connection, ...sendOptions, ...burstOptions, ...common },
+  burst: { ...connection, ...sendOptions, ...burstOptions, ...burstDrainOptions, ...common },
   report: reportOptions,
   compare: compareOptions,
   local: localOptions,

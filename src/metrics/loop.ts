@@ -31,17 +31,26 @@ class MsCounter {
 /** Samples this thread's event-loop utilisation into a timeline until stopped. */
 export class LoopMeter {
   private last: EventLoopUtilization = performance.eventLoopUtilization();
-  private readonly busy: MsCounter;
-  private readonly observed: MsCounter;
+  private readonly busy: MsCounter[];
+  private readonly observed: MsCounter[];
   private readonly timer: NodeJS.Timeout;
 
-  /** `onSample`: each sample's busy and observed ms as well (the live busy share of /metrics). */
+  /**
+   * `onSample`: each sample's busy and observed ms as well (the live busy share of /metrics).
+   * `side`: the same figures again as `<side>LoopBusyMs` / `<side>LoopMs`, so that in a run one
+   * side's saturated loops are not averaged away by the other side's idle ones.
+   */
   constructor(
     timeline: Timeline,
     private readonly onSample?: (busyMs: number, observedMs: number) => void,
+    side?: 'send' | 'drain',
   ) {
-    this.busy = new MsCounter(timeline, 'loopBusyMs');
-    this.observed = new MsCounter(timeline, 'loopMs');
+    this.busy = [new MsCounter(timeline, 'loopBusyMs')];
+    this.observed = [new MsCounter(timeline, 'loopMs')];
+    if (side) {
+      this.busy.push(new MsCounter(timeline, `${side}LoopBusyMs`));
+      this.observed.push(new MsCounter(timeline, `${side}LoopMs`));
+    }
     this.timer = setInterval(() => this.sample(), SAMPLE_MS);
     this.timer.unref();
   }
@@ -50,8 +59,8 @@ export class LoopMeter {
     const delta = performance.eventLoopUtilization(this.last);
     this.last = performance.eventLoopUtilization();
     const at = now();
-    this.busy.add(at, delta.active);
-    this.observed.add(at, delta.active + delta.idle);
+    for (const c of this.busy) c.add(at, delta.active);
+    for (const c of this.observed) c.add(at, delta.active + delta.idle);
     this.onSample?.(delta.active, delta.active + delta.idle);
   }
 

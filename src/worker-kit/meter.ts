@@ -71,17 +71,22 @@ export class Meter {
   private readonly failed: CountRecorder;
   private readonly liveCodes: ErrorCodeWriter;
 
-  /** `latencies`: the histograms this worker records (each is in its result, even if empty). */
+  /** `latencies`: the histograms this worker records (each is in its result, even if empty); `side`: whose loop this is. */
   constructor(
     private readonly live: LiveRow,
     startMs: number,
     latencies: LatencyName[],
+    side?: 'send' | 'drain',
   ) {
     this.timeline = new Timeline(startMs);
-    this.loop = new LoopMeter(this.timeline, (busyMs, observedMs) => {
-      live.add('loopBusyMs', busyMs);
-      live.add('loopMs', observedMs);
-    });
+    this.loop = new LoopMeter(
+      this.timeline,
+      (busyMs, observedMs) => {
+        live.add('loopBusyMs', busyMs);
+        live.add('loopMs', observedMs);
+      },
+      side,
+    );
     this.liveCodes = new ErrorCodeWriter(live.state.errorCodes, live.index);
     for (const name of latencies) this.latencies.set(name, new LatencyRecorder(name, this.timeline, new BucketWriter(live.state.latency, live.index, name)));
     this.failed = this.counter('failed');
