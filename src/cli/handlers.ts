@@ -94,11 +94,14 @@ export async function runLocal(cliArgs: Record<string, unknown>): Promise<void> 
     throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(port)})`);
   }
   const server = await startEmbeddedServer(port);
-  process.stdout.write(`sqs-blast local: SQS endpoint ${server.endpoint}  (Ctrl-C to stop)\n`);
-  process.stdout.write(`  e.g. sqs-blast send --endpoint ${server.endpoint} --queues 4 --create-queues --total 100000\n`);
-  await new Promise<void>((resolve) => {
+  // Listening before the endpoint is printed: whoever reads it may stop us at once, and a signal
+  // with no listener yet would kill the process instead of stopping the server.
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  process.stdout.write(`sqs-blast local: SQS endpoint ${server.endpoint}  (Ctrl-C to stop)\n`);
+  process.stdout.write(`  e.g. sqs-blast send --endpoint ${server.endpoint} --queues 4 --create-queues --total 100000\n`);
+  await stopped;
   await server.stop();
 }
