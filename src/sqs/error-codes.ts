@@ -81,3 +81,20 @@ export function throttleCount(errors: Record<string, number>): number {
   for (const [code, count] of Object.entries(errors)) if (isThrottle(code)) n += count;
   return n;
 }
+
+/** OpenSSL's verdicts on a server certificate the client does not trust (Node's error codes). */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+export function isUntrustedCertificate(code: string): boolean {
+  return UNTRUSTED_CERTIFICATE.has(code);
+}

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { queueNameOf, type QueueSelection } from '../config.js';
 import { UsageError } from '../errors.js';
 import { CREATE_DEFAULTS, createQueue, desiredAttributes } from './create-queue.js';
-import { errorCodeOf, isCredentialsRefused, isMissingQueue, isNetwork } from './error-codes.js';
+import { errorCodeOf, isCredentialsRefused, isMissingQueue, isNetwork, isUntrustedCertificate } from './error-codes.js';
 
 /** Turn setup-time failures into one-line errors that say what to do. */
 export function setupError(e: unknown, endpoint: string, what: string): Error {
@@ -13,13 +13,18 @@ export function setupError(e: unknown, endpoint: string, what: string): Error {
   if (isNetwork(code) || (e as { $metadata?: unknown }).$metadata === undefined && /connect|socket|network/i.test(String(e))) {
     return new UsageError(`cannot reach SQS at ${endpoint} (${code}); check --endpoint / AWS_ENDPOINT_URL_SQS, or use --local`);
   }
+  if (isUntrustedCertificate(code)) {
+    return new UsageError(`the TLS certificate of ${endpoint} is not trusted while ${what} (${code}: ${firstLine(e)}); trust its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem, or check --endpoint`);
+  }
   if (isCredentialsRefused(code)) {
     return new UsageError(`AWS refused the credentials while ${what} (${code}); check AWS_PROFILE / the pod's role`);
   }
   const notSqs = notSqsReply(e, code);
   if (notSqs) return new UsageError(`${endpoint} did not answer as SQS while ${what} (${notSqs}); check --endpoint / AWS_ENDPOINT_URL_SQS`);
-  return new UsageError(`${what} failed: ${code}: ${String((e as Error).message ?? e).split('\n')[0]}`);
+  return new UsageError(`${what} failed: ${code}: ${firstLine(e)}`);
 }
+
+const firstLine = (e: unknown): string => String((e as Error).message ?? e).split('\n')[0];
 
 /** What a reply that was not an SQS answer looked like (HTTP status, content type), or undefined. */
 function notSqsReply(e: unknown, code: string): string | undefined {
