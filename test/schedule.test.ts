@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseStages, planSchedule, Schedule } from '../src/load/schedule.js';
+import { monoNow } from '../src/load/clock.js';
+import { startTogether } from '../src/load/start.js';
+import { targetNow } from '../src/load/target.js';
+import { createSharedState } from '../src/metrics/live.js';
 import { resolveConfig } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
 
@@ -63,4 +67,20 @@ describe('the open-model schedule', () => {
       expect(() => resolveConfig('send', args as Record<string, unknown>, {})).toThrow(msg);
     }
   });
+
+  it('the target gauge follows a --stages ramp: 0 before the start, then where the ramp stands', async () => {
+    const state = createSharedState(1);
+    const target = targetNow(planSchedule({ stages: parseStages('1s:1000,10s:1000')!, warmupMs: 0 }), state);
+    expect(target()).toBe(0);
+    const start = await startTogether(state, 1);
+    await new Promise((r) => setTimeout(r, Math.max(0, start! - monoNow()) + 1));
+    const early = target();
+    await new Promise((r) => setTimeout(r, 300));
+    const later = target();
+    expect(early).toBeGreaterThan(0);
+    expect(later).toBeGreaterThan(early + 200);
+    expect(later).toBeLessThanOrEqual(1000);
+    expect(targetNow(planSchedule({ warmupMs: 0 }), state)()).toBe(0);
+  });
 });
+

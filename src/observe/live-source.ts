@@ -37,8 +37,8 @@ export class LiveSource {
     readonly labels: RunLabels,
     private readonly live: LiveView,
     private readonly state: SharedState,
-    /** Per-process target msg/s (0: as fast as it goes). */
-    readonly targetRate: number,
+    /** This process's target msg/s now (0: as fast as it goes, or not started). */
+    readonly targetRate: () => number,
   ) {}
 
   counts(): LiveCounts {

@@ -12,6 +12,7 @@ import type { Kind, Result } from '../report/result.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import type { Dashboard } from './dashboard.js';
 import type { LiveFeed } from './live-feed.js';
+import { targetNow } from '../load/target.js';
 import { LiveSource } from './live-source.js';
 
 export class Observer {
@@ -28,7 +29,7 @@ export class Observer {
   static async start(config: Config, live: LiveView, state: SharedState, main: Timeline, startMs: number): Promise<Observer> {
     const o = config.observe;
     const labels = { run_id: config.runId, shard: String(config.shard), command: config.command };
-    const source = new LiveSource(labels, live, state, config.send?.rate ?? 0);
+    const source = new LiveSource(labels, live, state, targetNow(config.send?.schedule, state));
     const observer = new Observer(source, o.lingerMs);
     try {
       // prom-client and the page are loaded only when asked for: ~70-100 ms of every run's start-up.
@@ -88,3 +89,4 @@ function inUse(flag: string, port: number, host: string): (e: NodeJS.ErrnoExcept
     throw new UsageError(`${flag} ${port}: cannot listen on ${host}:${port} (${e.code ?? e.message}); pick a free port, or 0 for any`);
   };
 }
+

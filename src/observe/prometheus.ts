@@ -74,7 +74,7 @@ export function buildRegistry(source: LiveSource): Registry {
       },
     });
   gauge('sqs_blast_calls_in_flight', 'SendMessageBatch calls open right now (the send side; drain polls are not counted live)', () => source.inflight());
-  gauge('sqs_blast_target_rate_messages_per_second', "This process's target msg/s (0: as fast as it goes)", () => source.targetRate);
+  gauge('sqs_blast_target_rate_messages_per_second', "This process's target msg/s now: the --rate, or where the --stages ramp stands (0: as fast as it goes)", () => source.targetRate());
   gauge('sqs_blast_worker_event_loop_busy_ratio', 'Share of worker event-loop time spent busy since the previous scrape (1: the client is the bottleneck)', busyShare(source));
   new Gauge({
     name: 'sqs_blast_queue_messages',
