@@ -113,6 +113,11 @@ describe('burst: find where it breaks', () => {
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
       expect(run.stderr).toContain(flag);
     }
+    // What it refuses, its help does not offer.
+    const help = await runCli(['burst', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--start-rate');
+    for (const flag of ['--rate', '--stages', '--total', '--duration', '--expect', '--max-backlog']) expect(help.stdout).not.toMatch(new RegExp(`^\\s+${flag}\\b`, 'm'));
   });
 
   it('a client too small for the rate: the verdict says client-limited, not an SQS limit', async () => {

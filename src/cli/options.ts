@@ -228,8 +228,12 @@ export const burstOptions: OptionMap = {
  * judged on).
  */
 export const { expect: _expect, 'max-backlog': _maxBacklog, 'only-run-id': _onlyRunId, ...burstDrainOptions } = drainOptions(true);
-/** Parsed (hidden) only so that burst refuses them with a reason rather than as unknown. */
+/**
+ * Parsed (hidden) only so that burst refuses them with a reason rather than as unknown: the
+ * consumers' per-run flags above, and send's pacing and bounds, which burst sets for each step.
+ */
 export const burstRefusedOptions: OptionMap = {
+  ...Object.fromEntries(['total', 'duration', 'rate', 'stages'].map((k) => [k, { ...sendOptions[k], hidden: true }])),
   expect: { ..._expect, hidden: true },
   'max-backlog': { ..._maxBacklog, hidden: true },
   'only-run-id': { ..._onlyRunId, hidden: true },
