@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCli } from '../src/cli.js';
+import { envArgs } from '../src/cli/options.js';
+import { resolveConfig } from '../src/config.js';
+import { Schedule } from '../src/load/schedule.js';
 import { UsageError } from '../src/errors.js';
 import { IMAGE_REPOSITORY, packageVersion } from '../src/k8s/defaults.js';
 import { resolveRunSpec } from '../src/k8s/options.js';
@@ -116,6 +119,33 @@ describe('k8s manifests: one run', () => {
     expect(vpc.AWS_ENDPOINT_URL_SQS).toBe('https://vpce-0abc.sqs.eu-west-1.vpce.amazonaws.com');
     expect(vpc.AWS_ACCESS_KEY_ID).toBeUndefined();
     expect(main(generate().docs, 'send').env.SQS_BLAST_OUT).toBeUndefined();
+  });
+
+  it('carries any other flag of the pods (--send-env/--drain-env), checked as the pod would resolve it', () => {
+    const { docs } = generate({
+      shards: 4,
+      duration: 900,
+      sendEnv: ['SQS_BLAST_STAGES=5m:20000,10m:20000', 'SQS_BLAST_WARMUP=10', 'SQS_BLAST_MESSAGE_SIZE=1KiB-10KiB'],
+      drainEnv: ['SQS_BLAST_PROCESS_TIME=20ms'],
+    });
+    const send = main(docs, 'send', 3).env;
+    expect(send).toMatchObject({ SQS_BLAST_STAGES: '5m:20000,10m:20000', SQS_BLAST_WARMUP: '10', SQS_BLAST_MESSAGE_SIZE: '1KiB-10KiB' });
+    expect(send.SQS_BLAST_PROCESS_TIME).toBeUndefined();
+    expect(main(docs, 'drain').env.SQS_BLAST_PROCESS_TIME).toBe('20ms');
+    // The pod's own resolution of that environment: shard 3 of 4 takes a quarter of the ramp.
+    const config = resolveConfig('send', envArgs('send', {}, send as NodeJS.ProcessEnv), { ...send, JOB_COMPLETION_INDEX: '3' } as NodeJS.ProcessEnv);
+    expect([config.shard, config.shards]).toEqual([3, 4]);
+    expect(new Schedule(config.send!.schedule).rateAt(config.send!.schedule.warmupMs + 10 * 60_000)).toBeCloseTo(5000, 6);
+    for (const [flags, message] of [
+      [{ sendEnv: ['SQS_BLAST_STAGES=abc'] }, /^--send-env: --stages \(env SQS_BLAST_STAGES\) must be/],
+      [{ sendEnv: ['SQS_BLAST_TOTAL=5'] }, /^--send-env SQS_BLAST_TOTAL is set by k8s manifests itself/],
+      [{ messageSize: 2048, sendEnv: ['SQS_BLAST_MESSAGE_SIZE=1KiB'] }, /^--send-env SQS_BLAST_MESSAGE_SIZE is set by k8s manifests itself/],
+      [{ sendEnv: ['SQS_BLAST_PROCESS_TIME=5ms'] }, /^--send-env SQS_BLAST_PROCESS_TIME is not a flag of sqs-blast send/],
+      [{ drainEnv: ['WAIT_TIME=5'] }, /^--drain-env "WAIT_TIME=5" is not SQS_BLAST_<FLAG>=VALUE/],
+      [{ drainEnv: ['SQS_BLAST_WAIT_TIME=99'] }, /^--drain-env: --wait-time \(env SQS_BLAST_WAIT_TIME\) must be a whole number from 0 to 20/],
+    ] as const) {
+      expect(() => generate(flags), JSON.stringify(flags)).toThrow(message);
+    }
   });
 
   it('annotates the ServiceAccounts for IRSA, or references existing ones', () => {

@@ -27,7 +27,7 @@ const exprs = (): string[] => dashboard.panels.flatMap((p: any) => p.targets.map
 async function servedFamilies(): Promise<Set<string>> {
   const state = createSharedState(1);
   new BucketWriter(state.latency, 0, 'sendCall').record(12);
-  const source = new LiveSource({ run_id: 'r', shard: '0', command: 'run' }, new LiveView(state), state, 100);
+  const source = new LiveSource({ run_id: 'r', shard: '0', command: 'run' }, new LiveView(state), state, () => 100);
   source.depths = [{ url: 'http://x/000000000000/q-1', visible: 1, inFlight: 0, delayed: 0 }];
   const { server, url } = await serveMetrics(buildRegistry(source), 0, '127.0.0.1');
   try {

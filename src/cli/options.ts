@@ -255,6 +255,11 @@ const ALL_OPTIONS: OptionMap = Object.assign({}, ...Object.values(COMMAND_OPTION
 const ENV_NOT_FLAGS = new Set(['SQS_BLAST_DEBUG']);
 
 const envName = (flag: string) => 'SQS_BLAST_' + flag.replace(/-/g, '_').toUpperCase();
+
+/** Whether `command` reads this SQS_BLAST_<FLAG> variable (a flag of its own). */
+export function commandReads(command: EnvCommand, variable: string): boolean {
+  return Object.keys(COMMAND_OPTIONS[command]).some((flag) => envName(flag) === variable);
+}
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /**

@@ -35,6 +35,13 @@ export const K8S_OPTIONS: Record<string, Options> = {
   cpu: { type: 'string', group: where, describe: 'CPU of each load pod (request = limit)', defaultDescription: K8S_DEFAULTS.cpu },
   memory: { type: 'string', group: where, describe: 'Memory of each load pod (request = limit)', defaultDescription: K8S_DEFAULTS.memory },
   'metrics-port': { type: 'number', group: where, describe: 'Pods serve Prometheus /metrics on this port (named "metrics", for k8s/observability/podmonitor.yaml)' },
+  'send-env': {
+    type: 'string',
+    array: true,
+    group: run,
+    describe: 'Any other flag of the send pods as SQS_BLAST_<FLAG>=VALUE, checked now (repeatable): e.g. SQS_BLAST_STAGES=2m:20000,10m:20000 or SQS_BLAST_WARMUP=10',
+  },
+  'drain-env': { type: 'string', array: true, group: run, describe: 'Any other flag of the drain pods, likewise: e.g. SQS_BLAST_PROCESS_TIME=20ms' },
   'ttl-after-finished': { type: 'number', group: where, describe: 'Seconds finished Jobs (and their pods and logs) are kept', defaultDescription: String(K8S_DEFAULTS.ttlAfterFinished) },
 };
 
@@ -43,6 +50,7 @@ export function k8sBuilder(y: Argv): Argv {
     .positional('action', { choices: ['manifests'] as const, describe: 'what to print' })
     .options(K8S_OPTIONS)
     .example('$0 k8s manifests --shards 20 --total 1000000 --results s3://my-results/sqs-blast/ | kubectl apply -f -', 'One run on EKS')
+    .example('$0 k8s manifests --shards 20 --duration 900 --send-env SQS_BLAST_STAGES=5m:20000,10m:20000 --send-env SQS_BLAST_WARMUP=10 | kubectl apply -f -', 'A ramp held for 10 minutes')
     .example('$0 k8s manifests --shards 2 --total 20000 --endpoint http://sqs-blast-sqs:4566 | kubectl apply -f -', 'A rehearsal against an in-cluster emulator')
     .epilog(
       'Prints the YAML of ONE run: a Namespace, the send and drain ServiceAccounts, and an Indexed send Job and\n' +

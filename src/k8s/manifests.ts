@@ -15,8 +15,7 @@ export interface Manifest {
   object: K8sObject;
 }
 
-type Env = Array<{ name: string; value: string }>;
-type Role = 'send' | 'drain';
+import { withExtraEnv, type Env, type Role } from './extra-env.js';
 
 export const SERVICE_ACCOUNTS: Record<Role, string> = { send: 'sqs-blast-send', drain: 'sqs-blast-drain' };
 export const RUN_ID_LABEL = 'sqs-blast/run-id';
@@ -86,7 +85,8 @@ export function loadEnv(spec: RunSpec, role: Role): Env {
     // Listen on the pod's address, and stay up past two 30 s scrapes so the last one sees the end.
     env.push({ name: 'SQS_BLAST_METRICS_PORT', value: str(spec.metricsPort) }, { name: 'SQS_BLAST_METRICS_HOST', value: '0.0.0.0' }, { name: 'SQS_BLAST_METRICS_LINGER', value: str(METRICS_LINGER_S) });
   }
-  return env;
+  // A size the user did not set with --message-size may come as a range or weights (--send-env).
+  return withExtraEnv(role, env, role === 'send' ? spec.sendEnv : spec.drainEnv, spec.messageSizeGiven ? [] : ['SQS_BLAST_MESSAGE_SIZE']);
 }
 
 /** Seconds a pod keeps /metrics up after its result (a stopped pod does not linger). */

@@ -7,6 +7,7 @@
 import { LIMITS, randomRunId, validateEndpoint } from '../config.js';
 import { UsageError } from '../errors.js';
 import { IMAGE_REPOSITORY, K8S_DEFAULTS, packageVersion } from './defaults.js';
+import { parseExtraEnv, type Env } from './extra-env.js';
 
 export { K8S_DEFAULTS };
 
@@ -47,6 +48,11 @@ export interface RunSpec {
   ttlAfterFinished: number;
   /** Pods serve Prometheus /metrics on this port (a PodMonitor scrapes it); undefined: none. */
   metricsPort?: number;
+  /** More SQS_BLAST_<FLAG> variables of the send and drain pods (--send-env, --drain-env). */
+  sendEnv: Env;
+  drainEnv: Env;
+  /** --message-size was given (else --send-env may replace the default size). */
+  messageSizeGiven: boolean;
 }
 
 
@@ -154,5 +160,8 @@ export function resolveRunSpec(argv: Record<string, unknown>): RunSpec {
     ttlAfterFinished:
       int(argv, 'ttl-after-finished', 0, 31_536_000, 'seconds finished Jobs are kept, e.g. --ttl-after-finished 3600') ?? K8S_DEFAULTS.ttlAfterFinished,
     metricsPort: int(argv, 'metrics-port', 1, 65_535, 'give the port pods serve /metrics on, e.g. --metrics-port 9464'),
+    sendEnv: parseExtraEnv(argv, 'send'),
+    drainEnv: parseExtraEnv(argv, 'drain'),
+    messageSizeGiven: argv.messageSize !== undefined,
   };
 }
