@@ -9,7 +9,6 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
 import { credentialProvider } from '../sqs/credentials.js';
-import type { Result } from './result.js';
 import { PROCESS_NONCE } from './result-lines.js';
 import { MERGEABLE_KEY, parseS3Url, resultKey, type KeyParts, type S3Connection, type S3Location } from './s3-location.js';
 
