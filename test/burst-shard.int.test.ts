@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapacityProxy } from './capacity-proxy.js';
-import { runCli, endpoint, uniquePrefix } from './helpers.js';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { ResultCollector } from '../src/report/result-lines.js';
+import { runCli, endpoint, s3Client, uniquePrefix } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sqs-blast-burst-shard-'));
 const CALLS_PER_SECOND = 50; // 10 messages a call: 500 msg/s for the whole fleet
@@ -16,8 +18,14 @@ describe('burst --shards: one shared ladder, judged by report', () => {
   });
   afterAll(() => proxy.stop());
 
-  it(`two shards against a front limited to ${CALLS_PER_SECOND * 10} msg/s: their steps start together, and report of both finds the limit within 15%; one alone is refused`, async () => {
+  it(`two shards against a front limited to ${CALLS_PER_SECOND * 10} msg/s: their steps start together, and report of both (a file and S3, or their logs) finds the limit within 15%; one alone is refused`, async () => {
     const prefix = uniquePrefix('burst-shard');
+    // Shard 0 writes a file, shard 1 an S3 object (fauxqs serves S3): report reads both kinds at once.
+    const bucket = uniquePrefix('bshard').toLowerCase();
+    const s3 = s3Client();
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    s3.destroy();
+    const stored = `s3://${bucket}/bursts/`;
     // Enough lead for two Node processes to start on a busy two-core machine (~3 s seen).
     const startAt = Math.ceil(Date.now() / 1000) + 6;
     const shard = (i: number) =>
@@ -25,11 +33,15 @@ describe('burst --shards: one shared ladder, judged by report', () => {
         'burst', '--endpoint', proxy.endpoint, '--queue-prefix', prefix, '--create-queues', '--message-size', '256',
         '--shards', '2', '--shard', String(i), '--run-id', 'bshard1', '--start-at', String(startAt),
         '--start-rate', '200', '--step-factor', '1.5', '--step-duration', '2', '--step-gap', '2', '--ceiling', '2000',
-        '--out', join(tmp, `shard-${i}.json`),
-      ], { timeoutMs: 80_000 });
+        '--out', i === 0 ? join(tmp, 'shard-0.json') : stored,
+      ], { timeoutMs: 80_000, env: { AWS_ENDPOINT_URL_S3: endpoint() } });
     const runs = await Promise.all([shard(0), shard(1)]);
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
-    const docs = [0, 1].map((i) => JSON.parse(readFileSync(join(tmp, `shard-${i}.json`), 'utf8')));
+    expect(runs[1].stderr).toMatch(new RegExp(`^burst: stored s3://${bucket}/bursts/bshard1/burst-0001-of-0002-`, 'm'));
+    // Shard 1's document as its log has it (the result lines on stdout).
+    const lines = new ResultCollector();
+    lines.add(runs[1].stdout, 'shard 1 stdout');
+    const docs = [JSON.parse(readFileSync(join(tmp, 'shard-0.json'), 'utf8')), lines.bursts()[0].burst];
     for (const d of docs) {
       expect(d).toMatchObject({ kind: 'burst', schema: 'sqs-blast/burst@2', runId: 'bshard1', shards: 2 });
       expect(d.skipped.filter((k: number) => k < 3), runs.map((r) => r.stderr).join('\n')).toEqual([]);
@@ -47,7 +59,7 @@ describe('burst --shards: one shared ladder, judged by report', () => {
     expect(docs.some((d) => /whatever the other shards did/.test(d.stopped)), JSON.stringify(docs.map((d) => d.stopped))).toBe(true);
 
     const out = join(tmp, 'report.json');
-    const report = await runCli(['report', join(tmp, 'shard-0.json'), join(tmp, 'shard-1.json'), '--out', out, '--html', join(tmp, 'report.html')]);
+    const report = await runCli(['report', join(tmp, 'shard-0.json'), stored, '--run-id', 'bshard1', '--endpoint', endpoint(), '--out', out, '--html', join(tmp, 'report.html')]);
     expect(report.code, report.stderr).toBe(0);
     const s = JSON.parse(readFileSync(out, 'utf8')).search;
     const table = JSON.stringify(s.steps);
