@@ -53,6 +53,7 @@ describe('burst --shards: one shared ladder, judged by report', () => {
       const t = docs[1].steps.find((x: { index: number }) => x.index === s.index);
       expect(Math.abs(s.window.startedAt - t.window.startedAt)).toBeLessThan(100);
       expect(s.window.plannedStartAt).toBe(startAt * 1000 + s.index * 5000);
+      expect(Math.abs(s.window.startedAt - s.window.plannedStartAt)).toBeLessThan(100);
       expect(s.result.sent).toBeGreaterThan(0);
     }
     // Throttled above the capacity, each shard saw its own step fail the fleet's whatever the other did.
@@ -82,6 +83,17 @@ describe('burst --shards: one shared ladder, judged by report', () => {
     expect(alone.stderr.trim().split('\n')).toHaveLength(1);
     expect(alone.stderr).toMatch(/step 1 \(200 msg\/s\) is missing shard 1 of 2/);
   }, 90_000);
+
+  it('a shard stopped between steps keeps its document: written, the rest skipped, exit 143', async () => {
+    const out = join(tmp, 'stopped.json');
+    const run = await runCli(
+      ['burst', '--endpoint', endpoint(), '--queue-prefix', uniquePrefix('burst-stop'), '--create-queues', '--shards', '2', '--shard', '0', '--run-id', 'bstop', '--start-at', String(Math.ceil(Date.now() / 1000) + 60), '--ceiling', '3000', '--out', out],
+      { onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), 2500) },
+    );
+    expect(run.code, run.stderr).toBe(143);
+    const d = JSON.parse(readFileSync(out, 'utf8'));
+    expect(d).toMatchObject({ schema: 'sqs-blast/burst@2', stopped: 'interrupted by SIGTERM', steps: [], skipped: [0, 1, 2] });
+  });
 
   it('bad sharded-burst input is one line naming the flag, exit 2', async () => {
     for (const [args, flag] of [

@@ -4,6 +4,7 @@
  * burst document (burst/document.ts), table, verdict.
  */
 import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveConfig } from '../config.js';
 import { boolArg, flagOf, intArg, nonNegativeArg, positiveArg, stringArg, type RawArgs } from '../config/args.js';
 import { burstDrainOptions } from '../cli/options.js';
@@ -94,8 +95,17 @@ export async function runBurst(args: RawArgs): Promise<void> {
   let skipped: number[] = [];
   let stopped: string | null = null;
   let s: Search;
+  let interrupted: string | null = null;
   try {
     if (ladder) {
+      // Between steps no run listens for signals: a pod stopped in a gap keeps the steps it ran.
+      const stop = new AbortController();
+      let signal: string | null = null;
+      const onSignal = (name: string) => {
+        signal ??= name;
+        stop.abort();
+      };
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
       const climbed = await climbLadder(ladder, o, probe.shards, {
         runStep: (index, rate, notBefore) => {
           const config = resolveConfig(command, stepArgs(rate, index));
@@ -103,9 +113,12 @@ export async function runBurst(args: RawArgs): Promise<void> {
           return execute(config);
         },
         log: (line) => process.stderr.write(line + '\n'),
-      });
+        wait: (ms) => sleep(ms, undefined, { signal: stop.signal }).catch(() => {}),
+        interrupted: () => signal,
+      }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
       records.push(...climbed.records);
       ({ skipped, stopped } = climbed);
+      if (signal) interrupted = signal;
       s = shardSearch(climbed.steps, o, probe.shard, probe.shards, skipped.length, stopped);
     } else {
       let n = 0;
@@ -130,7 +143,7 @@ export async function runBurst(args: RawArgs): Promise<void> {
   }
   const doc: BurstDocument = { kind: 'burst', schema: BURST_SCHEMA, runId, shard: probe.shard, shards: probe.shards, startedAt, options: o, ladder, steps: records, skipped, stopped, search: s };
   await writeBurst(doc, { out, html: stringArg(args, 'html'), json: Boolean(args.json), resultLine: probe.output.resultLine }, store);
-  const signal = records.find((r) => r.result.interrupted)?.result.interrupted;
+  const signal = interrupted ?? records.find((r) => r.result.interrupted)?.result.interrupted;
   process.exitCode = signal === 'SIGINT' ? EXIT.sigint : signal === 'SIGTERM' ? EXIT.sigterm : EXIT.ok;
 }
 

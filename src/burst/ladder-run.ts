@@ -30,7 +30,10 @@ export interface LadderHooks {
   runStep: (index: number, target: number, notBefore: number) => Promise<Result>;
   log: (line: string) => void;
   now?: () => number;
+  /** Sleeps; ends early when the climb is interrupted. */
   wait?: (ms: number) => Promise<void>;
+  /** The signal that stopped the climb (SIGINT, SIGTERM), or null. */
+  interrupted?: () => string | null;
 }
 
 /** The step's planned start, the start it got, and its judged window, from the result's send phase. */
@@ -63,8 +66,18 @@ export async function climbLadder(ladder: Ladder, o: BurstOptions, shards: numbe
   const now = hooks.now ?? Date.now;
   const wait = hooks.wait ?? ((ms: number) => sleep(ms));
   const out: LadderOutcome = { records: [], steps: [], skipped: [], stopped: null };
+  const rest = (from: number) => [...ladder.targets.keys()].filter((k) => k >= from);
+  const signalled = (index: number): boolean => {
+    const signal = hooks.interrupted?.();
+    if (signal) {
+      out.stopped = `interrupted by ${signal}`;
+      out.skipped.push(...rest(index));
+    }
+    return Boolean(signal);
+  };
   for (let index = 0; index < ladder.targets.length; index++) {
     const target = ladder.targets[index];
+    if (signalled(index)) break;
     const startAt = stepStartAt(ladder, index);
     const lead = startAt - now();
     if (lead < MIN_LEAD_MS) {
@@ -75,6 +88,7 @@ export async function climbLadder(ladder: Ladder, o: BurstOptions, shards: numbe
       continue;
     }
     if (lead > PREPARE_MS) await wait(lead - PREPARE_MS);
+    if (signalled(index)) break;
     const r = await hooks.runStep(index, target, startAt);
     const share = target / shards;
     const own = judgeStep(r, share, o, 'coarse');
@@ -86,13 +100,13 @@ export async function climbLadder(ladder: Ladder, o: BurstOptions, shards: numbe
     hooks.log(`burst: step ${index + 1}: ${target} msg/s for the fleet, this shard's ${Math.round(share * 10) / 10} → ${own.achieved} achieved, p99 ${own.p99 ?? '-'} ms${lateNote}: ${own.passed ? 'pass' : 'FAIL'} for this shard (the fleet's verdict: sqs-blast report)`);
     if (r.interrupted) {
       out.stopped = `interrupted by ${r.interrupted}`;
-      out.skipped.push(...[...ladder.targets.keys()].filter((k) => k > index));
+      out.skipped.push(...rest(index + 1));
       break;
     }
     const decided = fleetFailedAnyway(r, share, o, shards, ladder);
     if (decided) {
       out.stopped = `step ${index + 1} (${target} msg/s) failed for the whole fleet whatever the other shards did: ${decided}`;
-      out.skipped.push(...[...ladder.targets.keys()].filter((k) => k > index));
+      out.skipped.push(...rest(index + 1));
       hooks.log(`burst: stopping: ${out.stopped}`);
       break;
     }
