@@ -170,5 +170,6 @@ async function writeBurst(doc: BurstDocument, output: { out?: string; html?: str
   }
   if (output.out && !isS3Url(output.out)) writeFileSync(output.out, JSON.stringify(doc, null, 2));
   if (output.html) writeSearchHtml(output.html, doc.search);
-  process.stdout.write((output.json ? json : renderSearch(doc.search)) + '\n');
+  const title = doc.shards > 1 ? `sqs-blast burst: shard ${doc.shard} of ${doc.shards} (targets and figures are this shard's share)` : undefined;
+  process.stdout.write((output.json ? json : renderSearch(doc.search, title)) + '\n');
 }
