@@ -213,7 +213,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   }
 
   try {
-    const start = await startTogether(task.state, task.workers);
+    const start = await startTogether(task.state, task.workers, task.schedule.notBefore);
     if (start !== undefined) await Promise.all(Array.from({ length: task.lanes }, (_, i) => lane(i, start)));
   } finally {
     stop.close();

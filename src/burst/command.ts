@@ -1,14 +1,26 @@
-/** `sqs-blast burst`: flags → a search of paced send steps (burst/search.ts) → table, verdict, JSON. */
+/**
+ * `sqs-blast burst`: flags → a search of paced send steps (burst/search.ts), or with --start-at
+ * (required with --shards > 1) one shard's climb of a shared ladder (burst/ladder-run.ts) → the
+ * burst document (burst/document.ts), table, verdict.
+ */
 import { writeFileSync } from 'node:fs';
-import { randomRunId, resolveConfig } from '../config.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { resolveConfig } from '../config.js';
 import { boolArg, flagOf, intArg, nonNegativeArg, positiveArg, stringArg, type RawArgs } from '../config/args.js';
 import { burstDrainOptions } from '../cli/options.js';
-import { UsageError } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
+import { checkWritable, openStore } from '../report/output.js';
+import { resultChunks } from '../report/result-lines.js';
+import type { ResultStore } from '../report/s3.js';
+import { isS3Url } from '../report/s3-location.js';
 import { execute } from '../runner.js';
 import { BURST_DEFAULTS } from './defaults.js';
+import { BURST_SCHEMA, type BurstDocument, type StepRecord } from './document.js';
 import { writeSearchHtml } from './html.js';
+import { climbLadder, windowOf } from './ladder-run.js';
+import { resolveLadder } from './ladder.js';
 import { renderSearch } from './render.js';
-import { search, type BurstOptions } from './search.js';
+import { conclude, search, type BurstOptions, type Search, type Step } from './search.js';
 
 
 /** The flags burst sets itself on every step. */
@@ -50,12 +62,20 @@ export function resolveBurst(args: RawArgs): BurstOptions {
 
 export async function runBurst(args: RawArgs): Promise<void> {
   const o = resolveBurst(args);
+  const warmup = nonNegativeArg(args, 'warmup') ?? BURST_DEFAULTS.warmup;
+  const ladder = resolveLadder(args, o, warmup * 1000);
   const command = o.drain ? 'run' : 'send';
-  const runId = stringArg(args, 'runId') ?? randomRunId();
-  const stepArgs = (rate: number, n: number): RawArgs => {
-    const warmup = nonNegativeArg(args, 'warmup') ?? BURST_DEFAULTS.warmup;
-    // --out and --html are the search's own: a step writes neither.
-    const step: RawArgs = { ...args, drain: undefined, out: undefined, html: undefined, rate, duration: o.stepMs / 1000, warmup, quiet: true };
+  // Every other flag is refused before a step runs; the probe also settles the run id (flag,
+  // JOB_UID, else random) and the shard, as the load commands settle them.
+  const probe = resolveConfig(command, { ...args, drain: undefined, out: undefined, html: undefined, rate: o.startRate, duration: o.stepMs / 1000, warmup });
+  const runId = probe.runId;
+  const stepArgs = (rate: number, index: number): RawArgs => {
+    // --out and --html are the burst's own: a step writes neither.
+    const step: RawArgs = { ...args, drain: undefined, out: undefined, html: undefined, rate, duration: o.stepMs / 1000, warmup, quiet: true, resultLine: false };
+    // A run id per step: its messages stay apart from the other steps' (and --drain's consumers
+    // count only that one's; anything else in the queue, an earlier run's backlog, shows as
+    // foreign, not as received, nor as missing). Every shard derives the same one.
+    step.runId = `${runId.slice(0, 28)}-${index}`;
     if (!o.drain) return step;
     // run knows a bounded step's messages up front, so its consumers count each one exactly and
     // stop once all have arrived: the next step never starts on this one's backlog. The extra
@@ -63,22 +83,93 @@ export async function runBurst(args: RawArgs): Promise<void> {
     step.total = Math.ceil(rate * (warmup + o.stepMs / 1000)) + 10;
     // No backlog cap: senders held back by it would hide the growth as a send shortfall.
     step.maxBacklog = 0;
-    // A run id per step, and the consumers count only that one's messages: anything else in the
-    // queue (an earlier run's backlog) shows as foreign, not as received, nor as missing.
-    step.runId = step.onlyRunId = `${runId.slice(0, 28)}-${n}`;
+    step.onlyRunId = step.runId;
     return step;
   };
-  resolveConfig(command, stepArgs(o.startRate, 0)); // every other flag is refused before a step runs
   const out = stringArg(args, 'out');
-  let n = 0;
-  const s = await search(o, (rate) => execute(resolveConfig(command, stepArgs(rate, ++n))), (step) => {
-    const growth = step.depthGrowth === null ? '' : `, depth ${step.depthGrowth >= 0 ? '+' : ''}${step.depthGrowth}`;
-    process.stderr.write(`burst: ${step.target} msg/s → ${step.achieved} achieved, p99 ${step.p99 ?? '-'} ms${growth}: ${step.passed ? 'pass' : 'FAIL'}\n`);
-  });
-  const doc = { kind: 'burst', schema: 'sqs-blast/burst@1', search: s };
-  if (out) writeFileSync(out, JSON.stringify(doc, null, 2));
-  const html = stringArg(args, 'html');
-  if (html) writeSearchHtml(html, s);
-  process.stdout.write((args.json ? JSON.stringify(doc) : renderSearch(s)) + '\n');
-  process.exitCode = 0;
+  checkWritable(out);
+  checkWritable(stringArg(args, 'html'), '--html');
+  const store = await openStore(out, probe.connection.endpoint, probe.connection.region);
+  const startedAt = Date.now();
+  const records: StepRecord[] = [];
+  let skipped: number[] = [];
+  let stopped: string | null = null;
+  let s: Search;
+  let interrupted: string | null = null;
+  try {
+    if (ladder) {
+      // Between steps no run listens for signals: a pod stopped in a gap keeps the steps it ran.
+      const stop = new AbortController();
+      let signal: string | null = null;
+      const onSignal = (name: string) => {
+        signal ??= name;
+        stop.abort();
+      };
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+      const climbed = await climbLadder(ladder, o, probe.shards, {
+        runStep: (index, rate, notBefore) => {
+          const config = resolveConfig(command, stepArgs(rate, index));
+          config.send!.schedule.notBefore = notBefore;
+          return execute(config);
+        },
+        log: (line) => process.stderr.write(line + '\n'),
+        wait: (ms) => sleep(ms, undefined, { signal: stop.signal }).catch(() => {}),
+        interrupted: () => signal,
+      }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
+      records.push(...climbed.records);
+      ({ skipped, stopped } = climbed);
+      if (signal) interrupted = signal;
+      s = shardSearch(climbed.steps, o, probe.shard, probe.shards, skipped.length, stopped);
+    } else {
+      let n = 0;
+      s = await search(
+        o,
+        async (rate) => {
+          const index = n++;
+          const result = await execute(resolveConfig(command, stepArgs(rate, index)));
+          records.push({ index, phase: 'coarse', target: rate, shareTarget: rate, window: windowOf(result, null, warmup * 1000, o.stepMs), result });
+          return result;
+        },
+        (step) => {
+          records[records.length - 1].phase = step.phase;
+          const growth = step.depthGrowth === null ? '' : `, depth ${step.depthGrowth >= 0 ? '+' : ''}${step.depthGrowth}`;
+          process.stderr.write(`burst: ${step.target} msg/s → ${step.achieved} achieved, p99 ${step.p99 ?? '-'} ms${growth}: ${step.passed ? 'pass' : 'FAIL'}\n`);
+        },
+      );
+    }
+  } catch (e) {
+    store?.close();
+    throw e;
+  }
+  const doc: BurstDocument = { kind: 'burst', schema: BURST_SCHEMA, runId, shard: probe.shard, shards: probe.shards, startedAt, options: o, ladder, steps: records, skipped, stopped, search: s };
+  await writeBurst(doc, { out, html: stringArg(args, 'html'), json: Boolean(args.json), resultLine: probe.output.resultLine }, store);
+  const signal = interrupted ?? records.find((r) => r.result.interrupted)?.result.interrupted;
+  process.exitCode = signal === 'SIGINT' ? EXIT.sigint : signal === 'SIGTERM' ? EXIT.sigterm : EXIT.ok;
+}
+
+/** One shard's own view: its share's steps, and a verdict that sends the reader to `report`. */
+function shardSearch(steps: Step[], o: BurstOptions, shard: number, shards: number, skipped: number, stopped: string | null): Search {
+  const own = conclude(steps, o);
+  if (shards === 1) return own;
+  const ran = `shard ${shard} of ${shards} ran ${steps.length} step${steps.length === 1 ? '' : 's'} on its share${skipped ? `, skipped ${skipped}` : ''}${stopped ? ` (stopped: ${stopped})` : ''}`;
+  return { ...own, verdict: `${ran}; the fleet's verdict comes from its merged steps: sqs-blast report <every shard's --out, logs or s3://>` };
+}
+
+/** The result lines first (the copy that remains if the upload or the pod dies), then S3, the file, HTML, and the table. */
+async function writeBurst(doc: BurstDocument, output: { out?: string; html?: string; json: boolean; resultLine: boolean }, store?: ResultStore): Promise<void> {
+  const json = JSON.stringify(doc);
+  if (!output.json && output.resultLine) process.stdout.write(resultChunks(doc, json).join('\n') + '\n');
+  if (store) {
+    try {
+      process.stderr.write(`burst: stored ${await store.put(doc, json)}\n`);
+    } catch (e) {
+      process.stderr.write(`sqs-blast: ${(e as Error).message}; the burst document was not stored, keep ${output.json ? 'the JSON on stdout' : 'the result lines on stdout (sqs-blast report -)'}\n`);
+    } finally {
+      store.close();
+    }
+  }
+  if (output.out && !isS3Url(output.out)) writeFileSync(output.out, JSON.stringify(doc, null, 2));
+  if (output.html) writeSearchHtml(output.html, doc.search);
+  const title = doc.shards > 1 ? `sqs-blast burst: shard ${doc.shard} of ${doc.shards} (targets and figures are this shard's share)` : undefined;
+  process.stdout.write((output.json ? json : renderSearch(doc.search, title)) + '\n');
 }

@@ -6,7 +6,7 @@ const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
 
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
-export function renderSearch(s: Search): string {
+export function renderSearch(s: Search, title = 'sqs-blast burst'): string {
   // The depth growth column only where consumers ran (burst --drain).
   const drain = s.steps.some((x) => x.depthGrowth !== null);
   const rows = [['step', 'target msg/s', 'achieved', 'p50 ms', 'p99 ms', 'throttles', 'errors', ...(drain ? ['depth growth'] : []), 'client busy', 'verdict']];
@@ -24,5 +24,5 @@ export function renderSearch(s: Search): string {
       x.passed ? 'pass' : 'FAIL: ' + x.why.join('; '),
     ]),
   );
-  return [`sqs-blast burst`, '', ...table(rows), '', s.verdict].join('\n');
+  return [title, '', ...table(rows), '', s.verdict].join('\n');
 }

@@ -145,7 +145,20 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
       bad = s;
     }
   }
-  const sustained = steps.filter((s) => s.passed).reduce<number | null>((m, s) => (m === null || s.target > m ? s.target : m), null);
+  return conclude(steps, o);
+}
+
+/**
+ * The verdict of judged steps, in any order: the limit is the lowest failing target, the
+ * sustained rate the highest passing target below it. For the search this is its last bad step
+ * and last good one (bisection only narrows); for a fixed ladder (sharded bursts, judged by
+ * `report`) it is the highest passing step before the first failure: a step that passed above a
+ * failed one (a lucky second) does not count.
+ */
+export function conclude(steps: Step[], o: BurstOptions): Search {
+  const bad = steps.filter((s) => !s.passed).reduce<Step | undefined>((m, s) => (m === undefined || s.target < m.target ? s : m), undefined);
+  const below = steps.filter((s) => s.passed && (bad === undefined || s.target < bad.target));
+  const sustained = below.reduce<number | null>((m, s) => (m === null || s.target > m ? s.target : m), null);
   const limit = bad
     ? { target: bad.target, clientLimited: (bad.clientBusy ?? 0) >= SATURATED, consumersBehind: bad.consumersBehind, growth: bad.depthGrowth, foreign: bad.foreign ?? 0, why: bad.why }
     : null;

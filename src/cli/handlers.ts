@@ -42,6 +42,7 @@ export async function runReportCommand(cliArgs: Record<string, unknown>): Promis
 /** One side of a comparison: a result file, or several results (pods, logs) merged into one. */
 async function loadSide(source: string): Promise<Result> {
   const { results } = await readResults([source], { stdin: () => readFileSync(0, 'utf8') });
+  if (!results.length) throw new UsageError(`compare: ${source} holds burst documents, not results; judge a burst with sqs-blast report`);
   return results.length === 1 ? results[0] : mergeResults(results);
 }
 

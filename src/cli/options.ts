@@ -214,6 +214,18 @@ export const burstOptions: OptionMap = {
   'refine-steps': { type: 'number', group: 'Burst:', describe: 'Bisection steps between the last good and the first bad step', defaultDescription: String(BURST_DEFAULTS.refineSteps) },
   'slo-p99': { type: 'number', group: 'Burst:', describe: 'A step fails when its send p99 exceeds this many ms', defaultDescription: String(BURST_DEFAULTS.sloP99) },
   'slo-errors': { type: 'number', group: 'Burst:', describe: 'A step fails when error events (throttles included) exceed this % of its calls', defaultDescription: String(BURST_DEFAULTS.sloErrors) },
+  'start-at': {
+    type: 'string',
+    group: 'Burst:',
+    describe:
+      'Sharded burst (required with --shards > 1): when step 1 starts, epoch seconds or ISO-8601, the same for every shard; then a fixed ladder (no bisection), step k starting at start + k × (warmup + step duration + step gap) in every shard, each sending its share; judge the fleet with `sqs-blast report`',
+  },
+  'step-gap': {
+    type: 'number',
+    group: 'Burst:',
+    describe: 'Sharded burst: seconds between a step’s end and the next step’s start, for the step’s last replies and the next one’s setup',
+    defaultDescription: String(BURST_DEFAULTS.stepGap),
+  },
   drain: {
     type: 'boolean',
     group: 'Burst:',

@@ -23,6 +23,11 @@ export interface SchedulePlan {
   segments: Segment[];
   /** No new batch starts at or after this (ms after the start; Infinity: no end). */
   endMs: number;
+  /**
+   * Epoch ms before which t=0 may not be: a sharded burst's step starts at the same moment in
+   * every pod, not whenever each pod's workers happen to be ready.
+   */
+  notBefore?: number;
 }
 
 export interface Stage {

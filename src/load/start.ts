@@ -4,7 +4,7 @@
  * The last worker to arrive sets the start on the shared monotonic clock; the others wait for it.
  */
 import { CONTROL, type SharedState } from '../metrics/live.js';
-import { monoNow } from './clock.js';
+import { monoNow, monoOf } from './clock.js';
 
 /** Margin so that every waiting worker is awake before the first batch is due. */
 const WAKE_MS = 2;
@@ -14,12 +14,16 @@ const POLL_MS = 50;
 type WaitAsync = (a: Int32Array, index: number, value: number, timeoutMs: number) => { value: Promise<string> | string };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
-/** Arrive, wait for the others, and answer the schedule's start (monotonic ms); undefined if the run stopped first. */
-export async function startTogether(state: SharedState, workers: number): Promise<number | undefined> {
+/**
+ * Arrive, wait for the others, and answer the schedule's start (monotonic ms); undefined if the
+ * run stopped first. `notBefore` (epoch ms) holds the start back to a moment shared with other
+ * processes; the lanes then wait for their first batch's due time as for any other.
+ */
+export async function startTogether(state: SharedState, workers: number, notBefore?: number): Promise<number | undefined> {
   const control = new Int32Array(state.control);
   const clock = new Float64Array(state.clock);
   if (Atomics.add(control, CONTROL.ready, 1) + 1 >= workers) {
-    clock[0] = monoNow() + WAKE_MS;
+    clock[0] = Math.max(monoNow() + WAKE_MS, notBefore === undefined ? -Infinity : monoOf(notBefore));
     Atomics.store(control, CONTROL.started, 1);
     Atomics.notify(control, CONTROL.started);
   }

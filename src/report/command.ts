@@ -3,6 +3,8 @@
  * merge lacks, judge, and write the merged result like any other (summary, --out, --html).
  */
 import { readFileSync } from 'node:fs';
+import { reportBursts } from '../burst/report.js';
+import { UsageError } from '../errors.js';
 import { DEFAULTS, validateEndpoint } from '../config.js';
 import { mergeResults } from './merge.js';
 import { checkWritable, emit, openStore } from './output.js';
@@ -24,8 +26,13 @@ export async function runReport(argv: Record<string, unknown>): Promise<void> {
   const region = argv.region === undefined ? (process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? DEFAULTS.region) : String(argv.region);
   const rawEndpoint = argv.endpoint === undefined ? (process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL) : String(argv.endpoint);
   const endpoint = rawEndpoint ? validateEndpoint(rawEndpoint, argv.endpoint === undefined ? 'AWS_ENDPOINT_URL_SQS' : '--endpoint') : undefined;
-  const { results, repeated } = await readResults(files, { stdin: () => readFileSync(0, 'utf8'), runId, s3: () => s3Connection(endpoint, region) });
+  const { results, bursts, repeated } = await readResults(files, { stdin: () => readFileSync(0, 'utf8'), runId, s3: () => s3Connection(endpoint, region) });
   if (repeated) process.stderr.write(`sqs-blast: ${repeated} result${repeated > 1 ? 's' : ''} found more than once (the same log or object given twice) counted once\n`);
+  if (bursts.length) {
+    if (results.length) throw new UsageError('report: burst documents and send/drain/run results cannot be merged together; report each kind on its own');
+    process.exitCode = await reportBursts(bursts, { out, html, json: Boolean(argv.json), thresholds }, await openStore(out, endpoint, region));
+    return;
+  }
   const merged = mergeResults(results);
   for (const w of merged.coverage?.warnings ?? []) process.stderr.write(`sqs-blast: warning: ${w}\n`);
   const store = await openStore(out, endpoint, region);

@@ -20,6 +20,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { UsageError } from '../errors.js';
+import { isBurstDocument, type AnyBurstDocument } from '../burst/document.js';
 import { RESULT_PREFIX, SCHEMA, type Result } from './result.js';
 
 export const CHUNK_MARK = 'SQS_BLAST_RESULT_CHUNK';
@@ -41,7 +42,7 @@ export function contentSha(json: string): string {
 }
 
 /** The result as chunk lines (without newlines); `json` is JSON.stringify(result). */
-export function resultChunks(result: Pick<Result, 'kind' | 'runId' | 'shard'>, json: string, nonce = PROCESS_NONCE): string[] {
+export function resultChunks(result: { kind: string; runId: string; shard: number }, json: string, nonce = PROCESS_NONCE): string[] {
   const payload = gzipSync(json).toString('base64');
   const n = Math.max(1, Math.ceil(payload.length / CHUNK_CHARS));
   const id = `${result.kind}/${result.runId}/${result.shard}/${nonce}`;
@@ -110,7 +111,8 @@ function nameCut(text: string): string {
  */
 export class ResultCollector {
   private readonly sets = new Map<string, ChunkSet>();
-  private readonly found: Array<{ result: Result; source: string }> = [];
+  /** Results and burst documents (which travel the same ways), in the order found. */
+  private readonly found: Array<{ doc: Result | AnyBurstDocument; source: string }> = [];
 
   /** Add one text; returns how many results or chunks it held. */
   add(text: string, source: string): number {
@@ -118,8 +120,8 @@ export class ResultCollector {
     if (trimmed.startsWith('{')) {
       try {
         const doc = JSON.parse(trimmed) as unknown;
-        if (isResult(doc)) {
-          this.found.push({ result: doc, source });
+        if (isResult(doc) || isBurstDocument(doc)) {
+          this.found.push({ doc, source });
           return 1;
         }
       } catch {
@@ -144,7 +146,7 @@ export class ResultCollector {
         throw new UsageError(`${source}: a ${RESULT_PREFIX.trim()} line is cut or corrupt${nameCut(body)} at ${body.length} bytes; ${FIX}`);
       }
       if (isResult(doc)) {
-        this.found.push({ result: doc, source });
+        this.found.push({ doc, source });
         count++;
       }
     }
@@ -181,6 +183,22 @@ export class ResultCollector {
 
   /** Every result found, chunks reassembled and verified; a damaged one throws (exit 2). */
   results(): Array<{ result: Result; source: string }> {
+    return this.documents().flatMap(({ doc, source }) => (isResult(doc) ? [{ result: doc, source }] : []));
+  }
+
+  /** Every burst document found (whole files, or chunks reassembled and verified). */
+  bursts(): Array<{ burst: AnyBurstDocument; source: string }> {
+    return this.documents().flatMap(({ doc, source }) => (isBurstDocument(doc) ? [{ burst: doc, source }] : []));
+  }
+
+  private assembled?: Array<{ doc: Result | AnyBurstDocument; source: string }>;
+
+  private documents(): Array<{ doc: Result | AnyBurstDocument; source: string }> {
+    this.assembled ??= this.assemble();
+    return this.assembled;
+  }
+
+  private assemble(): Array<{ doc: Result | AnyBurstDocument; source: string }> {
     const out = [...this.found];
     for (const [key, set] of this.sets) {
       const nonce = key.split('/').pop();
@@ -205,7 +223,7 @@ export class ResultCollector {
         throw new UsageError(`${where}: ${described(set)} (attempt ${nonce}) fails its checksum (corrupt chunks); ${FIX}`);
       }
       const doc = JSON.parse(json) as unknown;
-      if (isResult(doc)) out.push({ result: doc, source: where });
+      if (isResult(doc) || isBurstDocument(doc)) out.push({ doc, source: where });
     }
     return out;
   }

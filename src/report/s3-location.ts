@@ -101,5 +101,5 @@ export function resultKey(loc: S3Location, r: KeyParts, nonce: string, host = ho
   return `${loc.prefix}${r.runId}/${r.kind}-${pad(r.shard)}-of-${pad(r.shards)}-${r.startedAt}-${hostSlug(host)}-${nonce}.json`;
 }
 
-/** Keys `report` merges: one process's result (send, drain, run), not a stored report. */
-export const MERGEABLE_KEY = /(^|\/)[^/]+\/(send|drain|run)-\d+-of-\d+-[^/]+\.json$/;
+/** Keys `report` merges: one process's result (send, drain, run) or burst document, not a stored report. */
+export const MERGEABLE_KEY = /(^|\/)[^/]+\/(send|drain|run|burst)-\d+-of-\d+-[^/]+\.json$/;

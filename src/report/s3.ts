@@ -9,9 +9,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
 import { credentialProvider } from '../sqs/credentials.js';
-import type { Result } from './result.js';
 import { PROCESS_NONCE } from './result-lines.js';
-import { MERGEABLE_KEY, parseS3Url, resultKey, type S3Connection, type S3Location } from './s3-location.js';
+import { MERGEABLE_KEY, parseS3Url, resultKey, type KeyParts, type S3Connection, type S3Location } from './s3-location.js';
 
 /** Objects fetched at once by `report`. */
 const READ_CONCURRENCY = 8;
@@ -86,8 +85,8 @@ export class ResultStore {
     return new ResultStore(loc, conn, client);
   }
 
-  /** Store one result; returns its s3:// URL. Throws a one-line message when S3 keeps failing. */
-  async put(result: Result, json: string): Promise<string> {
+  /** Store one result (or burst document); returns its s3:// URL. Throws a one-line message when S3 keeps failing. */
+  async put(result: KeyParts, json: string): Promise<string> {
     const key = resultKey(this.location, result, PROCESS_NONCE);
     try {
       await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: key, Body: json, ContentType: 'application/json' }));

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import type { AnyBurstDocument } from '../burst/document.js';
 import type { Result } from './result.js';
 import { contentSha, ResultCollector } from './result-lines.js';
 import { isS3Url, s3Connection, type S3Connection } from './s3-location.js';
@@ -20,6 +21,8 @@ export interface ReadOptions {
 
 export interface ReadOutcome {
   results: Result[];
+  /** Burst documents (one per burst process), judged by burst/merge.ts rather than merged as one result. */
+  bursts: AnyBurstDocument[];
   /** Copies of a result already found elsewhere, left out. */
   repeated: number;
 }
@@ -68,6 +71,17 @@ export async function readResults(sources: string[], opts: ReadOptions): Promise
     seen.add(sha);
     if (opts.runId === undefined || result.runId === opts.runId) results.push(result);
   }
-  if (!results.length) throw new UsageError(`report: no result of run ${opts.runId} in ${sources.join(' ')}; check --run-id`);
-  return { results, repeated };
+  const bursts: AnyBurstDocument[] = [];
+  for (const { burst } of collector.bursts()) {
+    const sha = contentSha(JSON.stringify(burst));
+    if (seen.has(sha)) {
+      repeated++;
+      continue;
+    }
+    seen.add(sha);
+    const runId = 'runId' in burst ? burst.runId : undefined;
+    if (opts.runId === undefined || runId === opts.runId) bursts.push(burst);
+  }
+  if (!results.length && !bursts.length) throw new UsageError(`report: no result of run ${opts.runId} in ${sources.join(' ')}; check --run-id`);
+  return { results, bursts, repeated };
 }
