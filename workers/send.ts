@@ -10,7 +10,7 @@ import { CONTROL, LiveRow } from '../src/metrics/live.js';
 import { epochOf, monoNow } from '../src/load/clock.js';
 import { Schedule } from '../src/load/schedule.js';
 import { startTogether } from '../src/load/start.js';
-import { waitUntil } from '../src/load/wait.js';
+import { EARLY_OK_MS, waitNear, waitUntil } from '../src/load/wait.js';
 import { PayloadFactory } from '../src/payload.js';
 import type { SendTask, SendWorkerResult } from '../src/protocol.js';
 import { billedRequests } from '../src/sqs/billing.js';
@@ -177,14 +177,15 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         if (intended >= end) break;
         if (intended > startedAt) {
           // Built and signed while waiting, so the latency from the intended start is the wire's
-          // and the server's, not this thread's. The bodies carry the intended start as their
-          // send time: never after the moment they leave, so end-to-end latency is never short.
-          batch.sentAt = Math.floor(epochOf(intended));
+          // and the server's, not this thread's. The bodies carry the earliest moment they may
+          // leave as their send time: never after it, so end-to-end latency is never short.
+          batch.sentAt = Math.floor(epochOf(intended - EARLY_OK_MS));
           if (!varying) prepared = caller.prepare(batch, allEntries(count));
-          await waitUntil(intended, stop.halt);
+          await waitNear(intended, stop.halt);
           if (Atomics.load(control, CONTROL.stop) !== 0) break;
         }
-        startedAt = intended;
+        // Late (or on time): from the intended start, the open model. Early: from the moment it left.
+        startedAt = Math.min(intended, monoNow());
       }
       batch.warm = startedAt < warmupEnd;
       attempted.add(count, epochOf(startedAt));

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startResponder } from './responder.mjs';
 
-const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+/** The build under test: this checkout's, or another's (CLI=/path/to/dist/src/cli.js) for an A/B. */
+const CLI = process.env.CLI ?? fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-client.mjs', import.meta.url));
 
 /** The standard (issue #16): after warm-up, nothing below the truth, p50 within 0.5 ms, p99 within 2 ms. */
