@@ -19,7 +19,7 @@ const O: BurstOptions = {
 const D: BurstOptions = { ...O, drain: true };
 
 /** A step's result: `rate` msg/s delivered over the 2 s window, every call taking `ms`, `busy` share of the worker loop. */
-function step(rate: number, { ms = 10, throttles = 0, busy = 0.2 } = {}): Result {
+function step(rate: number, { ms = 10, throttles = 0, busy = 0.2, host = 0.3 } = {}): Result {
   const r = emptyResult('send', 'r');
   r.sent = r.attempted = Math.round((rate * O.stepMs) / 1000);
   r.cost.sendCalls = Math.ceil(r.sent / 10);
@@ -28,7 +28,7 @@ function step(rate: number, { ms = 10, throttles = 0, busy = 0.2 } = {}): Result
   for (let i = 0; i < r.cost.sendCalls; i++) recordMs(h, ms);
   r.histograms.sendCall = encode(h);
   r.phases.send = { startedAt: 0, endedAt: O.stepMs };
-  r.timeline = { start: 0, series: { loopBusyMs: [busy * 1000, busy * 1000], loopMs: [1000, 1000] } };
+  r.timeline = { start: 0, series: { loopBusyMs: [busy * 1000, busy * 1000], loopMs: [1000, 1000], hostCpuBusyMs: [host * 2000, host * 2000], hostCpuMs: [2000, 2000] } };
   return finalize(r);
 }
 
@@ -88,6 +88,16 @@ describe('burst search', () => {
     expect(s.sustainedMsgPerSec).toBe(200);
     expect(s.limit?.clientLimited).toBe(true);
     expect(s.verdict).toBe('sustained 200 msg/s; client-limited: add --workers or pods (the worker loops were ≥ 90% busy at 400 msg/s)');
+  });
+
+  it('a failing step on a host with no core to spare is client-limited too, though its loops read idle (a waiting thread is idle to its loop)', async () => {
+    const s = await search({ ...O, refineSteps: 0 }, async (rate) => step(Math.min(rate, 300), { busy: 0.7, host: rate > 300 ? 0.96 : 0.5 }));
+    expect(s.limit).toMatchObject({ target: 400, clientLimited: true, clientLimitedBy: 'host' });
+    expect(s.steps[2].hostBusy).toBeCloseTo(0.96, 6);
+    expect(s.verdict).toBe("sustained 200 msg/s; client-limited: add pods or a bigger node (the client host's CPUs were ≥ 90% busy at 400 msg/s)");
+    // Neither saturated: the server's limit.
+    const idle = await search({ ...O, refineSteps: 0 }, async (rate) => step(Math.min(rate, 300), { busy: 0.7, host: 0.6 }));
+    expect(idle.limit).toMatchObject({ clientLimited: false, clientLimitedBy: null });
   });
 
   it('--drain: a step whose consumers take less than they are sent fails on the backlog’s growth in its window', () => {

@@ -131,7 +131,8 @@ describe('burst: find where it breaks', () => {
       expect(run.code).toBe(0);
       const s = JSON.parse(run.stdout).search;
       expect(s.limit.clientLimited, JSON.stringify(s.steps)).toBe(true);
-      expect(s.verdict).toContain('client-limited: add --workers or pods');
+      // Its worker loop saturated, or (on a crowded CI host) the host's cores: the client either way.
+      expect(s.verdict).toMatch(s.limit.clientLimitedBy === 'loops' ? /client-limited: add --workers or pods \(the worker loops/ : /client-limited: add pods or a bigger node \(the client host's CPUs/);
       expect(s.verdict).not.toContain("server's limit");
     } finally {
       await responder.stop();

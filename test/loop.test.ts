@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cpus } from 'node:os';
 import { CpuMeter, loopBusy, LoopMeter, SATURATED } from '../src/metrics/loop.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
 import { renderSummary } from '../src/report/summary.js';
@@ -45,16 +46,24 @@ describe('client saturation', () => {
       return (c.user + c.system) / 1000;
     };
     const t = new Timeline(Date.now());
+    const wallBefore = performance.now();
     const before = cpuMs();
     const meter = new CpuMeter(t);
     // Spin on CPU time, not wall time: on a busy or virtual machine the two differ.
     while (cpuMs() - before < 300);
     meter.tick(Date.now());
     const spent = cpuMs() - before;
+    const wall = performance.now() - wallBefore;
     const { series } = t.toJSON();
     expect(sum(series.cpuMs)).toBeGreaterThanOrEqual(299);
     expect(sum(series.cpuMs)).toBeLessThanOrEqual(spent + 1);
     expect(series.cpuMs.every(Number.isInteger)).toBe(true);
+    // The host's cores: busy at least while this thread spun (to the kernel's 10 ms ticks), out of
+    // the wall time passed on every core.
+    const cores = cpus().length;
+    expect(sum(series.hostCpuBusyMs)).toBeGreaterThanOrEqual(300 - 10 * cores - 10);
+    expect(sum(series.hostCpuMs)).toBeGreaterThanOrEqual(sum(series.hostCpuBusyMs));
+    expect(sum(series.hostCpuMs)).toBeLessThanOrEqual((wall + 20) * cores);
   });
 
   it('shares come from the summed series, so they stay exact across merged threads and pods', () => {

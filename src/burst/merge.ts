@@ -9,7 +9,7 @@ import { ranges } from '../report/coverage.js';
 import { mergeResults } from '../report/merge.js';
 import type { AnyBurstDocument, BurstDocument, StepRecord } from './document.js';
 import { conclude, judgeStep, type Search, type Step } from './search.js';
-import { measuredBusy } from './window.js';
+import { hostBusy, measuredBusy } from './window.js';
 
 /** Shards whose steps started further apart than this are reported: their seconds no longer line up. */
 export const START_SPREAD_WARN_MS = 250;
@@ -70,6 +70,8 @@ export function judgeBursts(docs: AnyBurstDocument[]): FleetJudgement {
     // the others are, so the fleet's step is client-limited when any shard's producers were.
     const busy = records.map((r) => measuredBusy(r.result, o.stepMs)).filter((b): b is number => b !== null);
     step.clientBusy = busy.length ? Math.max(...busy) : null;
+    const hosts = records.map((r) => hostBusy(r.result, o.stepMs)).filter((b): b is number => b !== null);
+    step.hostBusy = hosts.length ? Math.max(...hosts) : null;
     const starts = records.map((r) => r.window.startedAt);
     const spread = Math.max(...starts) - Math.min(...starts);
     if (shards > 1 && spread > START_SPREAD_WARN_MS) warnings.push(`step ${index + 1}: the shards started ${Math.round(spread)} ms apart (setup slower than the gap allows?); its per-second data mixes the step with its neighbours' edges`);

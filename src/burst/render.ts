@@ -9,7 +9,7 @@ const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 export function renderSearch(s: Search, title = 'sqs-blast burst'): string {
   // The depth growth column only where consumers ran (burst --drain).
   const drain = s.steps.some((x) => x.depthGrowth !== null);
-  const rows = [['step', 'target msg/s', 'achieved', 'p50 ms', 'p99 ms', 'throttles', 'errors', ...(drain ? ['depth growth'] : []), 'client busy', 'verdict']];
+  const rows = [['step', 'target msg/s', 'achieved', 'p50 ms', 'p99 ms', 'throttles', 'errors', ...(drain ? ['depth growth'] : []), 'client busy', 'host CPU', 'verdict']];
   s.steps.forEach((x, i) =>
     rows.push([
       `${i + 1} ${x.phase}`,
@@ -21,6 +21,7 @@ export function renderSearch(s: Search, title = 'sqs-blast burst'): string {
       String(x.errors),
       ...(drain ? [x.depthGrowth === null ? '-' : signed(x.depthGrowth)] : []),
       x.clientBusy === null ? '-' : `${Math.round(x.clientBusy * 100)}%`,
+      x.hostBusy === null || x.hostBusy === undefined ? '-' : `${Math.round(x.hostBusy * 100)}%`,
       x.passed ? 'pass' : 'FAIL: ' + x.why.join('; '),
     ]),
   );

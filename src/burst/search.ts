@@ -7,7 +7,7 @@
 import { SATURATED } from '../metrics/loop.js';
 import type { Result } from '../report/result.js';
 import { isThrottle } from '../sqs/error-codes.js';
-import { depthGrowth, measuredBusy } from './window.js';
+import { depthGrowth, hostBusy, measuredBusy } from './window.js';
 
 export interface BurstOptions {
   startRate: number;
@@ -44,6 +44,8 @@ export interface Step {
   errors: number;
   /** The producers' worker event loops' busy share over the step, 0..1 (null: not measured). */
   clientBusy: number | null;
+  /** The client host's CPUs' busy share over the step, 0..1 (null: not measured). */
+  hostBusy: number | null;
   /** --drain: messages the backlog grew by in the step's window (sent − received); null without --drain. */
   depthGrowth: number | null;
   /** --drain: the growth failed the step (the consumers fell behind). */
@@ -59,7 +61,7 @@ export interface Search {
   sustainedMsgPerSec: number | null;
   steps: Step[];
   /** The failing step the verdict is about (the lowest failing target). */
-  limit: { target: number; clientLimited: boolean; consumersBehind: boolean; growth: number | null; foreign: number; why: string[] } | null;
+  limit: { target: number; clientLimited: boolean; clientLimitedBy: ClientLimit | null; consumersBehind: boolean; growth: number | null; foreign: number; why: string[] } | null;
   verdict: string;
 }
 
@@ -87,6 +89,7 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
     throttles,
     errors,
     clientBusy: busy,
+    hostBusy: hostBusy(r, o.stepMs),
     depthGrowth: growth?.growth ?? null,
     consumersBehind: false,
     foreign: o.drain ? r.foreign : null,
@@ -155,12 +158,21 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
  * `report`) it is the highest passing step before the first failure: a step that passed above a
  * failed one (a lucky second) does not count.
  */
+/** What ran out on the client in a failing step: its worker loops, or its host's cores (null: neither). */
+export type ClientLimit = 'loops' | 'host';
+
+function clientLimit(step: Step): ClientLimit | null {
+  if ((step.clientBusy ?? 0) >= SATURATED) return 'loops';
+  if ((step.hostBusy ?? 0) >= SATURATED) return 'host';
+  return null;
+}
+
 export function conclude(steps: Step[], o: BurstOptions): Search {
   const bad = steps.filter((s) => !s.passed).reduce<Step | undefined>((m, s) => (m === undefined || s.target < m.target ? s : m), undefined);
   const below = steps.filter((s) => s.passed && (bad === undefined || s.target < bad.target));
   const sustained = below.reduce<number | null>((m, s) => (m === null || s.target > m ? s.target : m), null);
   const limit = bad
-    ? { target: bad.target, clientLimited: (bad.clientBusy ?? 0) >= SATURATED, consumersBehind: bad.consumersBehind, growth: bad.depthGrowth, foreign: bad.foreign ?? 0, why: bad.why }
+    ? { target: bad.target, clientLimited: clientLimit(bad) !== null, clientLimitedBy: clientLimit(bad), consumersBehind: bad.consumersBehind, growth: bad.depthGrowth, foreign: bad.foreign ?? 0, why: bad.why }
     : null;
   return { sustainedMsgPerSec: sustained, steps, limit, verdict: verdictOf(sustained, limit, o) };
 }
@@ -176,6 +188,7 @@ function verdictOf(sustained: number | null, limit: Search['limit'], o: BurstOpt
   if (limit.consumersBehind) {
     return `${held}; consumers fell behind at ${limit.target} msg/s: depth grew by ${limit.growth} messages in the step; add --drain-workers/--drain-concurrency or pods`;
   }
-  if (limit.clientLimited) return `${held}; client-limited: add --workers or pods (the worker loops were ≥ ${SATURATED * 100}% busy at ${limit.target} msg/s)`;
+  if (limit.clientLimitedBy === 'loops') return `${held}; client-limited: add --workers or pods (the worker loops were ≥ ${SATURATED * 100}% busy at ${limit.target} msg/s)`;
+  if (limit.clientLimitedBy === 'host') return `${held}; client-limited: add pods or a bigger node (the client host's CPUs were ≥ ${SATURATED * 100}% busy at ${limit.target} msg/s)`;
   return `${held}; the server's limit at ${limit.target} msg/s: ${limit.why.join('; ')}`;
 }

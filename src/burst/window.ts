@@ -62,3 +62,18 @@ export function depthGrowth(r: Result, windowMs: number): { growth: number; sent
   const sent = sum(s.sent, w.from, w.to);
   return { growth: sent - sum(s.received, w.from, w.to), sent };
 }
+
+/**
+ * The client host's CPUs' busy share in the window, 0..1 (null: not recorded). Near 1, the client
+ * had no core to spare whatever its loops say: a thread ready to run but waiting for a core is
+ * idle to its event loop, so a host crowded by the client (or by anything beside it) can leave
+ * the loops under the mark while the client still falls behind.
+ */
+export function hostBusy(r: Result, windowMs: number): number | null {
+  const seen = r.timeline?.series.hostCpuMs;
+  const w = judgedSeconds(r, windowMs);
+  if (!seen || !w) return null;
+  const to = Math.min(seen.length, w.to);
+  const s = sum(seen, w.from, to);
+  return s ? sum(r.timeline!.series.hostCpuBusyMs, w.from, to) / s : null;
+}

@@ -5,6 +5,7 @@
  * out of how many it observed (`loopMs`); both add across threads and pods, so the ratio stays
  * exact after any merge. The main thread records the process's CPU ms per second (`cpuMs`).
  */
+import { cpus } from 'node:os';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { now, type Timeline, type TimelineJson } from './timeline.js';
 
@@ -71,20 +72,45 @@ export class LoopMeter {
   }
 }
 
-/** Samples the whole process's CPU (all threads) into a timeline; call tick() periodically. */
+/**
+ * Samples the whole process's CPU (all threads) into a timeline, and the host's: CPU ms busy
+ * (`hostCpuBusyMs`) out of CPU ms passed over all its cores (`hostCpuMs`). A loop's busy share
+ * misses one way the client runs out: a host with no core free leaves a ready thread waiting,
+ * which its event loop counts as idle. Call tick() periodically.
+ */
 export class CpuMeter {
   private last = process.cpuUsage();
+  private lastHost = hostTimes();
   private readonly cpu: MsCounter;
+  private readonly hostBusy: MsCounter;
+  private readonly hostSeen: MsCounter;
 
   constructor(timeline: Timeline) {
     this.cpu = new MsCounter(timeline, 'cpuMs');
+    this.hostBusy = new MsCounter(timeline, 'hostCpuBusyMs');
+    this.hostSeen = new MsCounter(timeline, 'hostCpuMs');
   }
 
   tick(nowMs: number): void {
     const c = process.cpuUsage(this.last);
     this.last = process.cpuUsage();
     this.cpu.add(nowMs, (c.user + c.system) / 1000);
+    const host = hostTimes();
+    this.hostBusy.add(nowMs, Math.max(0, host.busy - this.lastHost.busy));
+    this.hostSeen.add(nowMs, Math.max(0, host.total - this.lastHost.total));
+    this.lastHost = host;
   }
+}
+
+/** The host's CPU ms since boot, busy and in all, summed over its cores. */
+function hostTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times: t } of cpus()) {
+    busy += t.user + t.nice + t.sys + t.irq;
+    total += t.user + t.nice + t.sys + t.irq + t.idle;
+  }
+  return { busy, total };
 }
 
 export interface LoopBusy {
