@@ -98,6 +98,10 @@ describe('burst search', () => {
     // Neither saturated: the server's limit.
     const idle = await search({ ...O, refineSteps: 0 }, async (rate) => step(Math.min(rate, 300), { busy: 0.7, host: 0.6 }));
     expect(idle.limit).toMatchObject({ clientLimited: false, clientLimitedBy: null });
+    // A server that throttled said so itself, however crowded the host.
+    const throttled = await search({ ...O, refineSteps: 0 }, async (rate) => step(rate, { busy: 0.7, host: 0.96, throttles: rate > 300 ? 50 : 0 }));
+    expect(throttled.limit).toMatchObject({ target: 400, clientLimited: false });
+    expect(throttled.verdict).toMatch(/the server's limit at 400 msg\/s: errors 50 \(50 throttles\)/);
   });
 
   it('--drain: a step whose consumers take less than they are sent fails on the backlog’s growth in its window', () => {

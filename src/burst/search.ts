@@ -163,7 +163,9 @@ export type ClientLimit = 'loops' | 'host';
 
 function clientLimit(step: Step): ClientLimit | null {
   if ((step.clientBusy ?? 0) >= SATURATED) return 'loops';
-  if ((step.hostBusy ?? 0) >= SATURATED) return 'host';
+  // A busy host explains a shortfall or a slow p99, not errors: a server that throttled or
+  // refused said so itself, however crowded the client's host was.
+  if ((step.hostBusy ?? 0) >= SATURATED && !step.why.some((w) => w.startsWith('errors '))) return 'host';
   return null;
 }
 
