@@ -166,6 +166,9 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       if (firstSeq >= total) break;
       const count = Math.min(batchSize, total - firstSeq);
       let startedAt = monoNow();
+      // Where the batch stands in the schedule (warm-up or not, which second): its intended start
+      // when paced, even if it left a moment before it.
+      let scheduledAt = startedAt;
       batch.group = group;
       // FIFO order holds per queue and group: a group always goes to the same queue.
       batch.queue = (batch.group ?? index) % task.queueUrls.length;
@@ -186,9 +189,10 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         }
         // Late (or on time): from the intended start, the open model. Early: from the moment it left.
         startedAt = Math.min(intended, monoNow());
+        scheduledAt = intended;
       }
-      batch.warm = startedAt < warmupEnd;
-      attempted.add(count, epochOf(startedAt));
+      batch.warm = scheduledAt < warmupEnd;
+      attempted.add(count, epochOf(scheduledAt));
       if (varying) {
         // Mixed sizes: as many requests as keep each under 1 MiB, each timed on its own.
         const messageBytes = (i: number) => varying.counted(firstSeq + i, batch.sentAt, batch.group);
