@@ -1,13 +1,13 @@
 /** The burst search's logic on result documents built from recorded facts (no network): how a step is judged, the bisection, the verdict. */
 import { describe, expect, it } from 'vitest';
 import { search, judgeStep, type BurstOptions } from '../src/burst/search.js';
-import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
-import { emptyResult, finalize, type Result } from '../src/report/result.js';
+import { STEP_MS, stepResult } from './burst-fixtures.js';
+import { finalize, type Result } from '../src/report/result.js';
 
 const O: BurstOptions = {
   startRate: 100,
   stepFactor: 2,
-  stepMs: 2000,
+  stepMs: STEP_MS,
   ceiling: 10_000,
   refineSteps: 3,
   sloP99Ms: 50,
@@ -18,19 +18,7 @@ const O: BurstOptions = {
 };
 const D: BurstOptions = { ...O, drain: true };
 
-/** A step's result: `rate` msg/s delivered over the 2 s window, every call taking `ms`, `busy` share of the worker loop. */
-function step(rate: number, { ms = 10, throttles = 0, busy = 0.2, host = 0.3 } = {}): Result {
-  const r = emptyResult('send', 'r');
-  r.sent = r.attempted = Math.round((rate * O.stepMs) / 1000);
-  r.cost.sendCalls = Math.ceil(r.sent / 10);
-  if (throttles) r.errors = { ThrottlingException: throttles };
-  const h = createHistogram();
-  for (let i = 0; i < r.cost.sendCalls; i++) recordMs(h, ms);
-  r.histograms.sendCall = encode(h);
-  r.phases.send = { startedAt: 0, endedAt: O.stepMs };
-  r.timeline = { start: 0, series: { loopBusyMs: [busy * 1000, busy * 1000], loopMs: [1000, 1000], hostCpuBusyMs: [host * 2000, host * 2000], hostCpuMs: [2000, 2000] } };
-  return finalize(r);
-}
+const step = stepResult;
 
 /**
  * A burst --drain step: `rate` msg/s sent and the consumers taking `taken` msg/s in the 2 s

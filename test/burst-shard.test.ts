@@ -5,14 +5,14 @@ import { climbLadder, fleetFailedAnyway, MIN_LEAD_MS, PREPARE_MS } from '../src/
 import { ladderTargets, parseStartAt, planLadder, resolveLadder } from '../src/burst/ladder.js';
 import { judgeBursts } from '../src/burst/merge.js';
 import type { BurstOptions } from '../src/burst/search.js';
-import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
+import { STEP_MS, stepResult } from './burst-fixtures.js';
 import { resultChunks, ResultCollector } from '../src/report/result-lines.js';
-import { emptyResult, finalize, type Result } from '../src/report/result.js';
+import type { Result } from '../src/report/result.js';
 
 const O: BurstOptions = {
   startRate: 500,
   stepFactor: 2,
-  stepMs: 2000,
+  stepMs: STEP_MS,
   ceiling: 4000,
   refineSteps: 0,
   sloP99Ms: 50,
@@ -23,19 +23,7 @@ const O: BurstOptions = {
 };
 const LADDER = planLadder(1_700_000_000_000, 1000, 2000, 2000, ladderTargets(500, 2, 4000));
 
-/** One shard's step: `rate` msg/s delivered in the 2 s window, every call `ms`, its loop `busy`, `throttles` errors. */
-function shardStep(rate: number, { ms = 10, busy = 0.2, throttles = 0, at = 0 } = {}): Result {
-  const r = emptyResult('send', 'r1-0');
-  r.sent = r.attempted = Math.round((rate * O.stepMs) / 1000);
-  r.cost.sendCalls = Math.ceil(r.sent / 10);
-  if (throttles) r.errors = { ThrottlingException: throttles };
-  const h = createHistogram();
-  for (let i = 0; i < r.cost.sendCalls; i++) recordMs(h, ms);
-  r.histograms.sendCall = encode(h);
-  r.phases.send = { startedAt: at, endedAt: at + O.stepMs };
-  r.timeline = { start: at, series: { loopBusyMs: [busy * 1000, busy * 1000], loopMs: [1000, 1000] } };
-  return finalize(r);
-}
+const shardStep = (rate: number, o: Parameters<typeof stepResult>[1] = {}): Result => stepResult(rate, { runId: 'r1-0', ...o });
 
 function doc(shard: number, steps: Array<[index: number, Result]>, over: Partial<BurstDocument> = {}): BurstDocument {
   return {

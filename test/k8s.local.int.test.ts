@@ -69,7 +69,11 @@ describe('k8s/overlays/local, as kind would run it', () => {
       // take any free port instead, and need not linger for a Prometheus that is not there.
       expect(e.SQS_BLAST_METRICS_PORT).toBe('9464');
       const metrics = { SQS_BLAST_METRICS_PORT: '0', SQS_BLAST_METRICS_HOST: '127.0.0.1', SQS_BLAST_METRICS_LINGER: '0' };
-      return { ...e, AWS_ENDPOINT_URL_SQS: started.endpoint, AWS_ENDPOINT_URL_S3: started.endpoint, ...metrics };
+      // The drains here start after every send has ended, so 3 idle seconds say as much as the
+      // cluster's 30 (which covers producers still scheduling).
+      expect(e.SQS_BLAST_IDLE_TIMEOUT ?? '30').toBe('30');
+      const idle: Record<string, string> = c.name === 'sqs-blast' && e.SQS_BLAST_IDLE_TIMEOUT ? { SQS_BLAST_IDLE_TIMEOUT: '3' } : {};
+      return { ...e, AWS_ENDPOINT_URL_SQS: started.endpoint, AWS_ENDPOINT_URL_S3: started.endpoint, ...metrics, ...idle };
     };
     const send = find(docs, 'Job', /-send$/);
     const drain = find(docs, 'Job', /-drain$/);

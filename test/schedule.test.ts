@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseStages, planSchedule, Schedule } from '../src/load/schedule.js';
-import { monoNow } from '../src/load/clock.js';
 import { startTogether } from '../src/load/start.js';
+import { waitUntil } from '../src/load/wait.js';
 import { targetNow } from '../src/load/target.js';
 import { createSharedState } from '../src/metrics/live.js';
 import { resolveConfig } from '../src/config.js';
@@ -73,7 +73,8 @@ describe('the open-model schedule', () => {
     const target = targetNow(planSchedule({ stages: parseStages('1s:1000,10s:1000')!, warmupMs: 0 }), state);
     expect(target()).toBe(0);
     const start = await startTogether(state, 1);
-    await new Promise((r) => setTimeout(r, Math.max(0, start! - monoNow()) + 1));
+    // 50 ms into the ramp (a timer alone may fire a moment early, at its very start where it is 0).
+    await waitUntil(start! + 50, new AbortController().signal);
     const early = target();
     await new Promise((r) => setTimeout(r, 300));
     const later = target();

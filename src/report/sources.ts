@@ -59,29 +59,21 @@ export async function readResults(sources: string[], opts: ReadOptions): Promise
     const name = src === '-' ? 'stdin' : src;
     if (!collector.add(text, name)) throw new UsageError(`report: ${name} holds no sqs-blast result ${NOTHING}`);
   }
+  // The same document from two sources (a log and S3, a pod's retried upload) counts once.
   const seen = new Set<string>();
-  const results: Result[] = [];
   let repeated = 0;
-  for (const { result } of collector.results()) {
-    const sha = contentSha(JSON.stringify(result));
+  const isNew = (doc: unknown): boolean => {
+    const sha = contentSha(JSON.stringify(doc));
     if (seen.has(sha)) {
       repeated++;
-      continue;
+      return false;
     }
     seen.add(sha);
-    if (opts.runId === undefined || result.runId === opts.runId) results.push(result);
-  }
-  const bursts: AnyBurstDocument[] = [];
-  for (const { burst } of collector.bursts()) {
-    const sha = contentSha(JSON.stringify(burst));
-    if (seen.has(sha)) {
-      repeated++;
-      continue;
-    }
-    seen.add(sha);
-    const runId = 'runId' in burst ? burst.runId : undefined;
-    if (opts.runId === undefined || runId === opts.runId) bursts.push(burst);
-  }
+    return true;
+  };
+  const ofRun = (runId: string | undefined) => opts.runId === undefined || runId === opts.runId;
+  const results: Result[] = [...collector.results()].map((r) => r.result).filter((r) => isNew(r) && ofRun(r.runId));
+  const bursts: AnyBurstDocument[] = [...collector.bursts()].map((b) => b.burst).filter((b) => isNew(b) && ofRun('runId' in b ? b.runId : undefined));
   if (!results.length && !bursts.length) throw new UsageError(`report: no result of run ${opts.runId} in ${sources.join(' ')}; check --run-id`);
   return { results, bursts, repeated };
 }
