@@ -50,7 +50,9 @@ describe('a generated run, its pods as processes with their exact environment', 
     const bucket = `k8s-results-${process.pid}-${Date.now().toString(36)}`;
     await s3Client().send(new CreateBucketCommand({ Bucket: bucket }));
     const results = `s3://${bucket}/runs/`;
-    const spec = resolveRunSpec({ runId, shards: 3, total: 3000, messageSize: 1024, queues: 2, queuePrefix: prefix, dlq: true, idleTimeout: 3, results });
+    // A drain pod that starts after its siblings took every message never sees one, and waits out
+    // its start timeout (the cluster's 300 s): 20 s here keeps that case inside the test's time.
+    const spec = resolveRunSpec({ runId, shards: 3, total: 3000, messageSize: 1024, queues: 2, queuePrefix: prefix, dlq: true, idleTimeout: 3, startTimeout: 20, results });
     const docs = parseDocs(renderYaml(spec));
     const sendJob = find(docs, 'Job', `sqs-blast-${runId}-send`);
     const drainJob = find(docs, 'Job', `sqs-blast-${runId}-drain`);

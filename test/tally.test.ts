@@ -44,7 +44,9 @@ describe('the tally', () => {
 
   it('a counter the meter records lands in the tally, and live and per second where the table says', () => {
     const state = createSharedState(1);
-    const startMs = Date.now();
+    // A whole second: the records 10 ms later fall in its first slot (not the next, as they did
+    // when the clock read .991-.999).
+    const startMs = Math.floor(Date.now() / 1000) * 1000;
     const meter = new Meter(new LiveRow(state, 0), startMs, ['sendCall']);
     COUNTER_NAMES.forEach((k, i) => meter.counter(k).add(i + 1, startMs + 10));
     meter.cost('sendUnits').add(7, startMs);
