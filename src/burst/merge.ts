@@ -24,6 +24,12 @@ export interface FleetJudgement {
 
 const plural = (n: number, word: string) => `${word}${n === 1 ? '' : 's'}`;
 
+/** The highest of the shares measured (null: none was). */
+function busiest(shares: Array<number | null>): number | null {
+  const known = shares.filter((b): b is number => b !== null);
+  return known.length ? Math.max(...known) : null;
+}
+
 export function judgeBursts(docs: AnyBurstDocument[]): FleetJudgement {
   const v1 = docs.filter((d) => d.schema === 'sqs-blast/burst@1');
   if (v1.length) {
@@ -68,10 +74,8 @@ export function judgeBursts(docs: AnyBurstDocument[]): FleetJudgement {
     const step = judgeStep(mergeResults(records.map((r) => r.result)), target!, o, records[0].phase);
     // The slowest pod sets the pace: one saturated shard falls short of its share however idle
     // the others are, so the fleet's step is client-limited when any shard's producers were.
-    const busy = records.map((r) => measuredBusy(r.result, o.stepMs)).filter((b): b is number => b !== null);
-    step.clientBusy = busy.length ? Math.max(...busy) : null;
-    const hosts = records.map((r) => hostBusy(r.result, o.stepMs)).filter((b): b is number => b !== null);
-    step.hostBusy = hosts.length ? Math.max(...hosts) : null;
+    step.clientBusy = busiest(records.map((r) => measuredBusy(r.result, o.stepMs)));
+    step.hostBusy = busiest(records.map((r) => hostBusy(r.result, o.stepMs)));
     const starts = records.map((r) => r.window.startedAt);
     const spread = Math.max(...starts) - Math.min(...starts);
     if (shards > 1 && spread > START_SPREAD_WARN_MS) warnings.push(`step ${index + 1}: the shards started ${Math.round(spread)} ms apart (setup slower than the gap allows?); its per-second data mixes the step with its neighbours' edges`);

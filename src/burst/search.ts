@@ -97,7 +97,7 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
     why: [],
   };
   if (achieved < o.minAchievedShare * target) step.why.push(`achieved ${achieved} < ${Math.round(o.minAchievedShare * 100)}% of ${target} msg/s`);
-  if (calls && errors / calls > o.sloErrorShare) step.why.push(`errors ${errors} (${throttles} throttles) in ${calls} calls > ${o.sloErrorShare * 100}%`);
+  if (errorsOverSlo(step, o)) step.why.push(`errors ${errors} (${throttles} throttles) in ${calls} calls > ${o.sloErrorShare * 100}%`);
   if (step.p99 !== null && step.p99 > o.sloP99Ms) step.why.push(`p99 ${step.p99} ms > ${o.sloP99Ms} ms`);
   if (r.failed) step.why.push(`${r.failed} messages failed`);
   if (o.drain) judgeConsumers(r, step, growth, o);
@@ -151,6 +151,22 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
   return conclude(steps, o);
 }
 
+/** A step's error events (throttles included) over --slo-errors of its calls. */
+function errorsOverSlo(step: Pick<Step, 'calls' | 'errors'>, o: BurstOptions): boolean {
+  return step.calls > 0 && step.errors / step.calls > o.sloErrorShare;
+}
+
+/** What ran out on the client in a failing step: its worker loops, or its host's cores (null: neither). */
+export type ClientLimit = 'loops' | 'host';
+
+function clientLimit(step: Step, o: BurstOptions): ClientLimit | null {
+  if ((step.clientBusy ?? 0) >= SATURATED) return 'loops';
+  // A busy host explains a shortfall or a slow p99, not errors: a server that throttled or
+  // refused said so itself, however crowded the client's host was.
+  if ((step.hostBusy ?? 0) >= SATURATED && !errorsOverSlo(step, o)) return 'host';
+  return null;
+}
+
 /**
  * The verdict of judged steps, in any order: the limit is the lowest failing target, the
  * sustained rate the highest passing target below it. For the search this is its last bad step
@@ -158,23 +174,13 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
  * `report`) it is the highest passing step before the first failure: a step that passed above a
  * failed one (a lucky second) does not count.
  */
-/** What ran out on the client in a failing step: its worker loops, or its host's cores (null: neither). */
-export type ClientLimit = 'loops' | 'host';
-
-function clientLimit(step: Step): ClientLimit | null {
-  if ((step.clientBusy ?? 0) >= SATURATED) return 'loops';
-  // A busy host explains a shortfall or a slow p99, not errors: a server that throttled or
-  // refused said so itself, however crowded the client's host was.
-  if ((step.hostBusy ?? 0) >= SATURATED && !step.why.some((w) => w.startsWith('errors '))) return 'host';
-  return null;
-}
-
 export function conclude(steps: Step[], o: BurstOptions): Search {
   const bad = steps.filter((s) => !s.passed).reduce<Step | undefined>((m, s) => (m === undefined || s.target < m.target ? s : m), undefined);
   const below = steps.filter((s) => s.passed && (bad === undefined || s.target < bad.target));
   const sustained = below.reduce<number | null>((m, s) => (m === null || s.target > m ? s.target : m), null);
+  const by = bad && clientLimit(bad, o);
   const limit = bad
-    ? { target: bad.target, clientLimited: clientLimit(bad) !== null, clientLimitedBy: clientLimit(bad), consumersBehind: bad.consumersBehind, growth: bad.depthGrowth, foreign: bad.foreign ?? 0, why: bad.why }
+    ? { target: bad.target, clientLimited: by !== null, clientLimitedBy: by ?? null, consumersBehind: bad.consumersBehind, growth: bad.depthGrowth, foreign: bad.foreign ?? 0, why: bad.why }
     : null;
   return { sustainedMsgPerSec: sustained, steps, limit, verdict: verdictOf(sustained, limit, o) };
 }

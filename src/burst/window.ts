@@ -23,6 +23,13 @@ const sum = (series: number[] | undefined, from: number, to: number): number => 
   return n;
 };
 
+/** busy / seen over the window's seconds that `seen` covers; null when it saw nothing there. */
+function shareIn(busy: number[] | undefined, seen: number[], w: { from: number; to: number }): number | null {
+  const to = Math.min(seen.length, w.to);
+  const s = sum(seen, w.from, to);
+  return s ? sum(busy, w.from, to) / s : null;
+}
+
 /**
  * The producers' worker loops' busy share in the window: start-up and warm-up seconds are mostly
  * idle, and so are the seconds after the window while the last replies come back (long when the
@@ -37,10 +44,7 @@ export function measuredBusy(r: Result, windowMs: number): number | null {
   const busy = (sendSide ? t?.series.sendLoopBusyMs : t?.series.loopBusyMs) ?? [];
   const seen = sendSide ? t?.series.sendLoopMs : t?.series.loopMs;
   const w = judgedSeconds(r, windowMs);
-  if (!t || !seen || !w) return loopBusy(t)?.mean ?? null;
-  const to = Math.min(seen.length, w.to);
-  const s = sum(seen, w.from, to);
-  return s ? sum(busy, w.from, to) / s : (loopBusy(t)?.mean ?? null);
+  return (w && seen && shareIn(busy, seen, w)) ?? loopBusy(t)?.mean ?? null;
 }
 
 /**
@@ -72,8 +76,5 @@ export function depthGrowth(r: Result, windowMs: number): { growth: number; sent
 export function hostBusy(r: Result, windowMs: number): number | null {
   const seen = r.timeline?.series.hostCpuMs;
   const w = judgedSeconds(r, windowMs);
-  if (!seen || !w) return null;
-  const to = Math.min(seen.length, w.to);
-  const s = sum(seen, w.from, to);
-  return s ? sum(r.timeline!.series.hostCpuBusyMs, w.from, to) / s : null;
+  return (w && seen && shareIn(r.timeline!.series.hostCpuBusyMs, seen, w)) ?? null;
 }

@@ -89,4 +89,3 @@ function inUse(flag: string, port: number, host: string): (e: NodeJS.ErrnoExcept
     throw new UsageError(`${flag} ${port}: cannot listen on ${host}:${port} (${e.code ?? e.message}); pick a free port, or 0 for any`);
   };
 }
-
