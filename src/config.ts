@@ -26,6 +26,7 @@ import { checkFifoWorkload, resolveProducerWorkload, type ProducerWorkload } fro
 import { resolveConsumerWorkload, type ConsumerWorkload } from './config/consumer.js';
 import { resolvePacing } from './config/pacing.js';
 import type { SchedulePlan } from './load/schedule.js';
+import { attemptIdentity, type AttemptIdentity } from './ledger/attempt.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
 
@@ -61,6 +62,17 @@ export interface OutputOptions {
   /** Seconds between queue-depth samples during the run (0: none). */
   depthIntervalMs: number;
   html?: string;
+  /**
+   * The run's ledger (ledger/): --out s3:// under a fixed --run-id. Each process is one attempt
+   * of its shard, its object overwritten by a checkpoint every `checkpointMs` and by the final
+   * result at exit; undefined: no ledger (results as before).
+   */
+  ledger?: LedgerOptions;
+}
+
+export interface LedgerOptions {
+  checkpointMs: number;
+  attempt: AttemptIdentity;
 }
 
 /** The message sizes, attributes, delay, body and FIFO groups are the ProducerWorkload's. */
@@ -236,6 +248,12 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
     depthIntervalMs: (nonNegativeArg(args, 'depthInterval') ?? DEFAULTS.depthInterval) * 1000,
     html: stringArg(args, 'html'),
   };
+  const checkpointS = nonNegativeArg(args, 'checkpointInterval');
+  if (isS3Url(out) && runIdGiven !== undefined && command !== 'queues') {
+    output.ledger = { checkpointMs: (checkpointS ?? DEFAULTS.checkpointInterval) * 1000, attempt: attemptIdentity(env) };
+  } else if (checkpointS !== undefined && checkpointS > 0) {
+    throw new UsageError('--checkpoint-interval writes to the run\'s ledger: give --out s3://bucket/prefix/ and --run-id ID (both set in the pods of `sqs-blast k8s manifests`), or drop it');
+  }
 
   const config: Config = {
     command,

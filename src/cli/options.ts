@@ -61,6 +61,13 @@ export const common: OptionMap = {
     describe: 'Write the JSON result to this file, or to S3: s3://bucket/prefix/ (one object per process under <run id>/; the bucket is checked before the run)',
   },
   json: { type: 'boolean', group: 'Output:', describe: 'Print the JSON result on stdout (the summary goes to stderr)' },
+  'checkpoint-interval': {
+    type: 'number',
+    group: 'Output:',
+    describe:
+      'With --out s3:// and --run-id (the run\u2019s ledger): seconds between checkpoints of this process\u2019s mergeable state, which a killed pod leaves behind and a retried send resumes after (0: only the final result)',
+    defaultDescription: String(DEFAULTS.checkpointInterval),
+  },
   quiet: { type: 'boolean', group: 'Output:', describe: 'No live progress (the summary is still printed)' },
   'progress-interval': { type: 'number', group: 'Output:', describe: 'Seconds between status lines when not on a terminal', defaultDescription: String(DEFAULTS.progressInterval) },
   html: { type: 'string', group: 'Output:', describe: 'Write a self-contained HTML report (charts, percentiles, thresholds) to this file' },
