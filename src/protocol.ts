@@ -29,8 +29,13 @@ export interface SendTask {
   /** --body-file/--body-template: the user's body, `{{seq}}`, `{{uuid}}`, `{{now}}` filled per message. */
   bodyTemplate?: string;
   batchSize: number;
-  /** Messages this process sends (Infinity: until the deadline or a stop). */
+  /** Messages of this process's shard (Infinity: until the deadline or a stop). */
   total: number;
+  /**
+   * The first seq to send: 0, or where earlier attempts of the shard left off in the run's
+   * ledger (ledger/resume.ts); seqs firstSeq..total-1 are this process's to send.
+   */
+  firstSeq: number;
   lanes: number;
   /** Epoch ms the run started: the timeline's first second. */
   startMs: number;
@@ -69,5 +74,9 @@ export interface DrainTask {
 }
 
 /** Both workers answer with a Tally: the fields of the result document they add up to. */
-export type SendWorkerResult = Tally;
+export interface SendWorkerResult extends Tally {
+  /** The seqs SQS acknowledged, and those whose send ended either way (seq-bits.ts encoding). */
+  acked: string;
+  settled: string;
+}
 export type DrainWorkerResult = Tally;

@@ -30,10 +30,18 @@ import { mergeSend, planSend, SEND_WORKER, shardIdentity } from './send.js';
 import { endpointOf } from './sqs/client.js';
 import { messagesIn, queueDepth } from './sqs/depth.js';
 import { setupError } from './sqs/queues.js';
+import type { LedgerOptions } from './config.js';
+import { Checkpointer } from './ledger/checkpoint.js';
+import { earlierAttempts, resumeAfter, type Resume } from './ledger/resume.js';
+import { RunWatch } from './ledger/run-watch.js';
+import type { Tally } from './metrics/tally.js';
+import type { ResultStore } from './report/s3.js';
 
 export interface RunHooks {
   /** Called once the queues are resolved and the load is about to start. */
   onStart?(info: { endpoint: string; queueUrls: string[] }): void;
+  /** Where --out s3:// stores results: under the ledger, checkpoints go there too, and sends resume from it. */
+  store?: ResultStore;
 }
 
 export async function execute(config: Config, hooks: RunHooks = {}): Promise<Result> {
@@ -48,7 +56,8 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     const sendWorkers = config.send?.workers ?? 0;
     const drainWorkers = config.drain?.workers ?? 0;
     pool = createPool(sendWorkers + drainWorkers);
-    return await runLoad(config, setup, pool, signals, sendWorkers, drainWorkers);
+    const ledger = config.output.ledger && hooks.store ? { ...config.output.ledger, store: hooks.store } : undefined;
+    return await runLoad(config, setup, pool, signals, sendWorkers, drainWorkers, ledger);
   } catch (e) {
     if (e instanceof UsageError || loadStarted) throw e;
     throw setupError(e, endpointOf(config.connection), 'setting up the run');
@@ -59,8 +68,13 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
   }
 }
 
-async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: StopSignals, sendWorkers: number, drainWorkers: number): Promise<Result> {
+type Ledger = LedgerOptions & { store: ResultStore };
+
+async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: StopSignals, sendWorkers: number, drainWorkers: number, ledger?: Ledger): Promise<Result> {
   const { admin, queueUrls } = setup;
+  // A send that is one more attempt of its shard continues where the earlier ones left off.
+  const resume = ledger && config.send ? resumeAfter(await earlierAttempts(ledger.store, config.runId, config.shard, ledger.attempt), config.shard) : undefined;
+  if (resume?.note) process.stderr.write(`sqs-blast: ${resume.note}\n`);
   const state = createSharedState(sendWorkers + drainWorkers);
   // run knows its own messages up front: one shared bitmap lets all drain threads count
   // distinct arrivals exactly while the run is on.
@@ -77,7 +91,8 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
   result.partial = config.command === 'drain' && config.shards > 1;
   const startMs = Date.now();
   result.startedAt = startMs;
-  if (config.send) result.planned = Number.isFinite(config.send.total) ? config.send.total : null;
+  if (config.send) result.planned = Number.isFinite(config.send.total) ? config.send.total - (resume?.firstSeq ?? 0) : null;
+  if (ledger) result.attempt = { ...ledger.attempt, final: false, checkpoints: 0, at: startMs, ...(resume?.earlier ? { resumedFrom: resume.firstSeq } : {}) };
   if (config.drain?.expect !== undefined) {
     result.expected = config.drain.expect;
     live.setExpect(config.drain.expect);
@@ -98,7 +113,7 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
       tty: Boolean(process.stderr.isTTY),
       quiet: config.output.quiet,
       intervalMs: config.output.progressIntervalMs,
-      sendTotal: config.send && Number.isFinite(config.send.total) ? config.send.total : undefined,
+      sendTotal: result.planned ?? undefined,
       drainTotal: config.drain?.expect,
       showSend: Boolean(config.send),
       showDrain: Boolean(config.drain),
@@ -110,10 +125,35 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
     queuesBusySince: () => depth.busySince,
     interrupted: () => signals.interrupted !== null,
     sendsDone: () => !config.send || result.phases.send !== undefined,
+    holding: () => runWatch?.holding ?? false,
   });
+  // Under the ledger a drain ends when the run is done, not on silence (ledger/run-watch.ts).
+  const runWatch =
+    ledger && config.command === 'drain'
+      ? new RunWatch({
+          store: ledger.store,
+          runId: config.runId,
+          shards: config.shards,
+          admin,
+          queueUrls,
+          idleMs: config.drain!.idleTimeoutMs,
+          silenceMs: config.drain!.startTimeoutMs,
+          lastMessageAt: () => live.max('lastMessageAt'),
+          stop: () => live.stop(1),
+        })
+      : undefined;
+  const checkpointer =
+    ledger && ledger.checkpointMs > 0
+      ? new Checkpointer({
+          intervalMs: ledger.checkpointMs,
+          rows: sendWorkers + drainWorkers,
+          store: ledger.store,
+          build: (tallies) => checkpointOf(config, result, tallies, sendWorkers, mainTimeline, resume),
+        })
+      : undefined;
 
   const sendPhase = config.send
-    ? Promise.all(planSend(config, queueUrls, state, startMs, 0, setup.contentDedup).map((t) => pool.run(t, { filename: SEND_WORKER }) as Promise<SendWorkerResult>))
+    ? Promise.all(planSend(config, queueUrls, state, startMs, 0, setup.contentDedup, resume?.firstSeq ?? 0).map((t) => pool.run(t, { filename: SEND_WORKER }) as Promise<SendWorkerResult>))
     : undefined;
   const drainPhase = config.drain
     ? Promise.all(planDrain(config, queueUrls, state, startMs, sendWorkers, sharedSeen).map((t) => pool.run(t, { filename: DRAIN_WORKER }) as Promise<DrainWorkerResult>))
@@ -123,7 +163,7 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
     if (sendPhase) {
       const parts = await sendPhase;
       result.phases.send = sendPhaseOf(config, state, startMs, mainTimeline);
-      mergeSend(result, parts, shardIdentity(config));
+      mergeSend(result, parts, shardIdentity(config), resume);
       if (config.drain && !signals.interrupted) monitor.sendsFinished(result.sent);
     }
     if (drainPhase) {
@@ -139,7 +179,11 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
   } finally {
     monitor.stop();
     depth.stop();
+    runWatch?.stop();
+    await checkpointer?.stop();
   }
+  if (result.attempt) result.attempt = { ...result.attempt, final: true, checkpoints: checkpointer?.written ?? 0, at: Date.now() };
+  if (runWatch?.note) process.stderr.write(`sqs-blast: drain stopped waiting for the run: ${runWatch.note}\n`);
   result.endedAt = Date.now();
   result.interrupted = signals.interrupted;
   result.abandoned = monitor.abandoned;
@@ -162,6 +206,28 @@ function sendPhaseOf(config: Config, state: SharedState, startMs: number, timeli
   const plan = config.send!.schedule;
   recordTarget(timeline, plan, epochOf(t0), endedAt);
   return { startedAt: Math.min(endedAt, epochOf(t0 + plan.warmupMs)), endedAt };
+}
+
+/**
+ * A checkpoint: the result so far from every worker's tally, computed as the final one is (the
+ * same merge and finalize), so a killed attempt's object reads like a result that ended then.
+ */
+function checkpointOf(config: Config, started: Result, tallies: Map<number, Tally>, sendWorkers: number, timeline: Timeline, resume?: Resume): Result {
+  const r = emptyResult(started.kind === 'report' ? 'run' : started.kind, started.runId, started.shard, started.shards);
+  const now = Date.now();
+  Object.assign(r, { config: started.config, partial: started.partial, startedAt: started.startedAt, endedAt: now, planned: started.planned, expected: started.expected, attempt: started.attempt });
+  r.cost.pricePerMillion = started.cost.pricePerMillion;
+  const rows = [...tallies.entries()];
+  if (config.send) {
+    r.phases.send = { startedAt: started.startedAt, endedAt: now };
+    mergeSend(r, rows.filter(([row]) => row < sendWorkers).map(([, t]) => t as SendWorkerResult), shardIdentity(config), resume);
+  }
+  if (config.drain) {
+    r.phases.drain = { startedAt: started.startedAt, endedAt: now };
+    mergeDrain(r, rows.filter(([row]) => row >= sendWorkers).map(([, t]) => t));
+  }
+  r.timeline = mergeTimelines([r.timeline, timeline.snapshot()]);
+  return finalize(r);
 }
 
 /** Where the queues stand afterwards (also the timeline's last depth point): what is left, and what went to a DLQ. */

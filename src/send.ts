@@ -1,6 +1,7 @@
 /** The send side of a run: how the work is split over worker threads, and how their results add up. */
 import type { Config } from './config.js';
 import { producedShard } from './metrics/integrity.js';
+import { decodeBits, encodeBits, orBits } from './metrics/seq-bits.js';
 import type { SharedState } from './metrics/live.js';
 import { addTallies } from './metrics/tally.js';
 import type { PayloadIdentity } from './payload.js';
@@ -33,6 +34,7 @@ export function planSend(
   startMs: number,
   firstRow: number,
   contentDedup = false,
+  firstSeq = 0,
 ): SendTask[] {
   const s = config.send!;
   const lanes = spread(s.concurrency, s.workers);
@@ -53,6 +55,7 @@ export function planSend(
     bodyTemplate: s.bodyTemplate,
     batchSize: s.batchSize,
     total: s.total,
+    firstSeq,
     lanes: n,
     startMs,
     schedule: s.schedule,
@@ -60,9 +63,24 @@ export function planSend(
   }));
 }
 
-export function mergeSend(into: Result, parts: SendWorkerResult[], identity: PayloadIdentity): void {
-  addTallies(into, parts);
-  // The shard's own integrity entry, so a drain that saw none of it still counts it as missing.
-  // Warm-up messages are real messages: the drain must see them, so integrity counts them.
-  into.integrity.push(producedShard(identity, { sent: into.sent, attempted: into.attempted, failed: into.failed }));
+/** OR of the workers' encoded seq sets: each worker sent its own batches of the shard. */
+function unionOf(parts: SendWorkerResult[], key: 'acked' | 'settled'): string {
+  let bits: Uint8Array = new Uint8Array(0);
+  for (const p of parts) bits = orBits(bits, decodeBits(p[key]));
+  return encodeBits(bits);
+}
+
+/**
+ * The workers' tallies, and the shard's own integrity entry with the seqs SQS acknowledged and
+ * those settled, so a drain that saw none of it still counts it as missing, and a refused send
+ * is failed, not missing. Warm-up messages are real messages: the drain must see them, so
+ * integrity counts them. `resume`: where this attempt started, and whether after a killed one (ledger/resume.ts).
+ */
+export function mergeSend(into: Result, parts: SendWorkerResult[], identity: PayloadIdentity, resume: { firstSeq: number; resentFrom?: number } = { firstSeq: 0 }): void {
+  addTallies(
+    into,
+    parts.map(({ acked: _a, settled: _s, ...tally }) => tally),
+  );
+  const sets = { acked: unionOf(parts, 'acked'), settled: unionOf(parts, 'settled'), from: resume.firstSeq, resentFrom: resume.resentFrom };
+  into.integrity.push(producedShard(identity, { sent: into.sent, attempted: into.attempted, failed: into.failed }, sets));
 }

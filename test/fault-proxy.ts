@@ -17,7 +17,8 @@ export type Fault =
   | 'stall' // never answered
   | 'partialSend' // SendMessageBatch stored, but some entries reported Failed (retries duplicate)
   | 'partialDelete' // DeleteMessageBatch: some entries not forwarded and reported Failed
-  | 'incompleteReply'; // a *Batch call done in full, but a third of its entries missing from the reply
+  | 'incompleteReply' // a *Batch call done in full, but a third of its entries missing from the reply
+  | 'queueMissing'; // 400 QueueDoesNotExist, not forwarded (a queue not usable yet): refused, never stored
 
 export interface Rule {
   fault: Fault;
@@ -111,6 +112,8 @@ export class FaultProxy {
         return error(400, 'RequestThrottled');
       case 'http500':
         return error(500, 'InternalError');
+      case 'queueMissing':
+        return error(400, 'QueueDoesNotExist');
       case 'http503':
         return error(503, 'ServiceUnavailable');
       case 'resetBefore':

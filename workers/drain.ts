@@ -7,6 +7,7 @@
  */
 import { asSqsError } from '../src/errors.js';
 import { IntegrityTracker } from '../src/metrics/integrity.js';
+import { answerCheckpoints } from '../src/worker-kit/checkpoints.js';
 import { CONTROL, LiveRow } from '../src/metrics/live.js';
 import { now } from '../src/metrics/timeline.js';
 import type { DrainTask, DrainWorkerResult } from '../src/protocol.js';
@@ -132,9 +133,9 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
         deleteUnits.add(1, at);
         deleted.add(reply.Successful?.length ?? 0, at);
       },
-      failed(count, _code, at) {
+      failed(entries, _code, at) {
         // Received and counted, but not deleted: it will return.
-        deleteFailed.add(count, at);
+        deleteFailed.add(entries.length, at);
       },
     };
   }
@@ -237,11 +238,14 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     }
   }
 
+  // A checkpoint holds what this thread has seen so far: a drain killed later leaves it behind.
+  const checkpoints = answerCheckpoints(task.row, () => meter.snapshot({ integrity: integrity.toJSON(), orderViolations }));
   try {
     await Promise.all(task.pollers.map(poller));
     // What the pollers handed over is worked on and deleted before the thread reports.
     while (consuming.size) await Promise.all(consuming);
   } finally {
+    checkpoints.close();
     stop.close();
     meter.stopSampling();
     wire.close();

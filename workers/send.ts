@@ -21,6 +21,8 @@ import { SqsWire, type Prepared } from '../src/sqs/wire.js';
 import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
 import { Meter } from '../src/worker-kit/meter.js';
 import { StopSignals } from '../src/worker-kit/stop-signals.js';
+import { answerCheckpoints } from '../src/worker-kit/checkpoints.js';
+import { SeqBits } from '../src/metrics/seq-bits.js';
 import { entryExtras } from '../src/workload/extras.js';
 import { fillByBytes, MAX_REQUEST_BYTES } from '../src/workload/fill.js';
 import { sizeBucket, sizeCounts, SIZE_BUCKETS, SizePicker } from '../src/workload/sizes.js';
@@ -74,6 +76,11 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       ? { body: (seq: number) => sizes.sizeOf(seq), counted: (seq: number) => sizes.sizeOf(seq) + extras.attributeBytes }
       : undefined;
   const { batchSize, total, messageSize } = task;
+  const resumeAt = task.firstSeq;
+  // Which seqs SQS acknowledged, and which ended either way: a refused send is never missing, and
+  // a retried attempt of the shard resumes after what this one settled (ledger/resume.ts).
+  const acked = new SeqBits(Number.isFinite(total) ? total : 0);
+  const settled = new SeqBits(Number.isFinite(total) ? total : 0);
   const schedule = new Schedule(task.schedule);
   /** What SQS counts of one message: its body and its attributes. */
   const fixedMessageBytes = messageSize + extras.attributeBytes;
@@ -103,23 +110,27 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         }
         sendUnits.add(billedRequests(payload), at);
         let ok = reply.Successful?.length ?? 0;
-        if (verifyMd5 && reply.Successful) {
-          for (const s of reply.Successful) {
-            const seq = this.firstSeq + Number(s.Id);
+        for (const s of reply.Successful ?? []) {
+          const seq = this.firstSeq + Number(s.Id);
+          settled.mark(seq);
+          if (verifyMd5) {
             const body = template ? template.render(seq, this.sentAt) : factory.body(seq, this.sentAt, this.group, sizes?.sizeOf(seq));
             if (createHash('md5').update(body).digest('hex') !== s.MD5OfMessageBody) {
               ok--;
               meter.error(OWN_CODES.md5Mismatch, at);
               meter.fail(1, OWN_CODES.md5Mismatch, at);
+              continue;
             }
           }
+          acked.mark(seq);
         }
         sent.add(ok, at);
         if (this.warm) warmupSent.add(ok, at);
         Atomics.add(control, CONTROL.sent, ok);
       },
-      failed(count, code, at) {
-        meter.fail(count, code, at);
+      failed(entries, code, at) {
+        for (const i of entries) settled.mark(this.firstSeq + i);
+        meter.fail(entries.length, code, at);
       },
     };
   }
@@ -162,7 +173,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       // The hot group's batch holds its lock from its claim to its answer, so the group's seqs leave in order.
       if (group === HOT_GROUP && hotLock) releaseHot = await hotLock.acquire();
       const index = Atomics.add(control, CONTROL.claim, 1);
-      const firstSeq = index * batchSize;
+      const firstSeq = resumeAt + index * batchSize;
       if (firstSeq >= total) break;
       const count = Math.min(batchSize, total - firstSeq);
       let startedAt = monoNow();
@@ -176,7 +187,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
       batch.sentAt = Date.now();
       let prepared: Prepared | undefined;
       if (schedule.paced) {
-        const intended = start + schedule.dueAt(firstSeq);
+        const intended = start + schedule.dueAt(firstSeq - resumeAt);
         if (intended >= end) break;
         if (intended > startedAt) {
           // Built and signed while waiting, so the latency from the intended start is the wire's
@@ -217,17 +228,22 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
     else sendLatency.record(epochOf(done), done - startedAt);
   }
 
+  /** The worker's facts, at the end or at a checkpoint while it runs. */
+  function result(tally: ReturnType<typeof meter.finish>): SendWorkerResult {
+    // One size: every message sent is in its bucket, counted once here rather than per message.
+    if (!varying) sentPerSize[sizeBucket(messageSize)] = tally.sent;
+    tally.sizes = sizeCounts(sentPerSize);
+    return { ...tally, acked: acked.encode(), settled: settled.encode() };
+  }
+  const checkpoints = answerCheckpoints(task.row, () => result(meter.snapshot()));
   try {
     const start = await startTogether(task.state, task.workers, task.schedule.notBefore);
     if (start !== undefined) await Promise.all(Array.from({ length: task.lanes }, (_, i) => lane(i, start)));
   } finally {
+    checkpoints.close();
     stop.close();
     meter.stopSampling();
     wire.close();
   }
-  // One size: every message sent is in its bucket, counted once here rather than per message.
-  const tally = meter.finish();
-  if (!varying) sentPerSize[sizeBucket(messageSize)] = tally.sent;
-  tally.sizes = sizeCounts(sentPerSize);
-  return tally;
+  return result(meter.finish());
 }

@@ -17,17 +17,21 @@ import { execute } from '../runner.js';
 import { checkCredentials, createSqsClient, endpointOf } from '../sqs/client.js';
 import { setupError } from '../sqs/queues.js';
 import { envArgs } from './options.js';
+import { markShardDone } from '../ledger/markers.js';
 
 export async function runLoad(command: CommandName, argv: Record<string, unknown>): Promise<void> {
   const config = resolveConfig(command, envArgs(command, argv));
   checkWritable(config.output.out);
   checkWritable(config.output.html, '--html');
   const store = await openStore(config.output.out, config.connection.endpoint, config.connection.region);
-  const result = await execute(config).catch((e: unknown) => {
+  const result = await execute(config, { store }).catch((e: unknown) => {
     store?.close();
     throw e;
   });
-  const code = await emit(result, config.output, conclude(result, config.thresholds), store);
+  // A send shard that ran to its end says so in the ledger once its result is stored: drains
+  // end on these markers (ledger/run-watch.ts), not on silence.
+  const done = store && config.output.ledger && config.send && !result.interrupted && !result.abandoned ? { store, attempt: config.output.ledger.attempt } : undefined;
+  const code = await emit(result, config.output, conclude(result, config.thresholds), store, done && (() => markShardDone(done.store, result.runId, result.shard, done.attempt)));
   // The result keeps its verdict either way; only the process exit leaves it to the merge.
   const verdictOnly = code === EXIT.incomplete || code === EXIT.threshold;
   if (!config.gate && verdictOnly) process.stderr.write(`sqs-blast: --no-gate: exit 0; the verdict (exit ${code}) is in the result, for sqs-blast report to judge\n`);

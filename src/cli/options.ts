@@ -190,6 +190,12 @@ export const queueAdminOptions: OptionMap = {
 
 export const reportOptions: OptionMap = {
   'run-id': { type: 'string', group: 'Input:', describe: 'Only results of this run id (for s3://: only objects under <prefix><run id>/)' },
+  'job-uid': {
+    type: 'string',
+    array: true,
+    group: 'Input:',
+    describe: 'Only results of these Job applies (controller uids, repeatable): needed when one run id was applied more than once',
+  },
   endpoint: {
     type: 'string',
     group: 'Input:',

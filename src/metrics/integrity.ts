@@ -3,9 +3,9 @@
  * messages cost 125 KB, not a map of ids. Bitmaps from threads and pods merge by OR; a bit set
  * on both sides is a message that arrived twice.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { MessageHead, PayloadIdentity } from '../payload.js';
 import { shardSize } from '../shard.js';
+import { andBits, countRange, decodeBits, encodeBits, minusBits, orBits, overlap, SeqBits } from './seq-bits.js';
 
 export interface IntegrityJson {
   runId: string;
@@ -32,19 +32,33 @@ export interface IntegrityJson {
   failed?: number;
   /** Bitmap of seen seqs, raw-deflated and base64 encoded; bit i of byte j is seq j*8+i. */
   seen: string;
+  /** Consumers: seqs seen more than once (absent: none). */
+  twice?: string;
+  /**
+   * Producers: the seqs SQS acknowledged. With it, `missing` is what SQS acknowledged and no
+   * consumer saw: a refused send is failed, never missing.
+   */
+  acked?: string;
+  /** Producers: the seqs whose send ended, acknowledged or failed (a superset of `acked`). */
+  settled?: string;
+  /**
+   * Producers: an attempt of this shard continued after one that left no final result (killed):
+   * from this seq on, a message may have been sent by both, and a copy seen twice is `resent`.
+   */
+  resentFrom?: number;
+  /** Producers: the first seq this producer (or the first of its attempts) sent; absent: 0. */
+  from?: number;
+  /**
+   * From an attempt that left no final result (a checkpoint): what it did after its last
+   * checkpoint is unknown.
+   */
+  open?: boolean;
 }
 
-const popcount8 = new Uint8Array(256).map((_, i) => {
-  let n = 0;
-  for (let v = i; v; v >>= 1) n += v & 1;
-  return n;
-});
-
 class ShardSeen {
-  bits: Uint8Array;
-  distinct = 0;
+  readonly seen: SeqBits;
+  twice: SeqBits | undefined;
   duplicates = 0;
-  maxSeq = -1;
 
   constructor(
     readonly runId: string,
@@ -53,40 +67,29 @@ class ShardSeen {
     public of: number,
     public total: number,
   ) {
-    this.bits = new Uint8Array(of > 0 ? Math.ceil(of / 8) : 1024);
+    this.seen = new SeqBits(of);
   }
 
   /** True when seq is new. */
   mark(seq: number): boolean {
-    const byte = seq >>> 3;
-    if (byte >= this.bits.length) {
-      const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
-      grown.set(this.bits);
-      this.bits = grown;
-    }
-    const mask = 1 << (seq & 7);
-    if (this.bits[byte] & mask) {
-      this.duplicates++;
-      return false;
-    }
-    this.bits[byte] |= mask;
-    this.distinct++;
-    if (seq > this.maxSeq) this.maxSeq = seq;
-    return true;
+    if (this.seen.mark(seq)) return true;
+    this.duplicates++;
+    (this.twice ??= new SeqBits()).mark(seq);
+    return false;
   }
 
   toJSON(): IntegrityJson {
-    const used = this.maxSeq < 0 ? 0 : (this.maxSeq >>> 3) + 1;
     return {
       runId: this.runId,
       shard: this.shard,
       shards: this.shards,
       of: this.of,
       total: this.total,
-      distinct: this.distinct,
+      distinct: this.seen.size,
       duplicates: this.duplicates,
-      maxSeq: this.maxSeq,
-      seen: deflateRawSync(this.bits.subarray(0, used)).toString('base64'),
+      maxSeq: this.seen.maxSeq,
+      seen: this.seen.encode(),
+      ...(this.twice ? { twice: this.twice.encode() } : {}),
     };
   }
 }
@@ -113,65 +116,92 @@ export class IntegrityTracker {
   }
 }
 
-function decodeBits(seen: string): Uint8Array {
-  return seen ? new Uint8Array(inflateRawSync(Buffer.from(seen, 'base64'))) : new Uint8Array(0);
+interface Merging {
+  entry: IntegrityJson;
+  seen: Uint8Array;
+  twice?: Uint8Array;
+  acked?: Uint8Array;
+  settled?: Uint8Array;
 }
 
-/** Union of bitmaps from many threads or pods; overlap counts as duplicates. */
+const orMaybe = (a: Uint8Array | undefined, b: Uint8Array | undefined) => (a && b ? orBits(a, b) : (a ?? b));
+const decodeMaybe = (bits: string | undefined) => (bits === undefined ? undefined : decodeBits(bits));
+
+/**
+ * Union of bitmaps from many threads, pods and pod attempts; a seq seen on both sides is a
+ * duplicate. Producers' acknowledged and settled seqs add up the same way, so a shard sent by
+ * two attempts (a retried pod that resumed) is one shard.
+ */
 export function mergeIntegrity(parts: IntegrityJson[]): IntegrityJson[] {
-  const byKey = new Map<string, { entry: IntegrityJson; bits: Uint8Array }>();
+  const byKey = new Map<string, Merging>();
   for (const p of parts) {
     const key = p.runId + '\u0000' + p.shard;
-    const bits = decodeBits(p.seen);
+    const seen = decodeBits(p.seen);
     const have = byKey.get(key);
     if (!have) {
-      byKey.set(key, { entry: { ...p }, bits });
+      byKey.set(key, { entry: { ...p }, seen, twice: decodeMaybe(p.twice), acked: decodeMaybe(p.acked), settled: decodeMaybe(p.settled) });
       continue;
     }
-    const merged = new Uint8Array(Math.max(have.bits.length, bits.length));
-    merged.set(have.bits);
-    let overlap = 0;
-    for (let i = 0; i < bits.length; i++) {
-      overlap += popcount8[merged[i] & bits[i]];
-      merged[i] |= bits[i];
-    }
+    const both = andBits(have.seen, seen);
+    const overlapping = overlap(have.seen, seen);
     const e = have.entry;
-    e.duplicates += p.duplicates + overlap;
-    e.distinct += p.distinct - overlap;
+    e.duplicates += p.duplicates + overlapping;
+    e.distinct += p.distinct - overlapping;
     e.maxSeq = Math.max(e.maxSeq, p.maxSeq);
     e.of = Math.max(e.of, p.of);
     e.total = Math.max(e.total, p.total);
     e.shards = Math.max(e.shards, p.shards);
-    // Two producers of one shard are a restarted pod: its seqs start again at 0, so they overlap.
+    // Two producers of one shard are a restarted pod: without the ledger its seqs start again at
+    // 0, so they overlap (with it, the bitmaps below say exactly what each attempt sent).
     if (p.sent !== undefined) e.sent = Math.max(e.sent ?? 0, p.sent);
     if (p.attempted !== undefined) e.attempted = Math.max(e.attempted ?? 0, p.attempted);
     if (p.failed !== undefined) e.failed = (e.failed ?? 0) + p.failed;
-    have.bits = merged;
+    if (p.resentFrom !== undefined) e.resentFrom = Math.min(e.resentFrom ?? Infinity, p.resentFrom);
+    if (p.settled !== undefined) e.from = Math.min(e.settled === undefined ? Infinity : (e.from ?? 0), p.from ?? 0);
+    if (p.open) e.open = true;
+    have.seen = orBits(have.seen, seen);
+    have.twice = orMaybe(orMaybe(have.twice, decodeMaybe(p.twice)), overlapping ? both : undefined);
+    have.acked = orMaybe(have.acked, decodeMaybe(p.acked));
+    have.settled = orMaybe(have.settled, decodeMaybe(p.settled));
   }
   return [...byKey.values()]
-    .map(({ entry, bits }) => ({ ...entry, seen: deflateRawSync(bits).toString('base64') }))
+    .map(({ entry, seen, twice, acked, settled }) => {
+      const out: IntegrityJson = { ...entry, seen: encodeBits(seen) };
+      if (twice) out.twice = encodeBits(twice);
+      else delete out.twice;
+      if (acked) out.acked = encodeBits(acked);
+      if (settled) out.settled = encodeBits(settled);
+      return out;
+    })
     .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : a.shard - b.shard));
 }
 
 /**
  * A producer's own entry: nothing seen, but the shard exists. Without it a merge in which no
  * consumer saw a single message of a shard (or of the whole run) would not know the shard was
- * ever sent, and would call nothing missing.
+ * ever sent, and would call nothing missing. `sets`: the seqs SQS acknowledged and those whose
+ * send ended, encoded (seq-bits.ts).
  */
-export function producedShard(identity: PayloadIdentity, counts: { sent: number; attempted: number; failed: number }): IntegrityJson {
+export function producedShard(
+  identity: PayloadIdentity,
+  counts: { sent: number; attempted: number; failed: number },
+  sets?: { acked: string; settled: string; from: number; resentFrom?: number },
+): IntegrityJson {
   const { runId, shard, shards, of, total } = identity;
   const { sent, attempted, failed } = counts;
-  return { runId, shard, shards, of, total, distinct: 0, duplicates: 0, maxSeq: -1, sent, attempted, failed, seen: '' };
+  const entry: IntegrityJson = { runId, shard, shards, of, total, distinct: 0, duplicates: 0, maxSeq: -1, sent, attempted, failed, seen: '' };
+  if (sets) {
+    entry.acked = sets.acked;
+    entry.settled = sets.settled;
+    if (sets.from) entry.from = sets.from;
+    if (sets.resentFrom !== undefined) entry.resentFrom = sets.resentFrom;
+  }
+  return entry;
 }
 
 /** Seen seqs below `limit`: a message above what its producer attempted cannot stand in for a loss. */
 function seenBelow(seen: string, limit: number): number {
-  const bits = decodeBits(seen);
-  const whole = Math.min(limit >>> 3, bits.length);
-  let n = 0;
-  for (let i = 0; i < whole; i++) n += popcount8[bits[i]];
-  if (whole < bits.length && limit & 7) n += popcount8[bits[whole] & ((1 << (limit & 7)) - 1)];
-  return n;
+  return countRange(decodeBits(seen), 0, limit);
 }
 
 /**
@@ -180,18 +210,28 @@ function seenBelow(seen: string, limit: number): number {
  */
 export function notSent(entries: IntegrityJson[]): number | null {
   let n: number | null = null;
-  for (const e of entries) if (e.attempted !== undefined && e.of >= 0) n = (n ?? 0) + Math.max(0, e.of - e.attempted);
+  for (const e of entries) {
+    if (e.settled !== undefined && e.of >= 0) {
+      if (!e.open) n = (n ?? 0) + unknownOutcome(e);
+    } else if (e.attempted !== undefined && e.of >= 0) n = (n ?? 0) + Math.max(0, e.of - e.attempted);
+  }
   return n;
+}
+
+/** Seqs of the shard (from the first its producers sent) that no producer attempt settled and no consumer saw. */
+function unknownOutcome(e: IntegrityJson): number {
+  const known = orBits(decodeBits(e.settled), decodeBits(e.seen));
+  const from = e.from ?? 0;
+  return Math.max(0, e.of - from - countRange(known, from, e.of));
 }
 
 export interface IntegrityVerdict {
   distinct: number;
   duplicates: number;
   /**
-   * Messages a producer attempted that no consumer saw (including whole shards never seen). Where
-   * the producer's result is in the set only its attempted seqs count; without it, the shard's
-   * size from the bodies. Unseen messages that failed at send are included (a send that timed out
-   * may still have been stored, so they cannot be told apart): the summary shows `failed` beside it.
+   * Messages proven lost: SQS acknowledged them and no consumer saw them (where producers kept
+   * their acknowledged seqs; with older results, every attempted seq no consumer saw). Refused
+   * sends are `failed`, never missing.
    */
   missing: number;
   /**
@@ -200,36 +240,92 @@ export interface IntegrityVerdict {
    */
   exact: boolean;
   runs: string[];
+  /**
+   * Acknowledged, unseen messages of runs where a consumer attempt left no final result: it may
+   * have received and deleted them after its last checkpoint, so they cannot be called lost.
+   */
+  unaccountedByDrains: number;
+  /**
+   * Seqs of shards whose producer attempt left no final result and that no attempt settled and
+   * no consumer saw: they may or may not have been sent.
+   */
+  unaccountedBySends: number;
+  /** Copies seen twice from the seq a retried send resumed at (the killed attempt may have sent them too). */
+  resent: number;
+  /** Seen, though every attempt that sent it counted it failed (a timed-out call SQS had stored). */
+  seenFailed: number;
+  /** Where producers kept their seqs: exactly what SQS acknowledged (a resent copy counts once), and what ended failed. */
+  sentExact: number | null;
+  failedExact: number | null;
 }
 
-export function verdict(entries: IntegrityJson[]): IntegrityVerdict {
-  let distinct = 0;
-  let duplicates = 0;
-  let missing = 0;
-  let exact = true;
+export interface VerdictContext {
+  /** Runs with a consumer attempt that left no final result (ledger/merge.ts). */
+  openDrainRuns?: ReadonlySet<string>;
+}
+
+export function verdict(entries: IntegrityJson[], context: VerdictContext = {}): IntegrityVerdict {
+  const v: IntegrityVerdict = {
+    distinct: 0,
+    duplicates: 0,
+    missing: 0,
+    exact: true,
+    runs: [],
+    unaccountedByDrains: 0,
+    unaccountedBySends: 0,
+    resent: 0,
+    seenFailed: 0,
+    sentExact: null,
+    failedExact: null,
+  };
   const runs = new Map<string, IntegrityJson[]>();
   for (const e of entries) {
-    distinct += e.distinct;
-    duplicates += e.duplicates;
+    v.distinct += e.distinct;
+    v.duplicates += e.duplicates;
     const list = runs.get(e.runId) ?? [];
     list.push(e);
     runs.set(e.runId, list);
   }
-  for (const list of runs.values()) {
+  for (const [runId, list] of runs) {
+    const drainsOpen = context.openDrainRuns?.has(runId) ?? false;
     const shards = Math.max(...list.map((e) => e.shards));
     const total = Math.max(...list.map((e) => e.total));
     const seen = new Map(list.map((e) => [e.shard, e]));
     for (let s = 0; s < shards; s++) {
       const e = seen.get(s);
       const of = e && e.of >= 0 ? e.of : total >= 0 ? shardSize(total, shards, s) : -1;
-      if (e?.attempted !== undefined) missing += e.attempted - seenBelow(e.seen, e.attempted);
-      else if (of >= 0) missing += Math.max(0, of - (e?.distinct ?? 0));
+      if (e?.acked !== undefined) {
+        const lost = shardSets(e, v);
+        if (drainsOpen) v.unaccountedByDrains += lost;
+        else v.missing += lost;
+      } else if (e?.attempted !== undefined) v.missing += e.attempted - seenBelow(e.seen, e.attempted);
+      else if (of >= 0) v.missing += Math.max(0, of - (e?.distinct ?? 0));
       else {
         // Duration-bounded producer: seqs are dense, so gaps below the highest seen are missing.
-        exact = false;
-        if (e) missing += Math.max(e.maxSeq + 1, e.sent ?? 0) - e.distinct;
+        v.exact = false;
+        if (e) v.missing += Math.max(e.maxSeq + 1, e.sent ?? 0) - e.distinct;
       }
     }
   }
-  return { distinct, duplicates, missing, exact, runs: [...runs.keys()] };
+  v.runs = [...runs.keys()];
+  return v;
+}
+
+/** One shard whose producers kept their seqs: adds its figures to v; answers the acknowledged seqs no consumer saw. */
+function shardSets(e: IntegrityJson, v: IntegrityVerdict): number {
+  const acked = decodeBits(e.acked);
+  const settled = decodeBits(e.settled);
+  const seen = decodeBits(e.seen);
+  const failed = minusBits(settled, acked);
+  v.seenFailed += overlap(seen, failed);
+  v.failedExact = (v.failedExact ?? 0) + countRange(failed);
+  // Seen though no attempt settled it: sent by an attempt killed before it could say so.
+  v.sentExact = (v.sentExact ?? 0) + countRange(acked) + countRange(minusBits(seen, settled));
+  if (e.open && e.of >= 0) v.unaccountedBySends += unknownOutcome(e);
+  if (e.resentFrom !== undefined && e.twice) {
+    const resent = countRange(decodeBits(e.twice), e.resentFrom);
+    v.resent += resent;
+    v.duplicates -= resent;
+  }
+  return countRange(minusBits(acked, seen));
 }

@@ -85,8 +85,20 @@ export class Timeline {
   toJSON(): TimelineJson {
     for (const [name, cur] of this.open) this.close(name, cur.slot, cur.h);
     this.open.clear();
-    const json: TimelineJson = { start: this.start, series: Object.fromEntries(this.data) };
-    if (this.latency.size) json.latency = Object.fromEntries(this.latency);
+    return this.snapshot();
+  }
+
+  /** The timeline so far, the open second included, leaving it open (a checkpoint while the run goes on). */
+  snapshot(): TimelineJson {
+    const json: TimelineJson = { start: this.start, series: Object.fromEntries([...this.data].map(([k, v]) => [k, [...v]])) };
+    const latency = new Map([...this.latency].map(([k, v]) => [k, [...v]]));
+    for (const [name, cur] of this.open) {
+      let arr = latency.get(name);
+      if (!arr) latency.set(name, (arr = []));
+      while (arr.length <= cur.slot) arr.push(null);
+      arr[cur.slot] = encode(cur.h);
+    }
+    if (latency.size) json.latency = Object.fromEntries(latency);
     if (this.depth.length) json.depth = [...this.depth];
     return json;
   }

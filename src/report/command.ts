@@ -33,7 +33,8 @@ export async function runReport(argv: Record<string, unknown>): Promise<void> {
     process.exitCode = await reportBursts(bursts, { out, html, json: Boolean(argv.json), thresholds }, await openStore(out, endpoint, region));
     return;
   }
-  const merged = mergeResults(results);
+  const jobUids = ((argv.jobUid as unknown[]) ?? []).flatMap((u) => String(u).split(',')).filter(Boolean);
+  const merged = mergeResults(results, { jobUids });
   for (const w of merged.coverage?.warnings ?? []) process.stderr.write(`sqs-blast: warning: ${w}\n`);
   const store = await openStore(out, endpoint, region);
   const output = { out, html, json: Boolean(argv.json), quiet: true, progressIntervalMs: 0, depthIntervalMs: 0, resultLine: Boolean(argv.resultLine) };

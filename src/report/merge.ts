@@ -6,7 +6,8 @@
 import { addTallies } from '../metrics/tally.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import { coverageOf } from './coverage.js';
-import { emptyResult, finalize, type Phase, type Result } from './result.js';
+import { emptyResult, finalize, type Phase, type Result, type UnfinishedAttempt } from './result.js';
+import { ledgerView, plannedOf, unfinishedWarnings } from '../ledger/merge.js';
 
 // Reading results (files, logs, chunked result lines, S3) lives in sources.ts and result-lines.ts.
 export { parseResults } from './result-lines.js';
@@ -17,7 +18,15 @@ function unionPhase(a: Phase | undefined, b: Phase | undefined): Phase | undefin
   return { startedAt: Math.min(a.startedAt, b.startedAt), endedAt: Math.max(a.endedAt, b.endedAt) };
 }
 
-export function mergeResults(parts: Result[]): Result {
+export interface MergeOptions {
+  /** report --job-uid: the Job applies (controller uids) to merge when a run id was applied more than once. */
+  jobUids?: string[];
+}
+
+export function mergeResults(all: Result[], options: MergeOptions = {}): Result {
+  // Pod attempts in the run's ledger: one apply, killed attempts known, retries carried on.
+  const view = ledgerView(all, options.jobUids);
+  const parts = view.parts;
   const runIds = [...new Set(parts.map((p) => p.runId))];
   const merged = emptyResult('report', runIds.length === 1 ? runIds[0] : 'mixed', 0, Math.max(...parts.map((p) => p.shards)));
   merged.parts = parts.reduce((n, p) => n + (p.parts ?? 1), 0);
@@ -41,9 +50,13 @@ export function mergeResults(parts: Result[]): Result {
       if (!have || have.at < p.endedAt) latestQueues.set(q.url, { at: p.endedAt, depth: q });
     }
   }
-  merged.planned = merged.phases.send ? planned : null;
+  merged.planned = merged.phases.send ? (parts.some((p) => p.attempt) ? plannedOf(parts) : planned) : null;
   merged.expected = expected;
-  merged.coverage = coverageOf(parts, merged.integrity);
+  if (view.unfinished.length) merged.unfinished = view.unfinished;
+  merged.coverage = coverageOf(
+    parts.filter((p) => !view.superseded.has(p)),
+    merged.integrity,
+  );
   merged.queues = [...latestQueues.values()].map((q) => q.depth);
   const interrupted = parts.filter((p) => p.interrupted).length;
   merged.config = {
@@ -51,5 +64,8 @@ export function mergeResults(parts: Result[]): Result {
     endpoint: (parts[0].config as { endpoint?: string })?.endpoint,
     partsInterrupted: interrupted,
   };
-  return finalize(merged);
+  finalize(merged);
+  const finished = (u: UnfinishedAttempt) => parts.some((p) => p.kind === u.kind && p.runId === u.runId && p.shard === u.shard && p.attempt?.final && p.attempt.at > u.lastCheckpointAt);
+  merged.coverage.warnings.push(...unfinishedWarnings(view.unfinished, merged.unaccounted ?? 0, finished));
+  return merged;
 }

@@ -40,7 +40,7 @@ export async function openStore(out: string | undefined, sqsEndpoint: string | u
  * An upload that still fails after the SDK's retries turns exit 0 into 1 (finished, but the
  * durable result is missing; not 2, which means nothing was sent); other codes stand.
  */
-export async function emit(result: Result, output: OutputOptions, exitCode: number, store?: ResultStore): Promise<number> {
+export async function emit(result: Result, output: OutputOptions, exitCode: number, store?: ResultStore, afterStored?: () => Promise<void>): Promise<number> {
   const json = JSON.stringify(result);
   const printLines = () => process.stdout.write(resultChunks(result, json).join('\n') + '\n');
   const linesPrinted = !output.json && output.resultLine;
@@ -51,6 +51,7 @@ export async function emit(result: Result, output: OutputOptions, exitCode: numb
   if (store) {
     try {
       notes.push(`stored     ${await store.put(result, json)}`);
+      await afterStored?.();
     } catch (e) {
       const fallback = output.json ? 'the JSON on stdout' : 'the result lines on stdout (sqs-blast report -)';
       process.stderr.write(`sqs-blast: ${(e as Error).message}; the result was not stored, keep ${fallback}\n`);

@@ -9,6 +9,7 @@ import { decode, summarize, type LatencySummary } from '../metrics/histogram.js'
 import { notSent, verdict } from '../metrics/integrity.js';
 import { emptyTally, type Tally } from '../metrics/tally.js';
 import type { QueueDepth } from '../sqs/depth.js';
+import type { AttemptRecord } from '../ledger/attempt.js';
 
 export const SCHEMA = 'sqs-blast/result@1';
 export const RESULT_PREFIX = 'SQS_BLAST_RESULT ';
@@ -49,6 +50,18 @@ export interface Coverage {
   interrupted: Array<{ kind: Kind; runId: string; shard: number; signal: string }>;
   /** One line each, for stderr and the summary. */
   warnings: string[];
+}
+
+export interface UnfinishedAttempt {
+  kind: Kind;
+  runId: string;
+  shard: number;
+  pod: string;
+  /** Epoch ms of its last checkpoint: what it did after that is unknown. */
+  lastCheckpointAt: number;
+  /** What its last checkpoint counted. */
+  sent: number;
+  received: number;
 }
 
 export interface ThresholdOutcome extends Threshold {
@@ -93,6 +106,23 @@ export interface Result extends Tally {
   duplicates: number;
   missing: number;
   missingExact: boolean;
+  /**
+   * Copies of messages that a retried send attempt sent again because the attempt before it was
+   * killed after its last checkpoint: seen twice, counted here and not in `duplicates`.
+   */
+  resent?: number;
+  /**
+   * Messages the tool cannot prove lost or delivered: acknowledged and unseen in a run where a
+   * consumer attempt was killed after its last checkpoint (it may have taken them), plus seqs a
+   * killed producer attempt may have sent (`unfinished` names the attempts and their windows).
+   */
+  unaccounted?: number;
+  /** Seen by a consumer although their send was counted failed (e.g. a call that timed out after SQS stored it). */
+  seenFailed?: number;
+  /** This process's attempt of its shard in the run's ledger (ledger/attempt.ts). */
+  attempt?: AttemptRecord;
+  /** Merged reports: attempts whose last document is a checkpoint (the process was killed). */
+  unfinished?: UnfinishedAttempt[];
   expected: number | null;
   dlqDepth: number | null;
   /** The billed requests of the Tally, their sum, and what they cost at pricePerMillion. */
@@ -173,12 +203,19 @@ export function finalize(r: Result): Result {
   c.units = c.sendUnits + c.receiveUnits + c.deleteUnits + (c.visibilityUnits ?? 0);
   c.usd = Math.round(((c.units * c.pricePerMillion) / 1e6) * 1e6) / 1e6;
   r.notSent = notSent(r.integrity);
+  const openDrainRuns = new Set((r.unfinished ?? []).filter((u) => u.kind === 'drain' || u.kind === 'run').map((u) => u.runId));
+  const v = verdict(r.integrity, { openDrainRuns });
+  // Producers that kept their seqs: what SQS acknowledged, a resent copy once.
+  if (v.sentExact !== null) r.sent = r.phases.drain ? v.sentExact : Math.max(0, v.sentExact);
+  if (v.failedExact !== null) r.failed = v.failedExact;
+  if (v.unaccountedBySends || v.unaccountedByDrains) r.unaccounted = v.unaccountedBySends + v.unaccountedByDrains;
   if (r.phases.drain) {
-    const v = verdict(r.integrity);
     r.distinct = v.distinct + r.foreign;
     r.duplicates = v.duplicates;
     r.missing = v.missing;
     r.missingExact = v.exact;
+    if (v.resent) r.resent = v.resent;
+    if (v.seenFailed) r.seenFailed = v.seenFailed;
     if (v.runs.length) r.runIds = v.runs;
     // A foreign producer's messages carry no seqs: only the expected count can show a loss.
     if (r.expected !== null) r.missing = Math.max(r.missing, r.expected - r.distinct);
@@ -191,7 +228,7 @@ export function exitCodeOf(r: Result, thresholdsFailed = false): number {
   if (r.interrupted === 'SIGINT') return EXIT.sigint;
   if (r.interrupted === 'SIGTERM') return EXIT.sigterm;
   if (thresholdsFailed) return EXIT.threshold;
-  if (r.abandoned || r.failed > 0 || (r.missing > 0 && !r.partial) || (r.dlqDepth ?? 0) > 0 || (r.orderViolations ?? 0) > 0) {
+  if (r.abandoned || r.failed > 0 || (r.missing > 0 && !r.partial) || (r.unaccounted ?? 0) > 0 || (r.dlqDepth ?? 0) > 0 || (r.orderViolations ?? 0) > 0) {
     return EXIT.incomplete;
   }
   // A merge that lacks send results cannot say "nothing missing", and one holding an interrupted

@@ -4,7 +4,7 @@
  * (a consolidated node takes its container logs with it). Loaded only when an s3:// location is
  * used: the SDK costs startup time every other run would pay for nothing.
  */
-import { GetObjectCommand, HeadBucketCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, paginateListObjectsV2, PutObjectCommand, S3Client, type _Object } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
@@ -96,9 +96,33 @@ export class ResultStore {
     return `s3://${this.location.bucket}/${key}`;
   }
 
+  /** Objects under `<prefix><under>` (every page), keys relative to the location's prefix. */
+  async list(under: string): Promise<Array<{ key: string; modified: number }>> {
+    return listObjects(this.client, this.location, under);
+  }
+
+  /** One object's text, by its key relative to the location's prefix. */
+  async get(key: string): Promise<string> {
+    const r = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.location.prefix + key }));
+    return (await r.Body?.transformToString('utf8')) ?? '';
+  }
+
+  /** A small object (a ledger marker), by its key relative to the location's prefix. */
+  async putText(key: string, body: string): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.location.prefix + key, Body: body, ContentType: 'application/json' }));
+  }
+
   close(): void {
     this.client.destroy();
   }
+}
+
+async function listObjects(client: S3Client, loc: S3Location, under: string, pageSize = 1000): Promise<Array<{ key: string; modified: number }>> {
+  const out: Array<{ key: string; modified: number }> = [];
+  for await (const page of paginateListObjectsV2({ client, pageSize }, { Bucket: loc.bucket, Prefix: loc.prefix + under })) {
+    for (const o of (page.Contents ?? []) as _Object[]) if (o.Key) out.push({ key: o.Key.slice(loc.prefix.length), modified: o.LastModified?.getTime() ?? 0 });
+  }
+  return out;
 }
 
 export interface StoredResult {

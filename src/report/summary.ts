@@ -38,6 +38,7 @@ export function verdictLine(r: Result, exitCode: number, reasons: string[] = [])
   if (r.abandoned) why.push(`gave up: ${r.abandoned}`);
   if (r.failed) why.push(`${int(r.failed)} failed`);
   if (r.missing && !r.partial) why.push(`${int(r.missing)} missing`);
+  if (r.unaccounted) why.push(`${int(r.unaccounted)} unaccounted (not proven lost: see warning)`);
   if (r.dlqDepth) why.push(`${int(r.dlqDepth)} in the DLQ`);
   if (r.orderViolations) why.push(`${int(r.orderViolations)} out of FIFO order`);
   if (r.coverage && !r.coverage.complete) why.push('integrity not judged: send results lacking (see warning)');
@@ -120,8 +121,11 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
       : `missing ${int(r.missing)}${exact}${unjudged}${unsent}`;
     const dlq = r.dlqDepth === null ? 'DLQ n/a' : `DLQ ${int(r.dlqDepth)}`;
     const order = r.orderViolations === null ? '' : ` · FIFO order violations ${int(r.orderViolations)}`;
+    const resent = r.resent ? ` · resent ${int(r.resent)}` : '';
+    const unaccounted = r.unaccounted ? ` · unaccounted ${int(r.unaccounted)}` : '';
+    const seenFailed = r.seenFailed ? ` · seen though failed ${int(r.seenFailed)}` : '';
     out.push(
-      `integrity  distinct ${int(r.distinct)} · duplicates ${int(r.duplicates)} · redelivered ${int(r.redelivered ?? 0)} · ${missing} · foreign ${int(r.foreign)} · ${dlq}${order}`,
+      `integrity  distinct ${int(r.distinct)} · duplicates ${int(r.duplicates)}${resent} · redelivered ${int(r.redelivered ?? 0)} · ${missing}${unaccounted}${seenFailed} · foreign ${int(r.foreign)} · ${dlq}${order}`,
     );
   }
   const sizes = Object.entries(r.sizes ?? {});

@@ -29,6 +29,8 @@ export interface MonitorInputs {
   interrupted: () => boolean;
   /** False while run's senders still work (a finished drain then lets them finish). */
   sendsDone: () => boolean;
+  /** True while the run's ledger says the run is not done (ledger/run-watch.ts): idle rules wait. */
+  holding?: () => boolean;
 }
 
 export class Monitor {
@@ -100,7 +102,7 @@ export class Monitor {
     // Only then does --idle-timeout judge that the queues ran dry.
     const begun = lastMessageAt > 0 || busySince > 0;
     const idleLimit = config.command === 'drain' && !begun ? drain.startTimeoutMs : drain.idleTimeoutMs;
-    if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= idleLimit) live.stop(1);
+    if (Atomics.load(live.control, CONTROL.idleArmed) && now - idleSince >= idleLimit && !this.m.holding?.()) live.stop(1);
     // run: once every acknowledged message has been seen (distinct, so redeliveries do not
     // count), drain a short tail for copies still visible, then stop.
     if (this.runTarget >= 0 && Atomics.load(live.control, CONTROL.distinct) >= this.runTarget) {

@@ -31,8 +31,8 @@ export interface BatchEntries<R extends BatchReply> {
   request(pending: number[]): Buffer;
   /** A reply arrived: count what it says succeeded (`pending`: the entries the call carried). */
   succeeded(reply: R, pending: number[], at: number): void;
-  /** These entries end without success, `code` the last error's. */
-  failed(count: number, code: string, at: number): void;
+  /** These entries (indexes into the caller's batch) end without success, `code` the last error's. */
+  failed(entries: readonly number[], code: string, at: number): void;
 }
 
 /** A reply with no Failed list: iterated without allocating an empty one per call. */
@@ -102,7 +102,7 @@ export class BatchCaller {
           if (!f.SenderFault && isRetryable(f.Code)) {
             again.push(Number(f.Id));
             code = f.Code;
-          } else batch.failed(1, f.Code, at);
+          } else batch.failed([Number(f.Id)], f.Code, at);
         }
         for (const id of unreportedIds(pending, reply)) {
           this.meter.error(OWN_CODES.incompleteReply, at);
@@ -116,20 +116,20 @@ export class BatchCaller {
         const at = now();
         this.meter.error(err.code, at);
         if (!err.retryable || this.stop.level >= 2) {
-          batch.failed(pending.length, err.code, at);
+          batch.failed(pending, err.code, at);
           return ended;
         }
         code = err.code;
       }
       if (pending.length === 0) return ended;
       if (attempt >= this.maxRetries) {
-        batch.failed(pending.length, code, now());
+        batch.failed(pending, code, now());
         return ended;
       }
       this.retries.add(1, now());
       await sleep(backoffMs(attempt, code), this.stop.abort);
       if (this.stop.abort.aborted) {
-        batch.failed(pending.length, OWN_CODES.aborted, now());
+        batch.failed(pending, OWN_CODES.aborted, now());
         return ended;
       }
     }

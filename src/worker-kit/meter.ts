@@ -59,6 +59,13 @@ export class LatencyRecorder {
   }
 }
 
+/** What a worker adds to its meter's counts: its integrity entries, order violations, sizes. */
+export interface TallyExtras {
+  integrity?: IntegrityJson[];
+  orderViolations?: number | null;
+  sizes?: CountMap;
+}
+
 export class Meter {
   private readonly timeline: Timeline;
   private readonly loop: LoopMeter;
@@ -139,8 +146,17 @@ export class Meter {
   }
 
   /** What was recorded, as a Tally (sampling stops here if it has not yet). */
-  finish(extra: { integrity?: IntegrityJson[]; orderViolations?: number | null; sizes?: CountMap } = {}): Tally {
+  finish(extra: TallyExtras = {}): Tally {
     this.stopSampling();
+    return this.tally(extra, this.timeline.toJSON());
+  }
+
+  /** What was recorded so far, while recording goes on: a checkpoint's share of this worker. */
+  snapshot(extra: TallyExtras = {}): Tally {
+    return this.tally(extra, this.timeline.snapshot());
+  }
+
+  private tally(extra: TallyExtras, timeline: Tally['timeline']): Tally {
     const tally = emptyTally();
     for (const [name, c] of this.counters) tally[name] = c.value;
     for (const [name, c] of this.costs) tally.cost[name] = c.value;
@@ -150,7 +166,7 @@ export class Meter {
     tally.integrity = extra.integrity ?? [];
     tally.orderViolations = extra.orderViolations ?? null;
     tally.sizes = extra.sizes ?? {};
-    tally.timeline = this.timeline.toJSON();
+    tally.timeline = timeline;
     return tally;
   }
 }
