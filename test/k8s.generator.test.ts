@@ -249,7 +249,7 @@ describe('k8s manifests: one run', () => {
 describe('the documented commands', () => {
   it('are ones the generator accepts (docs/kubernetes.md, README)', async () => {
     const text = ['docs/kubernetes.md', 'README.md'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n').replace(/\\\n\s*/g, ' ');
-    const shellVars: Record<string, string> = { $ACCOUNT_ID: '123456789012', $REGION: 'eu-west-1' };
+    const shellVars: Record<string, string> = { $ACCOUNT_ID: '123456789012', $REGION: 'eu-west-1', $BUCKET: 'my-sqs-blast-results' };
     const commands = [...text.matchAll(/sqs-blast k8s manifests([^|`\n]*)/g)]
       .map((m) => m[1].replace(/\$[A-Z_]+/g, (v) => shellVars[v] ?? v).split(/\s+/).filter((a) => a && a !== '…'))
       .filter((args) => !args.includes('--help'));
