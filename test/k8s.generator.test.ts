@@ -275,7 +275,7 @@ describe('sqs-blast k8s manifests (the built CLI)', () => {
   });
 
   it('refuses bad flags with exit 2 and one line, nothing on stdout', async () => {
-    for (const args of [['--shards', 'x'], ['--results', 's3://'], ['--bogus', '1'], ['--setup', 'later']]) {
+    for (const args of [['--shards', 'x'], ['--results', 's3://'], ['--bogus', '1'], ['--setup', 'later'], ['--image-pull-secret', 'Bad_Secret'], ['--queue-prefix', 'q'.repeat(70), '--queues', '100', '--fifo', '--dlq']]) {
       const r = await runCli(['k8s', 'manifests', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
@@ -289,5 +289,7 @@ describe('sqs-blast k8s manifests (the built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/new run \(the run id defaults to a random one\)/);
     expect(r.stdout).toContain('--node-pool');
+    expect(r.stdout).toMatch(/--do-not-disrupt[\s\S]*Not for spot/);
+    expect(r.stdout).toContain('queues of their own');
   });
 });

@@ -71,7 +71,8 @@ export function k8sBuilder(y: Argv): Argv {
     .example('$0 k8s manifests --shards 2 --total 20000 --endpoint http://sqs-blast-sqs:4566 | kubectl apply -f -', 'A rehearsal against an in-cluster emulator')
     .epilog(
       'Prints the YAML of ONE run: a Namespace, the send and drain ServiceAccounts, and an Indexed send Job and\n' +
-        'drain Job named sqs-blast-<run-id>-send|drain that share SQS_BLAST_RUN_ID. Every apply of a fresh output is a\n' +
+        'drain Job named sqs-blast-<run-id>-send|drain that share SQS_BLAST_RUN_ID, on queues of their own\n' +
+        '(sqs-blast-<run-id>-N unless --queue-prefix; delete them after the run). Every apply of a fresh output is a\n' +
         'new run (the run id defaults to a random one); applying the same output again changes nothing.\n' +
         'Needs Kubernetes >= 1.29 (backoffLimitPerIndex, podFailurePolicy). Karpenter is optional (--node-pool).',
     );
