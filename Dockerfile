@@ -26,8 +26,9 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The node image's unprivileged user (uid 1000); the Kubernetes manifests pin the same uid.
-USER node
+# The node image's unprivileged user, by number: a pod with runAsNonRoot can verify only a numeric
+# USER (a name would need runAsUser in every pod); the Kubernetes manifests pin the same ids.
+USER 1000:1000
 # node flags: the same as the shebang of src/cli.ts (see there why).
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "--v8-pool-size=1", "/app/dist/src/cli.js"]
 CMD ["--help"]

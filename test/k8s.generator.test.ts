@@ -16,7 +16,11 @@ import { renderYaml } from '../src/k8s/render.js';
 import { runManifests } from '../src/k8s/manifests.js';
 import { find, kubectlReads, parseDocs, render, ROOT, type Doc } from './k8s.contract.js';
 import { podContainers } from './k8s.sim.js';
-import { checkFailurePolicy, checkPodSecurity, queuesConfig, validate } from './k8s.checks.js';
+import { checkAttemptIdentity, checkDisruptable, checkFailurePolicy, checkPodSecurity, queuesConfig, validate } from './k8s.checks.js';
+import { MAX_QUEUE_NAME, longestQueueName } from '../src/k8s/options.js';
+import { quantity, runRequests } from '../src/k8s/manifests.js';
+import { queueNames } from '../src/sqs/queues.js';
+import { dlqName } from '../src/sqs/create-queue.js';
 import { runCli } from './helpers.js';
 
 /** Flags as yargs hands them over (camelCase). */
@@ -59,11 +63,13 @@ describe('k8s manifests: one run', () => {
       expect(j.spec).toMatchObject({ completionMode: 'Indexed', completions: 5, parallelism: 5 });
       expect(j.spec.maxFailedIndexes).toBeUndefined();
       expect(j.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
-      expect(j.spec.template.metadata.annotations['karpenter.sh/do-not-disrupt']).toBe('true');
+      checkDisruptable(j.spec.template);
       expect(j.spec.template.metadata.labels['sqs-blast/run-id']).toBe('contract1');
       expect(j.spec.template.spec.serviceAccountName).toBe(`sqs-blast-${role}`);
-      checkFailurePolicy(j.spec.podFailurePolicy);
+      checkFailurePolicy(j.spec.podFailurePolicy, j.spec.template.spec);
       checkPodSecurity(j.spec.template.spec);
+      checkAttemptIdentity(j, docs, 4);
+      expect(j.spec.template.spec.imagePullSecrets).toBeUndefined();
       for (const index of [0, 4]) {
         expect(main(docs, role, index).env).toMatchObject({ SQS_BLAST_RUN_ID: 'contract1', SQS_BLAST_SHARDS: '5', SQS_BLAST_GATE: 'false', JOB_COMPLETION_INDEX: String(index) });
       }
@@ -72,6 +78,50 @@ describe('k8s manifests: one run', () => {
     expect(main(docs, 'drain').env).toMatchObject({ SQS_BLAST_ONLY_RUN_ID: 'contract1', SQS_BLAST_START_TIMEOUT: '300', SQS_BLAST_IDLE_TIMEOUT: '30' });
     expect(main(docs, 'drain').env.SQS_BLAST_TOTAL).toBeUndefined();
     expect(find(docs, 'ServiceAccount', 'sqs-blast-send').metadata.annotations).toBeUndefined();
+  });
+
+  it('keeps runs apart: queues sqs-blast-<run-id>-N by default, a given --queue-prefix as given, names within SQS’s 80 characters', () => {
+    const own = main(generate({ runId: 'apart1' }).docs, 'send').env;
+    expect(own.SQS_BLAST_QUEUE_PREFIX).toBe('sqs-blast-apart1');
+    expect(main(generate({ runId: 'apart1' }).docs, 'drain').env.SQS_BLAST_QUEUE_PREFIX).toBe('sqs-blast-apart1');
+    expect(main(generate({ runId: 'apart2', queuePrefix: 'shared' }).docs, 'drain').env.SQS_BLAST_QUEUE_PREFIX).toBe('shared');
+    // The longest id still fits, with every suffix; the check uses the CLI's own naming.
+    const long = generate({ runId: 'a'.repeat(24), queues: 100, fifo: true, dlq: true }).docs;
+    expect(main(long, 'send').env.SQS_BLAST_QUEUE_PREFIX).toHaveLength(34);
+    for (const [prefix, n, fifo, dlq] of [['p', 7, false, false], ['p', 12, true, true], ['x-y', 3, false, true], ['z', 2, true, false]] as const) {
+      const last = queueNames({ prefix, count: n, fifo } as any).at(-1)!;
+      expect(longestQueueName(prefix, n, fifo, dlq)).toBe(dlq ? dlqName(last) : last);
+    }
+    expect(() => generate({ queuePrefix: 'q'.repeat(70), queues: 100, dlq: true, fifo: true })).toThrow(
+      new RegExp(`^--queue-prefix "q{70}" makes the queue name q{70}-100-dlq\\.fifo \\(83 characters; SQS allows ${MAX_QUEUE_NAME}, with the -dlq and \\.fifo suffixes\\): shorten --queue-prefix`),
+    );
+    // 78 and 79 characters: within the limit.
+    expect(() => generate({ queuePrefix: 'q'.repeat(70), queues: 100, dlq: true })).not.toThrow();
+    expect(() => generate({ queuePrefix: 'q'.repeat(70), queues: 100, fifo: true })).not.toThrow();
+  });
+
+  it('lets Karpenter evict load pods gracefully: no do-not-disrupt unless --do-not-disrupt', () => {
+    for (const role of ['send', 'drain']) {
+      checkDisruptable(job(generate().docs, role).spec.template);
+      expect(job(generate({ doNotDisrupt: true }).docs, role).spec.template.metadata.annotations).toEqual({ 'karpenter.sh/do-not-disrupt': 'true' });
+    }
+  });
+
+  it('pulls from a private registry with --image-pull-secret, in both Jobs', () => {
+    const { docs } = generate({ imagePullSecret: ['ghcr-pull', 'ecr.pull'] });
+    for (const role of ['send', 'drain']) expect(job(docs, role).spec.template.spec.imagePullSecrets).toEqual([{ name: 'ghcr-pull' }, { name: 'ecr.pull' }]);
+    validate(docs);
+  });
+
+  it('says what its pods request at once, and the NodePool of k8s/karpenter holds the default run', () => {
+    const spec = resolveRunSpec({ runId: 'need1' });
+    expect(runRequests(spec)).toEqual({ pods: 40, cpu: 80, memoryGi: 80 });
+    expect(runRequests(resolveRunSpec({ shards: 3, cpu: '100m', memory: '128Mi' }))).toEqual({ pods: 6, cpu: 1.5, memoryGi: 1.5 }); // the setup's 250m/256Mi
+    expect(renderYaml(spec)).toContain('# Nodes:   the pods request 80 CPU and 80 GiB at once');
+    expect(renderYaml(spec)).toContain('sqs-blast queues delete --queues 4 --queue-prefix sqs-blast-need1 --region us-east-1 --yes');
+    const pool = find(render('karpenter'), 'NodePool', 'sqs-blast');
+    expect(quantity(pool.spec.limits.cpu)).toBeGreaterThanOrEqual(runRequests(spec).cpu);
+    expect(quantity(pool.spec.limits.memory) / 2 ** 30).toBeGreaterThanOrEqual(runRequests(spec).memoryGi);
   });
 
   it('is a new run on every call, and the same output again for the same run id (a re-apply changes nothing)', () => {
@@ -181,6 +231,8 @@ describe('k8s manifests: one run', () => {
     [{ sendRoleArn: 'sqs-blast-send' }, /^--send-role-arn/],
     [{ serviceAccounts: false, drainRoleArn: 'arn:aws:iam::111122223333:role/d' }, /^--send-role-arn\/--drain-role-arn annotate/],
     [{ region: 'mars' }, /^--region/],
+    [{ imagePullSecret: 'Bad_Secret' }, /^--image-pull-secret "Bad_Secret" is not a Secret name/],
+    [{ queuePrefix: 'q'.repeat(70), queues: 100, fifo: true, dlq: true }, /^--queue-prefix .* SQS allows 80.*: shorten --queue-prefix/],
   ])('refuses %j with one line naming the flag', (flags, message) => {
     let error: unknown;
     try {
@@ -197,7 +249,7 @@ describe('k8s manifests: one run', () => {
 describe('the documented commands', () => {
   it('are ones the generator accepts (docs/kubernetes.md, README)', async () => {
     const text = ['docs/kubernetes.md', 'README.md'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n').replace(/\\\n\s*/g, ' ');
-    const shellVars: Record<string, string> = { $ACCOUNT_ID: '123456789012', $REGION: 'eu-west-1' };
+    const shellVars: Record<string, string> = { $ACCOUNT_ID: '123456789012', $REGION: 'eu-west-1', $BUCKET: 'my-sqs-blast-results' };
     const commands = [...text.matchAll(/sqs-blast k8s manifests([^|`\n]*)/g)]
       .map((m) => m[1].replace(/\$[A-Z_]+/g, (v) => shellVars[v] ?? v).split(/\s+/).filter((a) => a && a !== '…'))
       .filter((args) => !args.includes('--help'));
@@ -223,7 +275,7 @@ describe('sqs-blast k8s manifests (the built CLI)', () => {
   });
 
   it('refuses bad flags with exit 2 and one line, nothing on stdout', async () => {
-    for (const args of [['--shards', 'x'], ['--results', 's3://'], ['--bogus', '1'], ['--setup', 'later']]) {
+    for (const args of [['--shards', 'x'], ['--results', 's3://'], ['--bogus', '1'], ['--setup', 'later'], ['--image-pull-secret', 'Bad_Secret'], ['--queue-prefix', 'q'.repeat(70), '--queues', '100', '--fifo', '--dlq']]) {
       const r = await runCli(['k8s', 'manifests', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
@@ -237,5 +289,7 @@ describe('sqs-blast k8s manifests (the built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/new run \(the run id defaults to a random one\)/);
     expect(r.stdout).toContain('--node-pool');
+    expect(r.stdout).toMatch(/--do-not-disrupt[\s\S]*Not for spot/);
+    expect(r.stdout).toContain('queues of their own');
   });
 });

@@ -2,10 +2,12 @@
  * A pod of an Indexed Job, the way the kubelet would start it, without a cluster: the pod's
  * metadata as the Job controller sets it, each container's environment resolved as Kubernetes
  * resolves it (envFrom ConfigMaps, then env in order, $(VAR) references to what came before,
- * fieldRefs to the pod's metadata, JOB_COMPLETION_INDEX injected for Indexed Jobs), and args
+ * fieldRefs to the pod's metadata (a new pod name and uid per attempt, one controller uid per
+ * applied Job), JOB_COMPLETION_INDEX injected for Indexed Jobs), and args
  * expanded the same way. Plus a recording proxy that notes which AWS actions a process calls.
  */
 import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envArgs } from '../src/cli.js';
@@ -22,16 +24,48 @@ export interface SimContainer {
 }
 
 const INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
+const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 
-/** Pod metadata as the Job controller writes it for index `index` of `job`. */
-function podMetadata(job: Doc, template: Doc['metadata'] & { labels?: Record<string, string>; annotations?: Record<string, string> }, index: number) {
-  const uid = `${job.metadata.name}-uid`;
+/** The uid the API server gives a Job when it is created: one per apply of a Job object. */
+const controllerUids = new WeakMap<Doc, string>();
+
+function controllerUid(job: Doc): string {
+  if (job.metadata.uid) return job.metadata.uid as string;
+  let uid = controllerUids.get(job);
+  if (!uid) controllerUids.set(job, (uid = randomUUID()));
+  return uid;
+}
+
+/** A stable digest of one pod attempt: the same pod is the same pod however often it is asked for. */
+function digest(...parts: Array<string | number>): Buffer {
+  return createHash('sha256').update(parts.join('/')).digest();
+}
+
+function uuidOf(d: Buffer): string {
+  const h = d.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+// The alphabet of generateName suffixes (k8s.io/apimachinery/pkg/util/rand: no vowels, no 0/1/3).
+const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/**
+ * Pod metadata as the Job controller writes it for attempt `attempt` of index `index`: every
+ * attempt is a new pod, <job>-<index>-<random5> with a uid of its own, under the Job's one
+ * controller uid (a retried index does not change the Job).
+ */
+function podMetadata(job: Doc, template: Doc['metadata'] & { labels?: Record<string, string>; annotations?: Record<string, string> }, index: number, attempt: number) {
+  const jobUid = controllerUid(job);
+  const d = digest(jobUid, index, attempt);
+  const suffix = Array.from(d.subarray(16, 21), (b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join('');
   return {
-    name: `${job.metadata.name}-${index}-x7k2p`,
+    name: `${job.metadata.name}-${index}-${suffix}`,
+    uid: uuidOf(d),
     namespace: job.metadata.namespace ?? 'default',
     labels: {
       ...(template.labels ?? {}),
-      'batch.kubernetes.io/controller-uid': uid,
+      [CONTROLLER_UID_LABEL]: jobUid,
+      'controller-uid': jobUid,
       'batch.kubernetes.io/job-name': job.metadata.name,
       'job-name': job.metadata.name,
       [INDEX_ANNOTATION]: String(index),
@@ -51,6 +85,7 @@ function fieldRef(path: string, meta: ReturnType<typeof podMetadata>, spec: Reco
   const keyed = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
   if (keyed) return (meta[keyed[1] as 'labels' | 'annotations'] as Record<string, string>)[keyed[2]] ?? '';
   if (path === 'metadata.name') return meta.name;
+  if (path === 'metadata.uid') return meta.uid;
   if (path === 'metadata.namespace') return meta.namespace;
   if (path === 'spec.serviceAccountName') return spec.serviceAccountName;
   throw new Error(`fieldRef ${path} is not simulated`);
@@ -62,12 +97,15 @@ function configMap(docs: Doc[], name: string): Record<string, string> {
   return cm.data ?? {};
 }
 
-/** The containers (initContainers first, in order) of pod `index` of an Indexed Job. */
-export function podContainers(job: Doc, docs: Doc[], index: number): SimContainer[] {
+/**
+ * The containers (initContainers first, in order) of pod `index` of an Indexed Job, in its
+ * `attempt`-th pod (0: the first; each retry of the index is a new pod with a new name and uid).
+ */
+export function podContainers(job: Doc, docs: Doc[], index: number, attempt = 0): SimContainer[] {
   if (job.spec.completionMode !== 'Indexed') throw new Error(`${job.metadata.name} is not an Indexed Job`);
   if (index >= job.spec.completions) throw new Error(`index ${index} is beyond completions ${job.spec.completions}`);
   const spec = job.spec.template.spec;
-  const meta = podMetadata(job, job.spec.template.metadata ?? {}, index);
+  const meta = podMetadata(job, job.spec.template.metadata ?? {}, index, attempt);
   const containers = [...(spec.initContainers ?? []).map((c: any) => ({ c, init: true })), ...spec.containers.map((c: any) => ({ c, init: false }))];
   return containers.map(({ c, init }) => {
     const env: Record<string, string> = {};
@@ -85,7 +123,7 @@ export function podContainers(job: Doc, docs: Doc[], index: number): SimContaine
       else if (e.valueFrom?.configMapKeyRef) env[e.name] = configMap(docs, e.valueFrom.configMapKeyRef.name)[e.valueFrom.configMapKeyRef.key];
       else throw new Error(`env ${e.name} of ${c.name}: source not simulated`);
     }
-    // An Indexed Job's pod is named and hostnamed <job>-<index>.
+    // An Indexed Job's pod is hostnamed <job>-<index> in every attempt (its name is not).
     env.HOSTNAME = `${job.metadata.name}-${index}`;
     return {
       name: c.name,

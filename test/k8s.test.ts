@@ -13,7 +13,9 @@ import { resolveConfig, type CommandName } from '../src/config.js';
 import { buildCli, envArgs } from '../src/cli.js';
 import { IMAGE_REPOSITORY, packageVersion } from '../src/k8s/defaults.js';
 import { envConfigMap, find, kustomizeDir, render, ROOT, type Doc } from './k8s.contract.js';
-import { checkFailurePolicy, checkPodSecurity, queuesConfig, validate } from './k8s.checks.js';
+import { quantity, SERVICE_ACCOUNTS } from '../src/k8s/manifests.js';
+import { checkAttemptIdentity, checkDisruptable, checkFailurePolicy, checkPodSecurity, queuesConfig, validate } from './k8s.checks.js';
+import { MAX_QUEUE_NAME, longestQueueName } from '../src/k8s/options.js';
 import { cliKnows, podContainers } from './k8s.sim.js';
 
 function jobs(docs: Doc[]): { send: Doc; drain: Doc } {
@@ -34,14 +36,15 @@ function checkRun(docs: Doc[], runId: string, shards: number): { send: Doc; drai
     expect(job.spec.parallelism).toBe(shards);
     expect(job.metadata.labels['sqs-blast/run-id']).toBe(runId);
     expect(job.spec.template.metadata.labels['sqs-blast/run-id']).toBe(runId);
-    expect(job.spec.template.metadata.annotations['karpenter.sh/do-not-disrupt']).toBe('true');
+    checkDisruptable(job.spec.template);
     expect(job.spec.template.spec.serviceAccountName).toBe(`sqs-blast-${role}`);
     find(docs, 'ServiceAccount', `sqs-blast-${role}`);
     expect(job.spec.backoffLimitPerIndex).toBeGreaterThanOrEqual(1);
     expect(job.spec.maxFailedIndexes, 'one failed index must not stop the others').toBeUndefined();
     expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
-    checkFailurePolicy(job.spec.podFailurePolicy);
+    checkFailurePolicy(job.spec.podFailurePolicy, job.spec.template.spec);
     checkPodSecurity(job.spec.template.spec);
+    checkAttemptIdentity(job, docs, shards - 1);
     // Every container of every pod sees the same run id and shard count, and its own index.
     for (const index of [0, shards - 1]) {
       const main = podContainers(job, docs, index).find((c) => !c.init)!;
@@ -49,6 +52,12 @@ function checkRun(docs: Doc[], runId: string, shards: number): { send: Doc; drai
     }
   }
   expect(podContainers(drain, docs, 0).find((c) => !c.init)!.env.SQS_BLAST_ONLY_RUN_ID).toBe(runId);
+  // Runs kept apart: the queues are the run's own, and their names fit SQS.
+  for (const job of [send, drain]) {
+    const env = podContainers(job, docs, 0).find((c) => !c.init)!.env;
+    expect(env.SQS_BLAST_QUEUE_PREFIX).toBe(`sqs-blast-${runId}`);
+    expect(longestQueueName(env.SQS_BLAST_QUEUE_PREFIX, Number(env.SQS_BLAST_QUEUES), true, true).length).toBeLessThanOrEqual(MAX_QUEUE_NAME);
+  }
   return { send, drain };
 }
 
@@ -161,6 +170,32 @@ describe('k8s/overlays', () => {
     expect(envConfigMap(docs, send).data.SQS_BLAST_OUT).toMatch(/^s3:\/\/[a-z0-9.-]+\/.+\/$/);
   });
 
+  it('a run that fixes its queue prefix keeps it (annotation sqs-blast/queue-prefix: fixed), and a new run id still follows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sqs-blast-prefix-'));
+    try {
+      const rel = (p: string) => relative(dir, join(ROOT, 'k8s', p));
+      const overlay = (prefix?: string) =>
+        [
+          `resources: [${rel('overlays/eks')}]`,
+          'patches:',
+          '  - target: { kind: ConfigMap, name: sqs-blast-run }',
+          '    patch: |-',
+          '      - { op: replace, path: /data/runId, value: soak7 }',
+          ...(prefix ? [`      - { op: replace, path: /data/queuePrefix, value: ${prefix} }`, '      - { op: replace, path: /metadata/annotations/sqs-blast~1queue-prefix, value: fixed }'] : []),
+          `transformers: [${rel('run-settings')}]`,
+        ].join('\n');
+      const prefixOf = (docs: Doc[]) => envConfigMap(docs, jobs(docs).send).data.SQS_BLAST_QUEUE_PREFIX;
+      writeFileSync(join(dir, 'kustomization.yaml'), overlay());
+      expect(prefixOf(kustomizeDir(dir))).toBe('sqs-blast-soak7');
+      writeFileSync(join(dir, 'kustomization.yaml'), overlay('shared-load'));
+      const docs = kustomizeDir(dir);
+      expect(prefixOf(docs)).toBe('shared-load');
+      expect(jobs(docs).send.metadata.name).toBe('sqs-blast-soak7-send');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('eks: pods land on the Karpenter NodePool they select and tolerate; base pods on any node', () => {
     const pool = find(render('karpenter'), 'NodePool', 'sqs-blast');
     for (const { spec } of render('overlays/eks').filter((d) => d.kind === 'Job')) {
@@ -217,14 +252,41 @@ describe('k8s/karpenter: the NodePool and EC2NodeClass', () => {
     expect(nodeClass.spec.metadataOptions.httpPutResponseHopLimit).toBe(1);
   });
 
-  it('consolidates only empty nodes, and never cuts do-not-disrupt pods short', () => {
+  it('consolidates only empty nodes, and holds Karpenter off busy nodes with budgets, not do-not-disrupt', () => {
     const pool = find(docs, 'NodePool', 'sqs-blast');
     expect(pool.spec.disruption.consolidationPolicy).toBe('WhenEmpty');
-    expect(pool.spec.template.spec.terminationGracePeriod, 'would let drift delete running load pods').toBeUndefined();
-    expect(pool.spec.limits.cpu).toBeDefined();
+    expect(pool.spec.template.spec.terminationGracePeriod, 'a forced end to drains is not needed here').toBeUndefined();
+    // Neither consolidation nor drift takes a node while load pods run on it; empty nodes go.
+    const budgets = pool.spec.disruption.budgets as Array<{ nodes: string; reasons?: string[]; schedule?: string }>;
+    for (const reason of ['Underutilized', 'Drifted']) {
+      const held = budgets.filter((b) => !b.reasons || b.reasons.includes(reason));
+      expect(held.some((b) => b.nodes === '0' && !b.schedule), `${reason}: nodes "0" at all times`).toBe(true);
+    }
+    expect(budgets.some((b) => b.reasons?.includes('Empty') && b.nodes !== '0')).toBe(true);
     expect(pool.spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'sqs-blast' });
     const reqs = Object.fromEntries(pool.spec.template.spec.requirements.map((r: any) => [r.key, r.values]));
     expect(reqs['kubernetes.io/arch']).toEqual(['amd64', 'arm64']);
+  });
+
+  it('has limits that hold the EKS run: its pods’ requests at once, twice over for packing', () => {
+    const pool = find(docs, 'NodePool', 'sqs-blast');
+    const run = render('overlays/eks').filter((d) => d.kind === 'Job');
+    const need = { cpu: 0, memory: 0 };
+    for (const job of run) {
+      const spec = job.spec.template.spec;
+      // A pod requests the larger of an initContainer's and its containers' sum.
+      for (const r of ['cpu', 'memory'] as const) {
+        const init = Math.max(0, ...(spec.initContainers ?? []).map((c: any) => quantity(c.resources.requests[r])));
+        const main = spec.containers.reduce((t: number, c: any) => t + quantity(c.resources.requests[r]), 0);
+        need[r] += job.spec.parallelism * Math.max(init, main);
+      }
+    }
+    expect(need.cpu).toBe(80);
+    // Limits count whole nodes: a 4-vCPU node holds one 2-CPU pod after DaemonSets.
+    expect(quantity(pool.spec.limits.cpu)).toBeGreaterThanOrEqual(2 * need.cpu);
+    expect(quantity(pool.spec.limits.memory)).toBeGreaterThanOrEqual(2 * need.memory);
+    // Memory never binds before CPU on the pool's largest memory-per-CPU family (m: 4 GiB).
+    expect(quantity(pool.spec.limits.memory)).toBeGreaterThanOrEqual(quantity(pool.spec.limits.cpu) * 4 * 2 ** 30);
   });
 });
 
@@ -232,14 +294,24 @@ describe('k8s/keda: drains on demand', () => {
   const docs = render('keda');
   const sj = () => find(docs, 'ScaledJob', 'sqs-blast-drain-on-demand');
 
-  it('reads queue depth with KEDA’s own identity, the region from the drains’ ConfigMap', () => {
+  it('reads queue depth with KEDA’s own identity, the region in every trigger’s metadata (KEDA >= 2.13)', () => {
     validate(docs);
     const auth = find(docs, 'TriggerAuthentication', 'sqs-blast-keda');
-    expect(auth.spec.podIdentity).toEqual({ provider: 'aws', identityOwner: 'keda' });
-    const [region] = auth.spec.configMapTargetRef;
-    expect(region.parameter).toBe('awsRegion');
-    expect(find(docs, 'ConfigMap', region.name).data[region.key]).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
-    for (const t of sj().spec.triggers) expect(t.authenticationRef.name).toBe(auth.metadata.name);
+    // A TriggerAuthentication's awsRegion is read only from KEDA 2.17.
+    expect(auth.spec).toEqual({ podIdentity: { provider: 'aws', identityOwner: 'keda' } });
+    const region = find(docs, 'ConfigMap', 'sqs-blast-keda').data.AWS_REGION;
+    expect(region).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+    for (const t of sj().spec.triggers) {
+      expect(t.authenticationRef.name).toBe(auth.metadata.name);
+      expect(t.metadata.awsRegion).toBe(region);
+    }
+  });
+
+  it('owns neither the namespace nor the drains’ ServiceAccount (applying it must not strip the role, deleting it must not delete runs)', () => {
+    expect(docs.map((d) => d.kind).sort()).toEqual(['ConfigMap', 'ScaledJob', 'TriggerAuthentication']);
+    // It runs as the runs' own drain identity, which base and `k8s manifests` define with its role.
+    expect(sj().spec.jobTargetRef.template.spec.serviceAccountName).toBe(SERVICE_ACCOUNTS.drain);
+    find(render('base'), 'ServiceAccount', SERVICE_ACCOUNTS.drain);
   });
 
   it('counts accurately: the accurate strategy only with in-flight messages left out', () => {
@@ -265,10 +337,10 @@ describe('k8s/keda: drains on demand', () => {
     expect(main.args).toEqual(['drain']);
     expect(main.env.SQS_BLAST_GATE).toBe('false');
     const pod = spec.jobTargetRef.template;
-    expect(pod.metadata.annotations['karpenter.sh/do-not-disrupt']).toBe('true');
-    expect(pod.spec.serviceAccountName).toBe('sqs-blast-drain');
-    checkFailurePolicy(spec.jobTargetRef.podFailurePolicy);
+    checkDisruptable(pod);
+    checkFailurePolicy(spec.jobTargetRef.podFailurePolicy, pod.spec);
     checkPodSecurity(pod.spec);
+    checkAttemptIdentity(job, docs);
   });
 });
 
@@ -289,6 +361,18 @@ describe('k8s/components/karpenter', () => {
 });
 
 describe('the image the manifests pull', () => {
+  it('runs as the numeric user the pods pin (runAsNonRoot can only check a numeric USER)', () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const user = /^USER (\S+)$/m.exec(final)?.[1];
+    expect(user).toMatch(/^\d+(:\d+)?$/);
+    const [uid, gid] = user!.split(':').map(Number);
+    for (const job of Object.values(jobs(render('base')))) {
+      expect(job.spec.template.spec.securityContext.runAsUser).toBe(uid);
+      if (gid !== undefined) expect(job.spec.template.spec.securityContext.runAsGroup).toBe(gid);
+    }
+  });
+
   it('is the one the image workflow pushes, at this package version, named the same everywhere', () => {
     const tag = `${IMAGE_REPOSITORY}:${packageVersion()}`;
     expect(parse(source('base', 'run.yaml')).data.image).toBe(tag);

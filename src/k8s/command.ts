@@ -17,7 +17,12 @@ export const K8S_OPTIONS: Record<string, Options> = {
   rate: { type: 'number', group: run, describe: 'Target msg/s of the whole run (each pod takes its share)' },
   'message-size': { type: 'number', group: run, describe: 'Body size in bytes', defaultDescription: String(K8S_DEFAULTS.messageSize) },
   queues: { type: 'number', group: run, describe: 'Queues <prefix>-1 … <prefix>-N', defaultDescription: String(K8S_DEFAULTS.queues) },
-  'queue-prefix': { type: 'string', group: run, describe: 'Queue name prefix', defaultDescription: K8S_DEFAULTS.queuePrefix },
+  'queue-prefix': {
+    type: 'string',
+    group: run,
+    describe: 'Queue name prefix (the default keeps runs apart: their queues are their own; delete them after with sqs-blast queues delete)',
+    defaultDescription: `${K8S_DEFAULTS.queuePrefix}-<run-id>`,
+  },
   fifo: { type: 'boolean', group: run, describe: 'FIFO queues (<prefix>-N.fifo)' },
   dlq: { type: 'boolean', group: run, describe: 'The queue setup also creates <name>-dlq and a RedrivePolicy' },
   setup: { type: 'string', group: run, choices: ['init', 'none'], describe: 'init: every pod creates missing queues first (idempotent); none: they exist already', defaultDescription: 'init' },
@@ -34,6 +39,18 @@ export const K8S_OPTIONS: Record<string, Options> = {
   'node-pool': { type: 'string', group: where, describe: `Karpenter: run on this NodePool (nodeSelector, and a toleration for its ${LOAD_TAINT} taint); default: any node` },
   cpu: { type: 'string', group: where, describe: 'CPU of each load pod (request = limit)', defaultDescription: K8S_DEFAULTS.cpu },
   memory: { type: 'string', group: where, describe: 'Memory of each load pod (request = limit)', defaultDescription: K8S_DEFAULTS.memory },
+  'image-pull-secret': {
+    type: 'string',
+    array: true,
+    group: where,
+    describe: 'A docker-registry Secret (in the run namespace) both Jobs pull the image with, for a private registry (repeatable); a public image needs none',
+  },
+  'do-not-disrupt': {
+    type: 'boolean',
+    group: where,
+    describe:
+      'Annotate the load pods karpenter.sh/do-not-disrupt. Not for spot: Karpenter does not evict such pods gracefully, and the annotation does not exclude a node from interruption; the NodePool of k8s/karpenter keeps busy nodes with disruption budgets instead',
+  },
   'metrics-port': { type: 'number', group: where, describe: 'Pods serve Prometheus /metrics on this port (named "metrics", for k8s/observability/podmonitor.yaml)' },
   'send-env': {
     type: 'string',
@@ -54,7 +71,8 @@ export function k8sBuilder(y: Argv): Argv {
     .example('$0 k8s manifests --shards 2 --total 20000 --endpoint http://sqs-blast-sqs:4566 | kubectl apply -f -', 'A rehearsal against an in-cluster emulator')
     .epilog(
       'Prints the YAML of ONE run: a Namespace, the send and drain ServiceAccounts, and an Indexed send Job and\n' +
-        'drain Job named sqs-blast-<run-id>-send|drain that share SQS_BLAST_RUN_ID. Every apply of a fresh output is a\n' +
+        'drain Job named sqs-blast-<run-id>-send|drain that share SQS_BLAST_RUN_ID, on queues of their own\n' +
+        '(sqs-blast-<run-id>-N unless --queue-prefix; delete them after the run). Every apply of a fresh output is a\n' +
         'new run (the run id defaults to a random one); applying the same output again changes nothing.\n' +
         'Needs Kubernetes >= 1.29 (backoffLimitPerIndex, podFailurePolicy). Karpenter is optional (--node-pool).',
     );

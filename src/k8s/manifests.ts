@@ -19,6 +19,19 @@ import { withExtraEnv, type Env, type Role } from './extra-env.js';
 
 export const SERVICE_ACCOUNTS: Record<Role, string> = { send: 'sqs-blast-send', drain: 'sqs-blast-drain' };
 export const RUN_ID_LABEL = 'sqs-blast/run-id';
+/** The load container's name: the one the FailJob rule names, so a failed setup never matches it. */
+export const MAIN_CONTAINER = 'sqs-blast';
+
+/**
+ * Who this pod attempt is, for the run's ledger (src/ledger/attempt.ts reads these): a retried
+ * index is a new pod (a new name and uid) under the same Job (controller uid). From the downward
+ * API, so nothing outside the pod's own metadata is needed.
+ */
+export const ATTEMPT_ENV = [
+  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+  { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
+  { name: 'JOB_CONTROLLER_UID', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/controller-uid']" } } },
+];
 
 export function jobName(runId: string, role: Role): string {
   return `sqs-blast-${runId}-${role}`;
@@ -98,6 +111,31 @@ const CONTAINER_SECURITY = {
   capabilities: { drop: ['ALL'] },
 };
 
+/** The setup container's requests (= limits); a pod requests the larger of it and the load's. */
+const SETUP_RESOURCES = { cpu: '250m', memory: '256Mi' };
+
+const UNITS: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/** A Kubernetes quantity (options.ts has checked its form) as a plain number: CPUs or bytes. */
+export function quantity(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/.exec(q);
+  if (!m) throw new Error(`not a quantity: ${q}`);
+  return Number(m[1]) * UNITS[m[2] ?? ''];
+}
+
+/**
+ * What the run's pods request at once, send and drain together: the nodes (a Karpenter
+ * NodePool's limits) must hold this. A pod requests the larger of its initContainer's and its
+ * load container's, since they never run together.
+ */
+export function runRequests(spec: RunSpec): { pods: number; cpu: number; memoryGi: number } {
+  const pods = 2 * spec.shards;
+  const setup = spec.setup === 'init';
+  const cpu = Math.max(quantity(spec.cpu), setup ? quantity(SETUP_RESOURCES.cpu) : 0);
+  const memory = Math.max(quantity(spec.memory), setup ? quantity(SETUP_RESOURCES.memory) : 0);
+  return { pods, cpu: pods * cpu, memoryGi: (pods * memory) / 2 ** 30 };
+}
+
 /** `sqs-blast queues create` before the load starts: idempotent, so every pod may run it in any order. */
 function setupContainer(spec: RunSpec): Record<string, unknown> {
   const args = ['queues', 'create', '--queues', str(spec.queues), '--queue-prefix', spec.queuePrefix];
@@ -108,7 +146,7 @@ function setupContainer(spec: RunSpec): Record<string, unknown> {
     image: spec.image,
     args,
     env: awsEnv(spec),
-    resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '250m', memory: '256Mi' } },
+    resources: { requests: SETUP_RESOURCES, limits: SETUP_RESOURCES },
     securityContext: CONTAINER_SECURITY,
   };
 }
@@ -119,27 +157,31 @@ function podTemplate(spec: RunSpec, role: Role): Record<string, unknown> {
   return {
     metadata: {
       labels: labels(spec, role),
-      // Karpenter neither consolidates nor drifts a node away under a running load pod (a
-      // re-run send index would re-send its slice). Finished pods no longer hold the node.
-      annotations: { 'karpenter.sh/do-not-disrupt': 'true' },
+      // Opt-in only (--do-not-disrupt), and wrong on spot: Karpenter does not evict such pods
+      // gracefully and the annotation does not keep a node from being interrupted. The NodePool's
+      // disruption budgets keep consolidation and drift off busy nodes instead (k8s/karpenter).
+      ...(spec.doNotDisrupt ? { annotations: { 'karpenter.sh/do-not-disrupt': 'true' } } : {}),
     },
     spec: {
       serviceAccountName: SERVICE_ACCOUNTS[role],
       // IRSA and EKS Pod Identity mount their own tokens; the load needs no Kubernetes API.
       automountServiceAccountToken: false,
       restartPolicy: 'Never',
-      // On SIGTERM the CLI gives calls in flight --grace (10 s), then writes its result.
-      terminationGracePeriodSeconds: 45,
+      // On SIGTERM the CLI gives calls in flight --grace (10 s), then writes its result (and its
+      // last ledger checkpoint) to S3: 45 s leaves ~30 s for those writes and their retries, and
+      // fits a spot reclaim's 2-minute notice, on which Karpenter drains the node.
+      terminationGracePeriodSeconds: TERMINATION_GRACE_S,
       nodeSelector,
       ...(spec.nodePool ? { tolerations: [{ key: LOAD_TAINT, operator: 'Exists', effect: 'NoSchedule' }] } : {}),
+      ...(spec.imagePullSecrets.length ? { imagePullSecrets: spec.imagePullSecrets.map((name) => ({ name })) } : {}),
       securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
       ...(spec.setup === 'init' ? { initContainers: [setupContainer(spec)] } : {}),
       containers: [
         {
-          name: 'sqs-blast',
+          name: MAIN_CONTAINER,
           image: spec.image,
           args: [role],
-          env: loadEnv(spec, role),
+          env: [...loadEnv(spec, role), ...ATTEMPT_ENV],
           ...(spec.metricsPort !== undefined ? { ports: [{ name: 'metrics', containerPort: spec.metricsPort, protocol: 'TCP' }] } : {}),
           resources: { requests: { cpu: spec.cpu, memory: spec.memory }, limits: { cpu: spec.cpu, memory: spec.memory } },
           securityContext: CONTAINER_SECURITY,
@@ -151,19 +193,26 @@ function podTemplate(spec: RunSpec, role: Role): Record<string, unknown> {
   };
 }
 
+/** Seconds a stopped load pod has for --grace (10 s) and writing its result to S3. */
+export const TERMINATION_GRACE_S = 45;
+
 /**
  * What a failed pod means. A verdict never fails a pod (SQS_BLAST_GATE=false), so what is left:
  * - evicted by a spot reclaim, a drain or preemption (DisruptionTarget): not the run's fault, the
- *   index runs again and is not counted (a re-run send index re-sends its slice: duplicates);
- * - exit 2, bad configuration in the load or the queue setup: no retry will fix it, so the whole
- *   Job fails at once (its other pods are stopped);
- * - anything else (a crash, an OOM kill): counted against backoffLimitPerIndex, then that index
- *   fails while the others run on. No maxFailedIndexes: one bad index never stops the rest.
+ *   index runs again and is not counted. With results in S3 (--results, the run's ledger) a
+ *   re-run send index resumes after what its earlier attempts sent, as checkpointed; without it,
+ *   it re-sends its slice (the report shows the duplicates);
+ * - exit 2 of the load container, bad configuration: no retry will fix it, so the whole Job fails
+ *   at once (its other pods are stopped). Only the load container: the queue setup exits 2 on any
+ *   setup error, a throttle included, and one throttled pod must not stop all the others;
+ * - anything else (a failed queue setup, a crash, an OOM kill): counted against
+ *   backoffLimitPerIndex, then that index fails while the others run on. No maxFailedIndexes: one
+ *   bad index never stops the rest.
  */
 export const POD_FAILURE_POLICY = {
   rules: [
     { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
-    { action: 'FailJob', onExitCodes: { operator: 'In', values: [2] } },
+    { action: 'FailJob', onExitCodes: { containerName: MAIN_CONTAINER, operator: 'In', values: [2] } },
   ],
 };
 
@@ -176,7 +225,8 @@ function job(spec: RunSpec, role: Role): K8sObject {
       completionMode: 'Indexed',
       completions: spec.shards,
       parallelism: spec.shards,
-      // A drain retry finds only what is left, so it may try twice; a send retry duplicates.
+      // A drain retry finds only what is left, so it may try twice; a send retry resumes from the
+      // ledger with --results, and re-sends its slice (duplicates) without.
       backoffLimitPerIndex: role === 'send' ? 1 : 2,
       podFailurePolicy: POD_FAILURE_POLICY,
       ttlSecondsAfterFinished: spec.ttlAfterFinished,
@@ -214,7 +264,7 @@ export function runManifests(spec: RunSpec): Manifest[] {
   const setup = spec.setup === 'init' ? 'Its initContainer creates the queues if missing (idempotent: every pod may, in any order).\n' : '';
   out.push(
     {
-      comment: `Send: ${spec.shards} pods, shard i sends its exact slice (JOB_COMPLETION_INDEX = i).\n${setup}Exit 2 fails the Job; evictions retry the index; verdicts are judged by the merged report.`,
+      comment: `Send: ${spec.shards} pods, shard i sends its exact slice (JOB_COMPLETION_INDEX = i).\n${setup}Exit 2 of the load fails the Job; a failed setup or crash retries the index; evictions retry it uncounted; verdicts are judged by the merged report.`,
       object: job(spec, 'send'),
     },
     {

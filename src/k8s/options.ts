@@ -53,6 +53,22 @@ export interface RunSpec {
   drainEnv: Env;
   /** --message-size was given (else --send-env may replace the default size). */
   messageSizeGiven: boolean;
+  /** Annotate the load pods karpenter.sh/do-not-disrupt (opt-in: wrong on spot, see command.ts). */
+  doNotDisrupt: boolean;
+  /** Secrets (docker-registry) both Jobs' pods pull the image with; empty: a public image. */
+  imagePullSecrets: string[];
+}
+
+/** SQS's limit on a queue name, .fifo included. */
+export const MAX_QUEUE_NAME = 80;
+
+/**
+ * The longest queue name a run makes: <prefix>-<N>, its DLQ <prefix>-<N>-dlq, .fifo at the end
+ * (the names of queueNames in src/sqs/queues.ts and dlqName in src/sqs/create-queue.ts; not
+ * imported, as they bring the SQS SDK into the generator; test/k8s.generator.test.ts compares).
+ */
+export function longestQueueName(prefix: string, queues: number, fifo: boolean, dlq: boolean): string {
+  return `${prefix}-${queues}${dlq ? '-dlq' : ''}${fifo ? '.fifo' : ''}`;
 }
 
 
@@ -60,6 +76,7 @@ export interface RunSpec {
 // valid DNS labels (63 characters), and the longest is sqs-blast-<id>-drain-<index>.
 const RUN_ID = /^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const QUANTITY = /^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,128}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -101,6 +118,16 @@ function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** --image-pull-secret NAME (repeatable): Secrets in the run's namespace, so DNS subdomain names. */
+function imagePullSecrets(argv: Record<string, unknown>): string[] {
+  const raw = argv.imagePullSecret;
+  const names = (raw === undefined ? [] : [raw].flat()).map(String).filter(Boolean);
+  for (const n of names) {
+    if (!DNS_SUBDOMAIN.test(n)) throw new UsageError(`--image-pull-secret ${JSON.stringify(n)} is not a Secret name; give the docker-registry Secret in the run's namespace, e.g. --image-pull-secret ghcr-pull`);
+  }
+  return [...new Set(names)];
+}
+
 /** s3://bucket/prefix/ with the trailing slash the result store expects. */
 export function resultsUrl(raw: string): string {
   const m = /^s3:\/\/([^/]+)(\/.*)?$/.exec(raw);
@@ -131,18 +158,34 @@ export function resolveRunSpec(argv: Record<string, unknown>): RunSpec {
   }
   const idleTimeout = positive(argv, 'idle-timeout', 'seconds without a message after which a drain pod is done') ?? K8S_DEFAULTS.idleTimeout;
   const startTimeout = positive(argv, 'start-timeout', 'seconds a drain pod waits for its first message') ?? K8S_DEFAULTS.startTimeout;
+  const runId = matching(argv, 'run-id', RUN_ID, 'use 1-24 lowercase letters, digits or inner dashes (it names the Jobs), e.g. --run-id soak1') ?? randomRunId();
+  // Per run by default: runs never share (or delete) each other's queues, and a later run never
+  // reads an earlier one's leftovers. --queue-prefix shares queues on purpose.
+  const prefixGiven = text(argv, 'queue-prefix') !== undefined;
+  const queuePrefix = matching(argv, 'queue-prefix', /^[A-Za-z0-9_-]{1,70}$/, "use 1-70 letters, digits, '-' or '_'") ?? `${K8S_DEFAULTS.queuePrefix}-${runId}`;
+  const queues = int(argv, 'queues', 1, LIMITS.maxQueues, 'give how many queues to spread over, e.g. --queues 4') ?? K8S_DEFAULTS.queues;
+  const fifo = Boolean(argv.fifo);
+  const dlq = Boolean(argv.dlq);
+  const longest = longestQueueName(queuePrefix, queues, fifo, dlq);
+  if (longest.length > MAX_QUEUE_NAME) {
+    const why = `makes the queue name ${longest} (${longest.length} characters; SQS allows ${MAX_QUEUE_NAME}${dlq || fifo ? ', with the -dlq and .fifo suffixes' : ''})`;
+    throw new UsageError(
+      prefixGiven
+        ? `--queue-prefix ${JSON.stringify(queuePrefix)} ${why}: shorten --queue-prefix or lower --queues`
+        : `--run-id ${JSON.stringify(runId)} (in the default queue prefix sqs-blast-<run-id>) ${why}: shorten --run-id or give a shorter --queue-prefix`,
+    );
+  }
   return {
-    runId: matching(argv, 'run-id', RUN_ID, 'use 1-24 lowercase letters, digits or inner dashes (it names the Jobs), e.g. --run-id soak1') ?? randomRunId(),
+    runId,
     namespace: matching(argv, 'namespace', DNS_LABEL, 'use a Kubernetes namespace name, e.g. --namespace sqs-blast') ?? K8S_DEFAULTS.namespace,
     image: matching(argv, 'image', /^[^\s]+$/, 'give an image reference, e.g. --image ghcr.io/OWNER/sqs-blast:0.1.0') ?? `${IMAGE_REPOSITORY}:${packageVersion()}`,
     shards,
     total,
     duration,
-    queues: int(argv, 'queues', 1, LIMITS.maxQueues, 'give how many queues to spread over, e.g. --queues 4') ?? K8S_DEFAULTS.queues,
-    queuePrefix:
-      matching(argv, 'queue-prefix', /^[A-Za-z0-9_-]{1,70}$/, "use 1-70 letters, digits, '-' or '_'") ?? K8S_DEFAULTS.queuePrefix,
-    fifo: Boolean(argv.fifo),
-    dlq: Boolean(argv.dlq),
+    queues,
+    queuePrefix,
+    fifo,
+    dlq,
     messageSize,
     rate: positive(argv, 'rate', 'give messages per second for the whole run, e.g. --rate 20000'),
     region: matching(argv, 'region', /^[a-z]{2}(-[a-z]+)+-\d+$/, 'use an AWS region name, e.g. --region eu-west-1') ?? K8S_DEFAULTS.region,
@@ -163,5 +206,7 @@ export function resolveRunSpec(argv: Record<string, unknown>): RunSpec {
     sendEnv: parseExtraEnv(argv, 'send'),
     drainEnv: parseExtraEnv(argv, 'drain'),
     messageSizeGiven: argv.messageSize !== undefined,
+    doNotDisrupt: Boolean(argv.doNotDisrupt),
+    imagePullSecrets: imagePullSecrets(argv),
   };
 }
