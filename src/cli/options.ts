@@ -65,7 +65,8 @@ export const common: OptionMap = {
   out: {
     type: 'string',
     group: 'Output:',
-    describe: 'Write the JSON result to this file, or to S3: s3://bucket/prefix/ (one object per process under <run id>/; the bucket is checked before the run)',
+    describe:
+      'Write the JSON result to this file, or to S3: s3://bucket/prefix/ (one object per process under <run id>/; before the run a small <prefix>.sqs-blast-probe.json is put there to prove it writable)',
   },
   json: { type: 'boolean', group: 'Output:', describe: 'Print the JSON result on stdout (the summary goes to stderr)' },
   quiet: { type: 'boolean', group: 'Output:', describe: 'No live progress (the summary is still printed)' },
