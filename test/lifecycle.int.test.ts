@@ -47,7 +47,7 @@ describe('queue lifecycle on a strict emulator', () => {
     const noWait = await runCli(['queues', 'create', ...target, '--no-wait']);
     expect(noWait.code).toBe(2);
     expect(noWait.stderr.trim().split('\n')).toEqual([
-      `sqs-blast: queue ${p}-1 was deleted less than 60 s ago and SQS refuses its name until then; try again in a minute, or drop --no-wait to wait it out`,
+      `sqs-blast: queue ${p}-1 was deleted less than 60 s ago and SQS refuses its name until then; try again in a minute, or drop --no-wait (SQS_BLAST_WAIT=false) to wait it out`,
     ]);
     const load = await runCli(['send', ...target, '--create-queues', '--total', '10', '--quiet'], { env: { SQS_BLAST_WAIT: 'false' } });
     expect(load.code).toBe(2);

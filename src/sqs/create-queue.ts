@@ -94,7 +94,7 @@ export async function createQueue(client: SQSClient, name: string, attributes: R
     } catch (e) {
       if (!isDeletedRecently(e)) throw e;
       if (!life.wait) {
-        throw new UsageError(`queue ${name} was deleted less than 60 s ago and SQS refuses its name until then; try again in a minute, or drop --no-wait to wait it out`);
+        throw new UsageError(`queue ${name} was deleted less than 60 s ago and SQS refuses its name until then; try again in a minute, or drop --no-wait (SQS_BLAST_WAIT=false) to wait it out`);
       }
       if (Date.now() >= deadline) {
         throw new UsageError(`queue ${name}: SQS still refuses the name ${DELETED_TIMEOUT_MS / 1000} s after it was deleted (QueueDeletedRecently); try again later, or use another --queue-prefix`);
@@ -107,10 +107,14 @@ export async function createQueue(client: SQSClient, name: string, attributes: R
   return url;
 }
 
-/** A cheap call on the new queue until it stops answering QueueDoesNotExist, bounded. */
+/**
+ * A cheap call on the new queue until it stops answering QueueDoesNotExist, bounded. Pauses
+ * double from 100 ms to 500 ms: AWS's usual second is seen within half a second of its end,
+ * and a slower queue is not asked more than twice a second.
+ */
 async function untilItAnswers(client: SQSClient, name: string, url: string, life: Lifecycle): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
+  for (let pause = 100; ; pause = Math.min(pause * 2, 500)) {
     try {
       await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
       return;
