@@ -16,7 +16,7 @@ import { intArg, queueNameOf, type Config } from './config.js';
 import { UsageError } from './errors.js';
 import { table } from './report/summary.js';
 import { isMissingQueue } from './sqs/error-codes.js';
-import { CREATE_DEFAULTS, desiredAttributes, dlqName, ensureQueue, type CreateOptions } from './sqs/create-queue.js';
+import { CREATE_DEFAULTS, desiredAttributes, dlqName, ensureQueue, lifecycle, type CreateOptions } from './sqs/create-queue.js';
 import { messagesIn, queueDepth } from './sqs/depth.js';
 import { queueNames, redriveTargets } from './sqs/queues.js';
 
@@ -34,15 +34,16 @@ export function createOptions(args: Record<string, unknown>): CreateOptions {
 
 export async function createQueues(client: SQSClient, config: Config, o: CreateOptions): Promise<string[][]> {
   const rows: string[][] = [['queue', 'status', 'url']];
+  const life = lifecycle(config.queues.wait);
   for (const name of queueNames(config.queues)) {
     const attributes = desiredAttributes(name, o);
     if (o.dlq) {
-      const dead = await ensureQueue(client, dlqName(name), desiredAttributes(dlqName(name), o));
+      const dead = await ensureQueue(client, dlqName(name), desiredAttributes(dlqName(name), o), life);
       rows.push([dlqName(name), dead.created ? 'created' : 'exists', dead.url]);
       const { Attributes: a = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: dead.url, AttributeNames: ['QueueArn'] }));
       attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: a.QueueArn, maxReceiveCount: o.maxReceiveCount });
     }
-    const q = await ensureQueue(client, name, attributes);
+    const q = await ensureQueue(client, name, attributes, life);
     rows.push([name, q.created ? 'created' : 'exists', q.url]);
   }
   return rows;

@@ -48,6 +48,11 @@ export interface QueueSelection {
   count: number;
   prefix: string;
   create: boolean;
+  /**
+   * Creating a queue whose name was deleted less than 60 s ago waits until SQS takes the name
+   * again (false under --no-wait: fail at once, e.g. in CI that should not sit out a minute).
+   */
+  wait: boolean;
   /** FIFO queues: names end in .fifo (given URLs must all be FIFO or all standard). */
   fifo: boolean;
 }
@@ -209,6 +214,7 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
     count: queueUrls.length || count,
     prefix,
     create: local || (boolArg(args, 'createQueues') ?? false),
+    wait: boolArg(args, 'wait') ?? true,
     fifo: queueUrls.length ? fifoUrls > 0 : (boolArg(args, 'fifo') ?? false),
   };
 

@@ -48,8 +48,8 @@ describe('k8s/iam', () => {
       }
     }
     expect(actions('keda-policy.json')).toEqual(['sqs:GetQueueAttributes']);
-    // Pods check the bucket before the run (HeadBucket needs s3:ListBucket) and write their own result.
-    expect(actions('results-write-policy.json').sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
+    // Pods prove the location writable with a PutObject probe and write their own result: no listing.
+    expect(actions('results-write-policy.json')).toEqual(['s3:PutObject']);
     expect(actions('results-read-policy.json').sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
     const list = doc('results-read-policy.json').Statement.find((s) => s.Action.includes('s3:ListBucket'))!;
     expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['RESULTS_PREFIX/*'] } });

@@ -183,7 +183,7 @@ export async function runPod(containers: SimContainer[], env: (c: SimContainer) 
 
 /**
  * The IAM action that authorizes a recorded call: an SQS API name (batch calls share their single
- * call's action), or an S3 request as `METHOD /bucket[/key]` (HeadBucket and listing need
+ * call's action), or an S3 request as `METHOD /bucket[/key]` (listing, and HeadBucket, need
  * s3:ListBucket; object reads and writes s3:GetObject / s3:PutObject).
  */
 export function iamAction(call: string): string {
@@ -194,14 +194,20 @@ export function iamAction(call: string): string {
   return method === 'PUT' ? 's3:PutObject' : method === 'GET' || method === 'HEAD' ? 's3:GetObject' : `s3:${method}Object`;
 }
 
-/** An HTTP proxy to `upstream` that records the SQS action (X-Amz-Target) of every request. */
+/**
+ * An HTTP proxy to `upstream` that records the SQS action (X-Amz-Target) of every request.
+ * `answer`, when given, may answer a request itself (returning true) instead of forwarding it.
+ */
 export class CallRecorder {
   readonly calls = new Set<string>();
   private server?: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true });
   port = 0;
 
-  constructor(private readonly upstream: string) {}
+  constructor(
+    private readonly upstream: string,
+    private readonly answer?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
+  ) {}
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -211,6 +217,7 @@ export class CallRecorder {
     this.server = http.createServer((req, res) => {
       const target = String(req.headers['x-amz-target'] ?? '');
       this.calls.add(target ? target.replace(/^AmazonSQS\./, '') : `${req.method} ${req.url?.split('?')[0]}`);
+      if (this.answer?.(req, res)) return;
       const up = new URL(this.upstream);
       const forwarded = http.request(
         { agent: this.agent, hostname: up.hostname, port: up.port, path: req.url, method: req.method, headers: { ...req.headers, host: up.host } },

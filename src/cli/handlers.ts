@@ -14,7 +14,7 @@ import { readResults } from '../report/sources.js';
 import { table } from '../report/summary.js';
 import { conclude } from '../report/thresholds.js';
 import { execute } from '../runner.js';
-import { checkCredentials, createSqsClient, endpointOf } from '../sqs/client.js';
+import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.js';
 import { setupError } from '../sqs/queues.js';
 import { envArgs } from './options.js';
 import { markShardDone } from '../ledger/markers.js';
@@ -74,7 +74,7 @@ export async function runQueues(action: string, cliArgs: Record<string, unknown>
   const config = resolveConfig('queues', argv);
   const endpoint = endpointOf(config.connection);
   if (!config.connection.staticCredentials) await checkCredentials(config.connection);
-  const client = createSqsClient(config.connection);
+  const client = createSetupClient(config.connection);
   try {
     let rows: string[][] | undefined;
     if (action === 'create') rows = await createQueues(client, { ...config, queues: { ...config.queues } }, createOptions(argv));

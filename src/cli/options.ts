@@ -38,6 +38,13 @@ export const connection: OptionMap = {
   'queue-prefix': { type: 'string', group: 'Target:', describe: 'Queue name prefix', defaultDescription: DEFAULTS.queuePrefix },
   'queue-url': { type: 'string', array: true, group: 'Target:', describe: 'Queue URL (repeatable; instead of --queues/--queue-prefix)' },
   'create-queues': { type: 'boolean', group: 'Target:', describe: 'Create queues that do not exist' },
+  wait: {
+    type: 'boolean',
+    group: 'Target:',
+    describe:
+      'Creating queues: wait out a name deleted less than 60 s ago (SQS refuses it until then, QueueDeletedRecently); --no-wait fails at once instead. New queues are always waited for until they answer (about a second)',
+    defaultDescription: 'true',
+  },
   fifo: { type: 'boolean', group: 'Target:', describe: 'FIFO queues: names end in .fifo; send sets MessageGroupId/MessageDeduplicationId, drain checks order' },
 };
 
@@ -58,7 +65,8 @@ export const common: OptionMap = {
   out: {
     type: 'string',
     group: 'Output:',
-    describe: 'Write the JSON result to this file, or to S3: s3://bucket/prefix/ (one object per process under <run id>/; the bucket is checked before the run)',
+    describe:
+      'Write the JSON result to this file, or to S3: s3://bucket/prefix/ (one object per process under <run id>/; before the run a small <prefix>.sqs-blast-probe.json is put there to prove it writable)',
   },
   json: { type: 'boolean', group: 'Output:', describe: 'Print the JSON result on stdout (the summary goes to stderr)' },
   'checkpoint-interval': {

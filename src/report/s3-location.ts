@@ -103,3 +103,12 @@ export function resultKey(loc: S3Location, r: KeyParts, nonce: string, host = ho
 
 /** Keys `report` merges: one process's result (send, drain, run) or burst document, not a stored report. */
 export const MERGEABLE_KEY = /(^|\/)[^/]+\/(send|drain|run|burst)-\d+-of-\d+-[^/]+\.json$/;
+
+/**
+ * The object a writer puts before the run to prove the location takes results (ResultStore.open).
+ * One per prefix, beside the run folders rather than in one; its name starts with a dot, so
+ * MERGEABLE_KEY, whose last segment starts with a result kind, never takes it for a result.
+ */
+export function probeKey(loc: S3Location): string {
+  return `${loc.prefix}.sqs-blast-probe.json`;
+}

@@ -4,13 +4,13 @@
  * (a consolidated node takes its container logs with it). Loaded only when an s3:// location is
  * used: the SDK costs startup time every other run would pay for nothing.
  */
-import { GetObjectCommand, HeadBucketCommand, paginateListObjectsV2, PutObjectCommand, S3Client, type _Object } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client, type _Object } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
 import { credentialProvider } from '../sqs/credentials.js';
 import { PROCESS_NONCE } from './result-lines.js';
-import { MERGEABLE_KEY, parseS3Url, resultKey, type KeyParts, type S3Connection, type S3Location } from './s3-location.js';
+import { MERGEABLE_KEY, parseS3Url, probeKey, resultKey, type KeyParts, type S3Connection, type S3Location } from './s3-location.js';
 
 /** Objects fetched at once by `report`. */
 const READ_CONCURRENCY = 8;
@@ -40,8 +40,11 @@ interface AwsLikeError {
   $metadata?: { httpStatusCode?: number };
 }
 
-/** One line naming the flag, what went wrong, and the fix. */
-export function s3Problem(e: unknown, loc: S3Location, conn: S3Connection, flag: string): string {
+/**
+ * One line naming the flag, what went wrong, and the fix. `access` is what the caller was doing:
+ * writers (send, drain, run, burst, report --out) only put objects; `report s3://` lists and reads.
+ */
+export function s3Problem(e: unknown, loc: S3Location, conn: S3Connection, flag: string, access: 'write' | 'read'): string {
   const err = e as AwsLikeError;
   const status = err.$metadata?.httpStatusCode;
   const at = endpointShown(conn);
@@ -53,7 +56,12 @@ export function s3Problem(e: unknown, loc: S3Location, conn: S3Connection, flag:
     return `${head}: bucket ${JSON.stringify(loc.bucket)} does not exist at ${at}; create it (aws s3 mb s3://${loc.bucket}) or fix the name`;
   }
   if (status === 403 || err.name === 'AccessDenied' || err.name === 'Forbidden') {
-    return `${head}: access to bucket ${JSON.stringify(loc.bucket)} denied at ${at} (HTTP 403); grant s3:ListBucket on it and s3:PutObject/s3:GetObject on ${loc.prefix || ''}*, or fix the name`;
+    const grant =
+      access === 'write'
+        ? `grant s3:PutObject on arn:aws:s3:::${loc.bucket}/${loc.prefix}* (k8s/iam/results-write-policy.json)`
+        : `grant s3:ListBucket on arn:aws:s3:::${loc.bucket} and s3:GetObject on arn:aws:s3:::${loc.bucket}/${loc.prefix}* (k8s/iam/results-read-policy.json)`;
+    const what = access === 'write' ? 'storing objects in' : 'reading';
+    return `${head}: S3 at ${at} refused ${what} ${loc.url} (HTTP 403 ${err.name ?? 'AccessDenied'}); ${grant}, or fix the location`;
   }
   if (status === undefined) {
     const why = err.code ?? err.name ?? 'no answer';
@@ -70,28 +78,38 @@ export class ResultStore {
   ) {}
 
   /**
-   * Open the store and prove the bucket answers (HeadBucket) before anything is sent: a typo
-   * found after a one-hour soak would cost the hour's durable result.
+   * Open the store and prove it can be written before anything is sent: a typo or a missing
+   * grant found after a one-hour soak would cost the hour's durable result. The proof is the
+   * call the result itself will make, a PutObject under the prefix (same content type, so a
+   * bucket policy on it judges the probe as it will the result): a bucket that merely exists, or
+   * answers HeadBucket (which needs s3:ListBucket, a right writers otherwise lack), proves
+   * nothing about that. The probe stays: one small object per prefix, rewritten by every writer,
+   * as deleting it would need s3:DeleteObject; `report` never reads it (see probeKey).
    */
   static async open(url: string, conn: S3Connection, flag = '--out'): Promise<ResultStore> {
     const loc = parseS3Url(url, flag);
     const client = createClient(conn);
+    const store = new ResultStore(loc, conn, client);
     try {
-      await client.send(new HeadBucketCommand({ Bucket: loc.bucket }));
+      await store.write(probeKey(loc), JSON.stringify({ sqsBlast: 'probe', note: 'written before each run to prove this location takes results; safe to delete' }));
     } catch (e) {
       client.destroy();
-      throw new UsageError(s3Problem(e, loc, conn, flag));
+      throw new UsageError(s3Problem(e, loc, conn, flag, 'write'));
     }
-    return new ResultStore(loc, conn, client);
+    return store;
+  }
+
+  private async write(key: string, json: string): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: key, Body: json, ContentType: 'application/json' }));
   }
 
   /** Store one result (or burst document); returns its s3:// URL. Throws a one-line message when S3 keeps failing. */
   async put(result: KeyParts, json: string): Promise<string> {
     const key = resultKey(this.location, result, PROCESS_NONCE);
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: key, Body: json, ContentType: 'application/json' }));
+      await this.write(key, json);
     } catch (e) {
-      throw new Error(s3Problem(e, this.location, this.conn, '--out'));
+      throw new Error(s3Problem(e, this.location, this.conn, '--out', 'write'));
     }
     return `s3://${this.location.bucket}/${key}`;
   }
@@ -154,7 +172,7 @@ export async function readStoredResults(url: string, conn: S3Connection, runId?:
       ),
     );
   } catch (e) {
-    throw new UsageError(s3Problem(e, loc, conn, 'report'));
+    throw new UsageError(s3Problem(e, loc, conn, 'report', 'read'));
   } finally {
     client.destroy();
   }

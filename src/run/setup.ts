@@ -6,7 +6,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../config.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../local.js';
-import { checkCredentials, createSqsClient, endpointOf } from '../sqs/client.js';
+import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.js';
 import { resolveQueues, redriveTargets, setupError, usesContentDedup, warnFifoRate } from '../sqs/queues.js';
 
 export interface Setup {
@@ -32,8 +32,7 @@ export async function setUp(config: Config, onServer: (s: EmbeddedServer) => voi
     await checkCredentials(config.connection);
   }
   const endpoint = endpointOf(config.connection);
-  // Setup calls retry like the load does (throttling is likely exactly when SQS is under load).
-  const admin = createSqsClient({ ...config.connection, requestTimeoutMs: 5000 });
+  const admin = createSetupClient(config.connection);
   const queueUrls = await resolveQueues(admin, config.queues, endpoint);
   let dlqUrls: string[] = [];
   if (config.drain) {

@@ -39,3 +39,14 @@ export function createSqsClient(conn: Connection, maxSockets = 16): SQSClient {
     }),
   });
 }
+
+/**
+ * The client for setup and queue administration (lookups, creation, purge, delete, stats): the
+ * SDK's retries with backoff on throttling, 5xx and dropped connections, --max-retries of them as
+ * the load gets (throttling is likely exactly when SQS is under load, or when many pods set up at
+ * once), and a short timeout per call. One function, so that `queues create` and
+ * `--create-queues` cannot drift apart.
+ */
+export function createSetupClient(conn: Connection): SQSClient {
+  return createSqsClient({ ...conn, requestTimeoutMs: 5000 });
+}

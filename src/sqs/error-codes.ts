@@ -43,6 +43,12 @@ export const NAMED_CODES: readonly string[] = [...RETRYABLE, ...Object.values(OW
 /** The queue does not exist: the JSON protocol's name, and the query protocol's (AWS.SimpleQueueService.NonExistentQueue). */
 const MISSING_QUEUE = /QueueDoesNotExist|NonExistentQueue/;
 
+/**
+ * CreateQueue of a name deleted less than 60 s ago: the JSON protocol's name, and the query
+ * protocol's code (AWS.SimpleQueueService.QueueDeletedRecently). Waiting makes it go away.
+ */
+const DELETED_RECENTLY = /QueueDeletedRecently/;
+
 /** AWS refused who we are, or the SDK found no one to be. */
 const CREDENTIALS_REFUSED = /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|CredentialsProviderError/;
 
@@ -69,10 +75,19 @@ export function errorCodeOf(e: unknown): string {
   return err?.code ?? err?.Code ?? err?.name ?? OWN_CODES.unknown;
 }
 
-/** True for a missing queue, whichever protocol said so (the SDK's name, or the query error code). */
+/** Whether either protocol's way of naming the error (the SDK's name, or the query error code) matches. */
+function namedAs(e: unknown, pattern: RegExp): boolean {
+  return pattern.test(errorCodeOf(e)) || pattern.test(String((e as { name?: string } | undefined)?.name));
+}
+
+/** True for a missing queue, whichever protocol said so. */
 export function isMissingQueue(e: unknown): boolean {
-  const err = e as { name?: string; code?: string; Code?: string } | undefined;
-  return MISSING_QUEUE.test(errorCodeOf(e)) || MISSING_QUEUE.test(String(err?.name));
+  return namedAs(e, MISSING_QUEUE);
+}
+
+/** True when SQS refuses a queue name because a queue of that name was deleted less than 60 s ago. */
+export function isDeletedRecently(e: unknown): boolean {
+  return namedAs(e, DELETED_RECENTLY);
 }
 
 /** Occurrences of throttling codes in a count of errors by code. */

@@ -3,7 +3,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@
 import pLimit from 'p-limit';
 import { queueNameOf, type QueueSelection } from '../config.js';
 import { UsageError } from '../errors.js';
-import { CREATE_DEFAULTS, createQueue, desiredAttributes } from './create-queue.js';
+import { CREATE_DEFAULTS, createQueue, desiredAttributes, lifecycle } from './create-queue.js';
 import { errorCodeOf, isCredentialsRefused, isMissingQueue, isNetwork, isUntrustedCertificate } from './error-codes.js';
 
 /** Turn setup-time failures into one-line errors that say what to do. */
@@ -58,6 +58,7 @@ export async function resolveQueues(client: SQSClient, sel: QueueSelection, endp
       ),
     );
   }
+  const life = lifecycle(sel.wait);
   return Promise.all(
     queueNames(sel).map((name) =>
       limit(async () => {
@@ -69,7 +70,7 @@ export async function resolveQueues(client: SQSClient, sel: QueueSelection, endp
             throw new UsageError(`queue ${name} does not exist; add --create-queues, or check --queue-prefix/--queues`);
           }
           try {
-            return await createQueue(client, name, desiredAttributes(name, CREATE_DEFAULTS));
+            return await createQueue(client, name, desiredAttributes(name, CREATE_DEFAULTS), life);
           } catch (err) {
             throw setupError(err, endpoint, `creating queue ${name}`);
           }
