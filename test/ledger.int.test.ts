@@ -11,7 +11,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aw
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveRunSpec } from '../src/k8s/options.js';
 import { renderYaml } from '../src/k8s/render.js';
 import type { Result } from '../src/report/result.js';
@@ -37,16 +37,15 @@ interface Run {
  * A run of `shards` send and drain pods, checkpointing every second. Drains see a message again 5 s
  * after a killed drain took it (its visibility timeout) and end 2 s after the run is done.
  */
-function render(label: string, shards: number, total: number, extra: { send?: string[]; drain?: string[] } = {}): Run {
+function render(label: string, shards: number, total: number, extra: { send?: string[]; drain?: string[]; defaultPrefix?: boolean } = {}): Run {
   const runId = `${label}${Date.now().toString(36)}`.slice(0, 24);
-  const prefix = `ledger-${runId}`;
   const spec = resolveRunSpec({
     runId,
     shards,
     total,
     messageSize: 1024,
     queues: 2,
-    queuePrefix: prefix,
+    ...(extra.defaultPrefix ? {} : { queuePrefix: `ledger-${runId}` }),
     idleTimeout: 2,
     startTimeout: 60,
     results,
@@ -56,7 +55,7 @@ function render(label: string, shards: number, total: number, extra: { send?: st
   const docs = parseDocs(renderYaml(spec));
   return {
     runId,
-    prefix,
+    prefix: spec.queuePrefix,
     docs,
     send: find(docs, 'Job', `sqs-blast-${runId}-send`),
     drain: find(docs, 'Job', `sqs-blast-${runId}-drain`),
@@ -72,32 +71,26 @@ interface Pod {
 
 /**
  * Attempt `attempt` of index `index`: its init container to success, then the load, the way the
- * kubelet runs them; the Job controller names each attempt anew. `sqsEndpoint` replaces the
+ * kubelet runs them; the sim names each attempt anew and gives it the Job's controller uid (the
+ * Job object's metadata.uid: `uid` stands for another apply). `sqsEndpoint` replaces the load's
  * endpoint (a fault proxy); S3 stays the server's.
  */
 function startPod(run: Run, role: 'send' | 'drain', index: number, attempt = 0, opts: { uid?: string; sqsEndpoint?: string } = {}): Pod {
   const job = role === 'send' ? run.send : run.drain;
-  const name = `${job.metadata.name}-${index}-a${attempt}${Math.random().toString(36).slice(2, 5)}`;
-  const env = (c: SimContainer) => ({
-    ...c.env,
-    POD_NAME: name,
-    POD_UID: randomUUID(),
-    JOB_CONTROLLER_UID: opts.uid ?? run.uids[role],
-    AWS_ENDPOINT_URL_SQS: c.init ? endpoint() : (opts.sqsEndpoint ?? endpoint()),
-    AWS_ENDPOINT_URL_S3: endpoint(),
-  });
+  const applied = { ...job, metadata: { ...job.metadata, uid: opts.uid ?? run.uids[role] } };
+  const containers = podContainers(applied, run.docs, index, attempt);
+  const main = containers.find((x) => !x.init)!;
+  const env = (c: SimContainer) => ({ ...c.env, AWS_ENDPOINT_URL_SQS: c.init ? endpoint() : (opts.sqsEndpoint ?? endpoint()), AWS_ENDPOINT_URL_S3: endpoint() });
   let started!: (c: ChildProcess) => void;
   const child = new Promise<ChildProcess>((resolve) => (started = resolve));
   const done = (async () => {
-    const containers = podContainers(job, run.docs, index);
     for (const c of containers.filter((x) => x.init)) {
       const r = await runCli(c.args, { env: env(c) });
-      if (r.code !== 0) throw new Error(`${name} ${c.name}: exit ${r.code}: ${r.stderr}`);
+      if (r.code !== 0) throw new Error(`${main.env.POD_NAME} ${c.name}: exit ${r.code}: ${r.stderr}`);
     }
-    const main = containers.find((x) => !x.init)!;
     return runCli(main.args, { env: env(main), onSpawn: started, timeoutMs: 200_000 });
   })();
-  return { name, child, done };
+  return { name: main.env.POD_NAME, child, done };
 }
 
 /** The attempt's object in the ledger, once one is there whose `ready` holds (polled, bounded). */
@@ -225,12 +218,18 @@ describe('the run ledger: pod attempts killed and retried, merged exactly or wit
     const { run: r, merged } = await report(run);
     expect(merged.missing).toBe(0);
     expect(merged.sent).toBe(8000);
-    // Every acknowledged message is seen or unaccounted: nothing is dropped from the books.
-    expect(merged.distinct + (merged.unaccounted ?? 0)).toBe(8000);
-    expect(merged.unaccounted).toBeGreaterThan(0);
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`drain shard 1 \\(pod ${victim.name}\\) stopped without a result .* up to ${merged.unaccounted!.toLocaleString('en-US')} acknowledged messages`));
-    expect(r.stderr).toMatch(/unaccounted/);
+    // Every acknowledged message is seen or unaccounted: nothing is dropped from the books. How
+    // many the killed drain took after its checkpoint depends on where the kill fell (0 when its
+    // deletes had not gone out: those messages came back to the others), so both are allowed.
+    const unaccounted = merged.unaccounted ?? 0;
+    expect(merged.distinct + unaccounted).toBe(8000);
+    expect(merged.unfinished).toEqual([expect.objectContaining({ kind: 'drain', shard: 1, pod: victim.name })]);
+    expect(r.stderr).toContain(`drain shard 1 (pod ${victim.name}) stopped without a result`);
+    if (unaccounted) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`up to ${unaccounted.toLocaleString('en-US')} acknowledged messages`);
+      expect(r.stderr).toMatch(/unaccounted \(not proven lost/);
+    } else expect(r.code, r.stderr).toBe(0);
     await queuesEmpty(run);
   }, 180_000);
 
@@ -255,7 +254,16 @@ describe('the run ledger: pod attempts killed and retried, merged exactly or wit
     }
   }, 180_000);
 
-  afterAll(async () => {
-    // Leave nothing running if an assertion failed mid-scenario: runCli's own timeout kills stragglers.
-  });
+  it('two runs at once on default settings each get their own queues and merge exactly', async () => {
+    const runs = [render('pa', 2, 4000, { defaultPrefix: true }), render('pb', 2, 4000, { defaultPrefix: true })];
+    expect(runs[0].prefix).toBe(`sqs-blast-${runs[0].runId}`);
+    const pods = runs.flatMap((run) => [0, 1].flatMap((i) => [startPod(run, 'drain', i), startPod(run, 'send', i)]));
+    for (const p of pods) expect((await p.done).code).toBe(0);
+    for (const run of runs) {
+      const { run: r, merged } = await report(run);
+      expect(r.code, r.stderr).toBe(0);
+      expect(merged).toMatchObject({ sent: 4000, distinct: 4000, missing: 0, duplicates: 0, foreign: 0 });
+      await queuesEmpty(run);
+    }
+  }, 180_000);
 });

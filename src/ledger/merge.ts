@@ -83,6 +83,9 @@ export function unfinishedWarnings(unfinished: UnfinishedAttempt[], unaccounted:
   return unfinished.map((u) => {
     const at = new Date(u.lastCheckpointAt).toISOString().replace(/\.\d+Z$/, 'Z');
     const consumer = u.kind === 'drain' || u.kind === 'run';
+    if (consumer && !unaccounted) {
+      return `${u.kind} shard ${u.shard} (pod ${u.pod}) stopped without a result after its last checkpoint at ${at} (${u.received} received by then); every acknowledged message was seen by a consumer, so nothing it may have taken is unaccounted`;
+    }
     if (consumer) {
       return `${u.kind} shard ${u.shard} (pod ${u.pod}) stopped without a result after its last checkpoint at ${at} (${u.received} received by then): up to ${unaccounted} acknowledged messages no consumer was seen to take may have been taken by it after that; they are unaccounted, not missing`;
     }
