@@ -211,9 +211,9 @@ function seenBelow(seen: string, limit: number): number {
 export function notSent(entries: IntegrityJson[]): number | null {
   let n: number | null = null;
   for (const e of entries) {
-    if (e.settled !== undefined && e.of >= 0) {
-      if (!e.open) n = (n ?? 0) + unknownOutcome(e);
-    } else if (e.attempted !== undefined && e.of >= 0) n = (n ?? 0) + Math.max(0, e.of - e.attempted);
+    // A killed producer's unknown seqs are unaccounted (verdict), not "not sent".
+    if (e.settled !== undefined && e.of >= 0) n = (n ?? 0) + (e.open ? 0 : unknownOutcome(e));
+    else if (e.attempted !== undefined && e.of >= 0) n = (n ?? 0) + Math.max(0, e.of - e.attempted);
   }
   return n;
 }
