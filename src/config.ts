@@ -55,6 +55,8 @@ export interface QueueSelection {
   wait: boolean;
   /** FIFO queues: names end in .fifo (given URLs must all be FIFO or all standard). */
   fifo: boolean;
+  /** A send may start on queues holding another run's messages (run/setup.ts refuses otherwise). */
+  allowForeign: boolean;
 }
 
 export interface OutputOptions {
@@ -216,6 +218,7 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
     create: local || (boolArg(args, 'createQueues') ?? false),
     wait: boolArg(args, 'wait') ?? true,
     fifo: queueUrls.length ? fifoUrls > 0 : (boolArg(args, 'fifo') ?? false),
+    allowForeign: boolArg(args, 'allowForeign') ?? false,
   };
 
   // --- identity and shards

@@ -76,6 +76,8 @@ export async function runBurst(args: RawArgs): Promise<void> {
     // count only that one's; anything else in the queue, an earlier run's backlog, shows as
     // foreign, not as received, nor as missing). Every shard derives the same one.
     step.runId = `${runId.slice(0, 28)}-${index}`;
+    // An earlier step's leftovers are judged by the step (foreign ends the search), not refused.
+    step.allowForeign = true;
     if (!o.drain) return step;
     // run knows a bounded step's messages up front, so its consumers count each one exactly and
     // stop once all have arrived: the next step never starts on this one's backlog. The extra

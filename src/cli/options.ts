@@ -46,6 +46,11 @@ export const connection: OptionMap = {
     defaultDescription: 'true',
   },
   fifo: { type: 'boolean', group: 'Target:', describe: 'FIFO queues: names end in .fifo; send sets MessageGroupId/MessageDeduplicationId, drain checks order' },
+  'allow-foreign': {
+    type: 'boolean',
+    group: 'Target:',
+    describe: 'Send even when the queues hold another run’s messages (checked with a receive of visibility 0; without this flag, exit 2)',
+  },
 };
 
 export const common: OptionMap = {
@@ -225,7 +230,7 @@ export const compareOptions: OptionMap = {
   html: { type: 'string', describe: 'Write both runs on the same charts (HDR percentile curves, msg/s) to this file' },
 };
 export const localOptions: OptionMap = { port: { type: 'number', describe: 'Port to listen on (0: any free port)', defaultDescription: '4566' } };
-export const { local: _local, 'create-queues': _create, ...queuesTarget } = connection;
+export const { local: _local, 'create-queues': _create, 'allow-foreign': _allowForeign, ...queuesTarget } = connection;
 
 export const burstOptions: OptionMap = {
   'start-rate': { type: 'number', group: 'Burst:', describe: 'First step’s target msg/s', defaultDescription: String(BURST_DEFAULTS.startRate) },
