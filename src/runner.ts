@@ -34,6 +34,7 @@ import type { LedgerOptions } from './config.js';
 import { Checkpointer } from './ledger/checkpoint.js';
 import { earlierAttempts, resumeAfter, type Resume } from './ledger/resume.js';
 import { RunWatch } from './ledger/run-watch.js';
+import { claimQueues } from './ledger/queue-owner.js';
 import type { Tally } from './metrics/tally.js';
 import type { ResultStore } from './report/s3.js';
 
@@ -75,6 +76,7 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
   // A send that is one more attempt of its shard continues where the earlier ones left off.
   const resume = ledger && config.send ? resumeAfter(await earlierAttempts(ledger.store, config.runId, config.shard, ledger.attempt), config.shard) : undefined;
   if (resume?.note) process.stderr.write(`sqs-blast: ${resume.note}\n`);
+  if (ledger && config.send) await claimQueues(ledger.store, admin, queueUrls, config.runId, config.shard, ledger.attempt, config.queues.allowForeign);
   const state = createSharedState(sendWorkers + drainWorkers);
   // run knows its own messages up front: one shared bitmap lets all drain threads count
   // distinct arrivals exactly while the run is on.

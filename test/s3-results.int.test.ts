@@ -24,10 +24,16 @@ const KIB16 = 16 * 1024;
 
 const s3 = s3Client;
 
-/** The objects under a prefix, less the writers' probe (test/s3-probe.int.test.ts checks that one). */
+/**
+ * The result objects under a prefix, less the writers' probe (test/s3-probe.int.test.ts checks
+ * that one) and the ledger's markers of send attempts (test/ledger.test.ts).
+ */
 async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
   const r = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (r.Contents ?? []).map((o) => o.Key!).filter((k) => !k.endsWith('/.sqs-blast-probe.json')).sort();
+  return (r.Contents ?? [])
+    .map((o) => o.Key!)
+    .filter((k) => !k.endsWith('/.sqs-blast-probe.json') && !/\/(shards-done|sends-started)\//.test(k))
+    .sort();
 }
 
 /** What two merges of the same results must agree on. */

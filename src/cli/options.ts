@@ -49,7 +49,7 @@ export const connection: OptionMap = {
   'allow-foreign': {
     type: 'boolean',
     group: 'Target:',
-    describe: 'Send even when the queues hold another run’s messages (checked with a receive of visibility 0; without this flag, exit 2)',
+    describe: 'Under the run’s ledger (--out s3:// and --run-id): send even when the queues hold another run’s messages (without it, exit 2; the first attempt of a run looks with a receive of visibility 0)',
   },
 };
 

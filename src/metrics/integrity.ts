@@ -157,7 +157,12 @@ export function mergeIntegrity(parts: IntegrityJson[]): IntegrityJson[] {
     if (p.attempted !== undefined) e.attempted = Math.max(e.attempted ?? 0, p.attempted);
     if (p.failed !== undefined) e.failed = (e.failed ?? 0) + p.failed;
     if (p.resentFrom !== undefined) e.resentFrom = Math.min(e.resentFrom ?? Infinity, p.resentFrom);
-    if (p.settled !== undefined) e.from = Math.min(e.settled === undefined ? Infinity : (e.from ?? 0), p.from ?? 0);
+    // The lowest first seq of the producers merged so far (a consumer's entry has none).
+    if (p.settled !== undefined) {
+      const from = Math.min(have.settled === undefined ? Infinity : (e.from ?? 0), p.from ?? 0);
+      if (from > 0) e.from = from;
+      else delete e.from;
+    }
     if (p.open) e.open = true;
     have.seen = orBits(have.seen, seen);
     have.twice = orMaybe(orMaybe(have.twice, decodeMaybe(p.twice)), overlapping ? both : undefined);

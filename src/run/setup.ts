@@ -7,8 +7,6 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../config.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../local.js';
 import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.js';
-import { UsageError } from '../errors.js';
-import { foreignMessages } from '../sqs/foreign.js';
 import { resolveQueues, redriveTargets, setupError, usesContentDedup, warnFifoRate } from '../sqs/queues.js';
 
 export interface Setup {
@@ -42,17 +40,6 @@ export async function setUp(config: Config, onServer: (s: EmbeddedServer) => voi
       dlqUrls = config.drain.dlqUrl ? [config.drain.dlqUrl] : await redriveTargets(admin, queueUrls);
     } catch (e) {
       throw setupError(e, endpoint, 'reading the queues’ redrive policies');
-    }
-  }
-  if (config.send && !config.queues.allowForeign) {
-    const foreign = await foreignMessages(admin, queueUrls, config.runId).catch((e: unknown) => {
-      throw setupError(e, endpoint, 'looking for other runs’ messages in the queues');
-    });
-    if (foreign.length) {
-      const f = foreign[0];
-      throw new UsageError(
-        `queue ${f.url.split('/').pop()} holds messages of another run (${f.runIds.join(', ')})${foreign.length > 1 ? ` (and ${foreign.length - 1} more queue${foreign.length > 2 ? 's' : ''})` : ''}: the runs would take each other's messages; use queues of your own (--queue-prefix), empty them (sqs-blast queues purge), or pass --allow-foreign`,
-      );
     }
   }
   const contentDedup = config.queues.fifo && config.send ? await usesContentDedup(admin, queueUrls) : false;

@@ -1,14 +1,12 @@
 /**
- * Before a send: do its queues hold another run's messages? Two runs on one set of queues take
- * each other's messages (each run's drains count the other's as foreign, and its own go missing
- * into the other's drains), so a send refuses to start there unless --allow-foreign. The look is
- * a ReceiveMessage with a visibility timeout of 0 on each queue that shows visible messages: the
- * messages stay where they are (their receive count goes up by one).
+ * Whose messages are in these queues? A ReceiveMessage with a visibility timeout of 0 on each:
+ * the messages stay where they are, but their receive count goes up by one (a DLQ's
+ * maxReceiveCount counts it), so ledger/queue-owner.ts looks only when no attempt of its own run
+ * can have sent yet.
  */
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { parseHead } from '../payload.js';
 import { HEAD_ATTRIBUTE } from '../workload/template.js';
-import { queueDepth } from './depth.js';
 
 export interface ForeignFind {
   url: string;
@@ -19,7 +17,6 @@ export interface ForeignFind {
 export async function foreignMessages(admin: SQSClient, queueUrls: string[], runId: string): Promise<ForeignFind[]> {
   const found: ForeignFind[] = [];
   for (const url of queueUrls) {
-    if ((await queueDepth(admin, url)).visible === 0) continue;
     const reply = await admin.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageAttributeNames: [HEAD_ATTRIBUTE] }));
     const others = new Set<string>();
     for (const m of reply.Messages ?? []) {
