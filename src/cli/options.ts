@@ -52,6 +52,12 @@ export const common: OptionMap = {
   workers: { type: 'number', group: 'Load:', describe: 'Worker threads', defaultDescription: 'usable CPUs - 1, 1 to 8 (a container CPU limit, cgroup cpu.max, counts)' },
   'request-timeout': { type: 'number', group: 'Load:', describe: 'Seconds before a call is abandoned and retried (long polls add their wait)', defaultDescription: String(DEFAULTS.requestTimeout) },
   'max-retries': { type: 'number', group: 'Load:', describe: 'Retries per batch before its messages count as failed', defaultDescription: String(DEFAULTS.maxRetries) },
+  'max-connection-age': {
+    type: 'number',
+    group: 'Load:',
+    describe: 'Seconds a keep-alive connection is reused; the next call after that opens a new one, with a fresh DNS lookup (0: keep forever)',
+    defaultDescription: String(DEFAULTS.maxConnectionAge),
+  },
   grace: { type: 'number', group: 'Load:', describe: 'Seconds in-flight calls get to finish after SIGINT/SIGTERM', defaultDescription: String(DEFAULTS.grace) },
   'give-up-after': {
     type: 'number',
