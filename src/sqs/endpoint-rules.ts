@@ -15,6 +15,7 @@
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
+import { proxyFor } from '../proxy-env.js';
 
 const CAPTURED = Symbol('sqs-blast endpoint');
 interface Captured {
@@ -54,12 +55,18 @@ export async function sdkEndpoint(region: string, queueUrl?: string, explicit?: 
 }
 
 /**
- * Fill in `conn.endpoint` (and where it came from) as the SQS client resolves it. --endpoint and
- * the embedded server stay as they are; a queue URL's host wins over configured endpoints, as in
- * the SQS client (its queueUrlMiddleware).
+ * Fill in `conn.endpoint` (and where it came from) as the SQS client resolves it, and the proxy
+ * requests to it go through. --endpoint stays as it is; a queue URL's host wins over configured
+ * endpoints, as in the SQS client (its queueUrlMiddleware). Not for the embedded server (--local):
+ * that is this process's own, never behind a proxy.
  */
 export async function resolveEndpoint(conn: Connection, queueUrl?: string): Promise<void> {
-  if (conn.endpointSource === '--endpoint' || conn.endpointSource === 'local') return;
+  if (conn.endpointSource !== '--endpoint') await fromSdk(conn, queueUrl);
+  // The hot path's proxy, for the workers and the summary (NO_PROXY applied here, once).
+  conn.proxy = proxyFor(conn.endpoint!);
+}
+
+async function fromSdk(conn: Connection, queueUrl?: string): Promise<void> {
   const before = conn.endpoint;
   const url = await sdkEndpoint(conn.region, queueUrl);
   conn.endpoint = url;
