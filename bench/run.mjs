@@ -25,6 +25,10 @@ const FULL = args.includes('--full');
 const ONLY = opt('only', undefined);
 // --cli PATH: bench another build's CLI (an A/B of two builds in one session).
 const CLI = opt('cli', here('../dist/src/cli.js'));
+// --proxy: every client goes through a forward proxy of its own process (bench/proxy.mjs) via
+// HTTP_PROXY / HTTPS_PROXY: absolute-form to http endpoints, a CONNECT tunnel to https ones.
+const PROXY = args.includes('--proxy');
+let proxyUrl;
 // Run the client as its bin runs: with the node flags of its shebang (#!/usr/bin/env -S node ...).
 const NODE_FLAGS = readFileSync(CLI, 'utf8').split('\n')[0].split(/\s+/).slice(3);
 
@@ -41,6 +45,7 @@ function certificate() {
 // A client talking to an https:// endpoint trusts the bench's certificate, and only then.
 function exec(cmd, argv) {
   const ca = argv.some((a) => String(a).startsWith('https://')) ? { NODE_EXTRA_CA_CERTS: join(certificate(), 'cert.pem') } : {};
+  if (proxyUrl) Object.assign(ca, { HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl });
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...ca }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -63,6 +68,11 @@ async function withServer(fn, { tls = false } = {}) {
   try {
     const server = await startReady('server.mjs', ['0']);
     children.push(server.child);
+    if (PROXY) {
+      const proxy = await startReady('proxy.mjs', ['0']);
+      children.push(proxy.child);
+      proxyUrl = `http://127.0.0.1:${proxy.port}`;
+    }
     if (!tls) return await fn(`http://127.0.0.1:${server.port}`);
     const dir = certificate();
     const front = await startReady('tls-front.mjs', [String(server.port), join(dir, 'cert.pem'), join(dir, 'key.pem')]);
@@ -236,5 +246,5 @@ const lines = [
 ];
 process.stdout.write(lines.join('\n') + '\n');
 mkdirSync(here('results'), { recursive: true });
-if (ONLY === undefined) writeFileSync(here('results/latest.json'), JSON.stringify({ at: new Date().toISOString(), machine, runs: RUNS, messages: N, rows }, null, 2) + '\n');
+if (ONLY === undefined && !PROXY) writeFileSync(here('results/latest.json'), JSON.stringify({ at: new Date().toISOString(), machine, runs: RUNS, messages: N, rows }, null, 2) + '\n');
 if (certDir) rmSync(certDir, { recursive: true, force: true });

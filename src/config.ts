@@ -11,7 +11,7 @@ import { DEFAULTS, LIMITS } from './config/defaults.js';
 export { DEFAULTS, LIMITS };
 import { boolArg, intArg, nonNegativeArg, positiveArg, stringArg, stringList, type RawArgs } from './config/args.js';
 import { defaultWorkers } from './config/cpus.js';
-import { regionFromQueueUrl, validateQueueUrl } from './config/queue-url.js';
+import { regionFromQueueUrl, regionOfSqsHost, validateQueueUrl } from './config/queue-url.js';
 import { isLoopbackHost, validateEndpoint } from './endpoint.js';
 
 export { isLoopbackHost, validateEndpoint };
@@ -32,14 +32,24 @@ export type CommandName = 'send' | 'drain' | 'run';
 
 
 export interface Connection {
-  /** Undefined means the SDK's regional AWS endpoint. */
+  /**
+   * Where requests go. From config: --endpoint or AWS_ENDPOINT_URL*; undefined until setup asks
+   * the SDK's own endpoint rules (sqs/endpoint-rules.ts), which fills it in before any worker starts.
+   */
   endpoint?: string;
+  /** Where `endpoint` came from ('--endpoint', 'AWS_ENDPOINT_URL_SQS', 'queue URL', 'SDK endpoint rules', …), for the summary. */
+  endpointSource?: string;
+  /** The SigV4 signing region: a queue URL's own region first (see resolveConfig). */
   region: string;
   /** Static credentials (embedded server, loopback endpoints); otherwise the SDK's chain. */
   staticCredentials?: { accessKeyId: string; secretAccessKey: string };
   requestTimeoutMs: number;
   maxRetries: number;
   verifyMd5: boolean;
+  /** Hot-path keep-alive sockets are retired once this old (0: never), so DNS is looked up again. */
+  maxConnectionAgeMs: number;
+  /** The proxy the hot path's requests go through (HTTPS_PROXY/HTTP_PROXY less NO_PROXY), set at setup. */
+  proxy?: string;
 }
 
 export interface QueueSelection {
@@ -161,13 +171,16 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
 
   // --- connection
   let endpoint: string | undefined;
+  let endpointSource: string | undefined;
   const endpointFlag = stringArg(args, 'endpoint');
   if (local && endpointFlag) {
     throw new UsageError('--local starts its own server: drop --endpoint, or drop --local to use that endpoint');
   }
-  if (endpointFlag) endpoint = validateEndpoint(endpointFlag, '--endpoint');
-  else if (env.AWS_ENDPOINT_URL_SQS) endpoint = validateEndpoint(env.AWS_ENDPOINT_URL_SQS, 'AWS_ENDPOINT_URL_SQS');
-  else if (env.AWS_ENDPOINT_URL) endpoint = validateEndpoint(env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL');
+  // Checked here for a clean exit 2; which configured endpoint wins (these, or a profile's
+  // endpoint_url) is decided at setup by the SDK's own rules.
+  if (endpointFlag) [endpoint, endpointSource] = [validateEndpoint(endpointFlag, '--endpoint'), '--endpoint'];
+  else if (env.AWS_ENDPOINT_URL_SQS) [endpoint, endpointSource] = [validateEndpoint(env.AWS_ENDPOINT_URL_SQS, 'AWS_ENDPOINT_URL_SQS'), 'AWS_ENDPOINT_URL_SQS'];
+  else if (env.AWS_ENDPOINT_URL) [endpoint, endpointSource] = [validateEndpoint(env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL'), 'AWS_ENDPOINT_URL'];
 
   if (local && command === 'queues') {
     throw new UsageError('queues works on a running server: use --endpoint (e.g. from sqs-blast local) instead of --local');
@@ -179,11 +192,23 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
     throw new UsageError('choose queues one way: either --queue-url (repeatable) or --queues N --queue-prefix P');
   }
 
+  // A queue lives in one region and SQS checks the signature against it: its URL's region beats
+  // AWS_REGION (a pod's default), and a --region that says otherwise is a mistake to name.
+  const regionFlag = stringArg(args, 'region');
+  const urlRegions = [...new Set(queueUrls.map(regionFromQueueUrl).filter((r): r is string => r !== undefined))];
+  if (urlRegions.length > 1) {
+    throw new UsageError(`--queue-url names queues in ${urlRegions.join(' and ')}: a run signs for one region; run one region at a time`);
+  }
+  if (urlRegions.length && regionFlag && regionFlag !== urlRegions[0]) {
+    throw new UsageError(`--region ${regionFlag} contradicts --queue-url, whose queue is in ${urlRegions[0]}: drop --region (the queue URL's region is used)`);
+  }
   const region =
-    stringArg(args, 'region') ??
+    urlRegions[0] ??
+    regionFlag ??
     env.AWS_REGION ??
     env.AWS_DEFAULT_REGION ??
-    (queueUrls.length ? regionFromQueueUrl(queueUrls[0]) : undefined) ??
+    // An SQS host given as the endpoint (a VPC endpoint, say) names its region too.
+    (endpoint ? regionOfSqsHost(new URL(endpoint).hostname) : undefined) ??
     DEFAULTS.region;
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
     throw new UsageError(`--region ${JSON.stringify(region)} is not an AWS region name; use e.g. us-east-1`);
@@ -193,12 +218,14 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
   const hasEnvKeys = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
   const connection: Connection = {
     endpoint,
+    endpointSource,
     region,
     // Local emulators accept any key; real AWS gets the SDK's credential chain.
     staticCredentials: loopback && !hasEnvKeys ? { accessKeyId: 'sqsblast', secretAccessKey: 'sqsblast' } : undefined,
     requestTimeoutMs: (positiveArg(args, 'requestTimeout') ?? DEFAULTS.requestTimeout) * 1000,
     maxRetries: intArg(args, 'maxRetries', 0, 100) ?? DEFAULTS.maxRetries,
     verifyMd5: boolArg(args, 'verifyMd5') ?? false,
+    maxConnectionAgeMs: (nonNegativeArg(args, 'maxConnectionAge') ?? DEFAULTS.maxConnectionAge) * 1000,
   };
 
   // --- queues

@@ -27,6 +27,8 @@ export interface Rule {
   /** Only for this action (SendMessageBatch, ReceiveMessage, DeleteMessageBatch…). */
   action?: string;
   ms?: number;
+  /** Applied at most this many times (e.g. 1: only the first matching request). */
+  times?: number;
 }
 
 function rng(seed: number): () => number {
@@ -87,6 +89,7 @@ export class FaultProxy {
   private pick(action: string): Rule | undefined {
     for (const r of this.rules) {
       if (r.action && r.action !== action) continue;
+      if (r.times !== undefined && (this.injected[`${action}:${r.fault}`] ?? 0) >= r.times) continue;
       if (this.random() < r.p) return r;
     }
     return undefined;

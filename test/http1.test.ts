@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Http1Client, HttpError } from '../src/sqs/http1.js';
+import { ConnectProxy } from './connect-proxy.js';
 
 type Reply = (socket: net.Socket, request: string, n: number) => void;
 
@@ -250,5 +251,73 @@ describe('HTTP/1.1 client of the hot path', () => {
     expect(replies).toEqual([0, 1, 2].map((n) => `200 ${body(n)}`));
     expect(await call(client, 'ping0')).toBe(`200 ${body(0)}`);
     client.close();
+  });
+
+  it('retires a keep-alive connection at its maximum age: the next request opens a new one, with a fresh DNS lookup', async () => {
+    const server = await rawServer((socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok`));
+    let lookups = 0;
+    // Counts the client's DNS lookups of `localhost` (net.connect asks for all addresses).
+    const lookup = ((_host: string, options: { all?: boolean }, done: (e: null, a: unknown, f?: number) => void) => {
+      lookups++;
+      if (options.all) done(null, [{ address: '127.0.0.1', family: 4 }]);
+      else done(null, '127.0.0.1', 4);
+    }) as unknown as net.LookupFunction;
+    const url = new URL(`http://localhost:${server.url.port}`);
+    const client = new Http1Client(url, { maxSockets: 1, maxAgeMs: 150, lookup });
+    expect(await call(client)).toBe('200 ok');
+    expect(await call(client)).toBe('200 ok');
+    expect([server.connections(), lookups]).toEqual([1, 1]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await call(client)).toBe('200 ok');
+    expect([server.connections(), lookups]).toEqual([2, 2]);
+    client.close();
+    // 0: kept for ever.
+    const forever = new Http1Client(server.url, { maxSockets: 1, maxAgeMs: 0 });
+    await call(forever);
+    await new Promise((r) => setTimeout(r, 200));
+    await call(forever);
+    expect(server.connections()).toBe(3);
+    forever.close();
+  });
+
+  it('goes through an http proxy: absolute-form for http endpoints, with the proxy\'s credentials', async () => {
+    const server = await rawServer((socket, request) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${request.length}\r\n\r\n${request}`));
+    const proxy = await new ConnectProxy().start();
+    try {
+      const client = new Http1Client(server.url, { maxSockets: 1, proxy: new URL(`http://user:p%40ss@127.0.0.1:${proxy.port}`) });
+      expect(await call(client, 'one')).toMatch(/^200 POST \/ HTTP\/1\.1\r\n/);
+      expect(await call(client, 'two')).toMatch(/two$/);
+      client.close();
+      expect(proxy.byTarget).toEqual({ [`POST ${server.url.host}`]: 2 });
+      expect(proxy.proxyAuthorization).toEqual([0, 1].map(() => `Basic ${Buffer.from('user:p@ss').toString('base64')}`));
+      // The origin server never sees the proxy's credentials.
+      expect(server.connections()).toBe(1);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it.skipIf(!hasOpenssl)('tunnels HTTPS through a CONNECT proxy (certificate checked for the endpoint, not the proxy), and reports a refusal', async () => {
+    const { key, cert } = tlsKeys();
+    const big = 'z'.repeat(50_000);
+    const server = await rawServer((socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`), { key, cert });
+    const proxy = await new ConnectProxy().start();
+    try {
+      const url = new URL(`https://localhost:${server.url.port}`);
+      const client = new Http1Client(url, { maxSockets: 2, tls: { ca: cert }, proxy: new URL(proxy.url) });
+      const replies = await Promise.all([call(client), call(client)]);
+      expect(replies).toEqual([`200 ${big}`, `200 ${big}`]);
+      expect(await call(client)).toBe(`200 ${big}`);
+      client.close();
+      expect(proxy.byTarget).toEqual({ [`CONNECT localhost:${server.url.port}`]: 2 });
+      // A proxy that refuses the tunnel: one clear error naming it.
+      const refusing = await rawServer((socket) => socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n'));
+      const denied = new Http1Client(url, { maxSockets: 1, tls: { ca: cert }, proxy: refusing.url });
+      const err = (await call(denied).catch((e: unknown) => e)) as HttpError;
+      expect([err.code, err.message]).toEqual(['ProxyError', `proxy ${refusing.url.host} answered "HTTP/1.1 407 Proxy Authentication Required" to CONNECT localhost:${server.url.port}`]);
+      denied.close();
+    } finally {
+      await proxy.stop();
+    }
   });
 });

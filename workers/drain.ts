@@ -5,6 +5,7 @@
  * a message the report does not know about. A delete that finally fails is counted: that
  * message will come back, as a duplicate, not as a loss.
  */
+import { randomUUID } from 'node:crypto';
 import { asSqsError } from '../src/errors.js';
 import { IntegrityTracker } from '../src/metrics/integrity.js';
 import { answerCheckpoints } from '../src/worker-kit/checkpoints.js';
@@ -14,7 +15,7 @@ import type { DrainTask, DrainWorkerResult } from '../src/protocol.js';
 import { billedRequests } from '../src/sqs/billing.js';
 import { OWN_CODES } from '../src/sqs/error-codes.js';
 import { readReceiveReply, type ReceivedMessage } from '../src/sqs/receive-reply.js';
-import { deleteRequest, entriesPrefix, receiveRequest } from '../src/sqs/requests.js';
+import { deleteRequest, entriesPrefix, receiveRequest, withAttemptId } from '../src/sqs/requests.js';
 import { backoffMs, sleep } from '../src/sqs/retry.js';
 import { SqsWire } from '../src/sqs/wire.js';
 import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
@@ -29,6 +30,9 @@ interface PollerDelete extends BatchEntries<BatchReply> {
   queue: number;
   messages: ReceivedMessage[];
 }
+
+/** SQS keeps a ReceiveRequestAttemptId for 5 minutes; retries stop reusing one a little before. */
+const ATTEMPT_ID_LIFE_MS = 4 * 60_000;
 
 export default async function drainWorker(task: DrainTask): Promise<DrainWorkerResult> {
   const live = new LiveRow(task.state, task.row);
@@ -74,6 +78,8 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   const receiveRequests = task.queueUrls.map((url) => receiveRequest(url, task));
   const deletePrefixes = task.queueUrls.map(entriesPrefix);
   const receiveOptions = { timeoutMs: task.waitTimeSeconds * 1000 + requestTimeoutMs, signal: stop.pollCut, read: readReceiveReply, fixedBody: true };
+  // FIFO polls differ by their attempt id: not hashed once.
+  const fifoReceiveOptions = { ...receiveOptions, fixedBody: false };
   const stopping = () => stop.level >= 1 || (task.endMs !== undefined && now() >= task.endMs);
 
   function account(messages: ReceivedMessage[], at: number): void {
@@ -143,6 +149,9 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   async function poller(queue: number): Promise<void> {
     let failures = 0;
     const remove = pollerDelete();
+    const fifo = task.queueUrls[queue].endsWith('.fifo');
+    let attemptId = '';
+    let attemptAt = 0;
     while (!stopping()) {
       if (gate) {
         await gate.acquire(task.maxMessages);
@@ -153,8 +162,17 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
       }
       const started = now();
       let messages: ReceivedMessage[];
+      let request = receiveRequests[queue];
+      if (fifo) {
+        // A poll retried after a failure asks under the failed one's ReceiveRequestAttemptId:
+        // if its reply was lost, SQS returns those same messages rather than keeping them (and
+        // their group) hidden for a visibility timeout. A first attempt, or one past the id's
+        // 5-minute life, gets a fresh id.
+        if (failures === 0 || started - attemptAt > ATTEMPT_ID_LIFE_MS) [attemptId, attemptAt] = [randomUUID(), started];
+        request = withAttemptId(request, attemptId);
+      }
       try {
-        messages = await wire.call('ReceiveMessage', receiveRequests[queue], receiveOptions);
+        messages = await wire.call('ReceiveMessage', request, fifo ? fifoReceiveOptions : receiveOptions);
         failures = 0;
         gate?.release(task.maxMessages - messages.length);
       } catch (e) {

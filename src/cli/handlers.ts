@@ -16,6 +16,7 @@ import { conclude } from '../report/thresholds.js';
 import { execute } from '../runner.js';
 import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.js';
 import { setupError } from '../sqs/queues.js';
+import { resolveEndpoint } from '../sqs/endpoint-rules.js';
 import { envArgs } from './options.js';
 import { markShardDone } from '../ledger/markers.js';
 
@@ -72,6 +73,7 @@ export async function runCompare(cliArgs: Record<string, unknown>): Promise<void
 export async function runQueues(action: string, cliArgs: Record<string, unknown>): Promise<void> {
   const argv = envArgs('queues', cliArgs);
   const config = resolveConfig('queues', argv);
+  await resolveEndpoint(config.connection, config.queues.urls?.[0]);
   const endpoint = endpointOf(config.connection);
   if (!config.connection.staticCredentials) await checkCredentials(config.connection);
   const client = createSetupClient(config.connection);

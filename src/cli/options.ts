@@ -19,7 +19,8 @@ const EXIT_CODES = `Exit codes:
 
 Every flag can be set in the environment as SQS_BLAST_<FLAG>, e.g. SQS_BLAST_TOTAL=50000,
 SQS_BLAST_QUEUE_PREFIX=load. AWS_ENDPOINT_URL_SQS, AWS_REGION and the AWS credential chain
-(AWS_PROFILE, env keys, IRSA, EKS Pod Identity) are honoured.`;
+(AWS_PROFILE, env keys, IRSA, EKS Pod Identity) are honoured, as are AWS_USE_FIPS_ENDPOINT,
+AWS_USE_DUALSTACK_ENDPOINT, a profile's endpoint_url, and HTTPS_PROXY / HTTP_PROXY / NO_PROXY.`;
 
 const THRESHOLD_METRICS = (() => {
   const rows = metricTable();
@@ -32,8 +33,8 @@ export type OptionMap = Record<string, Options>;
 
 export const connection: OptionMap = {
   local: { type: 'boolean', group: 'Target:', describe: 'Start an embedded SQS server in-process, create the queues, and use it (no AWS account needed)' },
-  endpoint: { type: 'string', group: 'Target:', describe: 'SQS endpoint URL (default: AWS_ENDPOINT_URL_SQS, else AWS for --region)' },
-  region: { type: 'string', group: 'Target:', describe: 'AWS region', defaultDescription: 'AWS_REGION or us-east-1' },
+  endpoint: { type: 'string', group: 'Target:', describe: 'SQS endpoint URL (default: where the SQS client sends: a queue URL\'s host, AWS_ENDPOINT_URL_SQS, a profile\'s endpoint_url, else AWS for --region)' },
+  region: { type: 'string', group: 'Target:', describe: 'AWS region (signing; a --queue-url names its own)', defaultDescription: "the queue URL's, else AWS_REGION or us-east-1" },
   queues: { type: 'number', group: 'Target:', describe: 'Number of queues, named <prefix>-1 … <prefix>-N', defaultDescription: String(DEFAULTS.queues) },
   'queue-prefix': { type: 'string', group: 'Target:', describe: 'Queue name prefix', defaultDescription: DEFAULTS.queuePrefix },
   'queue-url': { type: 'string', array: true, group: 'Target:', describe: 'Queue URL (repeatable; instead of --queues/--queue-prefix)' },
@@ -57,6 +58,12 @@ export const common: OptionMap = {
   workers: { type: 'number', group: 'Load:', describe: 'Worker threads', defaultDescription: 'usable CPUs - 1, 1 to 8 (a container CPU limit, cgroup cpu.max, counts)' },
   'request-timeout': { type: 'number', group: 'Load:', describe: 'Seconds before a call is abandoned and retried (long polls add their wait)', defaultDescription: String(DEFAULTS.requestTimeout) },
   'max-retries': { type: 'number', group: 'Load:', describe: 'Retries per batch before its messages count as failed', defaultDescription: String(DEFAULTS.maxRetries) },
+  'max-connection-age': {
+    type: 'number',
+    group: 'Load:',
+    describe: 'Seconds a keep-alive connection is reused; the next call after that opens a new one, with a fresh DNS lookup (0: keep forever)',
+    defaultDescription: String(DEFAULTS.maxConnectionAge),
+  },
   grace: { type: 'number', group: 'Load:', describe: 'Seconds in-flight calls get to finish after SIGINT/SIGTERM', defaultDescription: String(DEFAULTS.grace) },
   'give-up-after': {
     type: 'number',

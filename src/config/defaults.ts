@@ -21,6 +21,9 @@ export const DEFAULTS = {
   idleTimeout: 10,
   requestTimeout: 10,
   maxRetries: 5,
+  // Seconds a hot-path keep-alive connection lives: SQS moves behind its DNS name, and a socket
+  // kept for hours would never see it (the AWS CLI's connections are recycled by urllib3 likewise).
+  maxConnectionAge: 60,
   grace: 10,
   giveUpAfter: 30,
   // us-east-1 list prices per million requests (first tier), to override with --price-per-million.

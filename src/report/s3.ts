@@ -8,6 +8,7 @@ import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client, ty
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
+import { agentsFor } from '../proxy-agents.js';
 import { credentialProvider } from '../sqs/credentials.js';
 import { PROCESS_NONCE } from './result-lines.js';
 import { MERGEABLE_KEY, parseS3Url, probeKey, resultKey, type KeyParts, type S3Connection, type S3Location } from './s3-location.js';
@@ -25,7 +26,9 @@ function createClient(conn: S3Connection): S3Client {
     maxAttempts: 4,
     // A bucket in another region answers with a redirect; follow it rather than fail.
     followRegionRedirects: true,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000 }),
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY as for SQS, decided for the regional S3 host (a bucket's
+    // virtual-hosted name is under it, so a NO_PROXY suffix that exempts one exempts the other).
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000, ...agentsFor(endpointShown(conn)) }),
   });
 }
 

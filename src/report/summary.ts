@@ -72,8 +72,11 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
   const span = `${fixed(r.durationMs / 1000, 1)} s`;
   const shard = r.parts > 1 ? `${r.parts} results merged` : `shard ${r.shard}/${r.shards}`;
   out.push(`sqs-blast ${r.kind}  run ${r.runIds?.join(',') ?? r.runId}  ${shard}  ${span}${r.interrupted ? `  (interrupted: ${r.interrupted})` : ''}`);
-  const cfg = r.config as { endpoint?: string; queues?: unknown };
-  if (cfg.endpoint) out.push(`endpoint ${cfg.endpoint}  queues ${r.queues.length || '?'}`);
+  const cfg = r.config as { endpoint?: string; region?: string; proxy?: string; queues?: unknown };
+  // Where the run went and for which region it signed: a real account's first question.
+  const region = cfg.region && cfg.endpoint !== 'local' ? `  region ${cfg.region}` : '';
+  const proxy = cfg.proxy ? `  via proxy ${cfg.proxy}` : '';
+  if (cfg.endpoint) out.push(`endpoint ${cfg.endpoint}${region}${proxy}  queues ${r.queues.length || '?'}`);
   out.push('');
 
   const counts: string[][] = [['messages', 'count', 'msg/s']];

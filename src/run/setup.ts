@@ -7,6 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../config.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../local.js';
 import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.js';
+import { resolveEndpoint } from '../sqs/endpoint-rules.js';
 import { resolveQueues, redriveTargets, setupError, usesContentDedup, warnFifoRate } from '../sqs/queues.js';
 
 export interface Setup {
@@ -28,8 +29,11 @@ export async function setUp(config: Config, onServer: (s: EmbeddedServer) => voi
     server = await startEmbeddedServer(0);
     onServer(server);
     config.connection.endpoint = server.endpoint;
-  } else if (!config.connection.staticCredentials) {
-    await checkCredentials(config.connection);
+    config.connection.endpointSource = 'local';
+  } else {
+    // Before the first SDK call, so setup and the workers go to one place.
+    await resolveEndpoint(config.connection, config.queues.urls?.[0]);
+    if (!config.connection.staticCredentials) await checkCredentials(config.connection);
   }
   const endpoint = endpointOf(config.connection);
   const admin = createSetupClient(config.connection);

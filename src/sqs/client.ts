@@ -5,11 +5,10 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import type { Connection } from '../config.js';
 import { UsageError } from '../errors.js';
-import { credentialProvider } from './credentials.js';
+import { agentsFor } from '../proxy-agents.js';
+import { credentialProvider, endpointOf } from './credentials.js';
 
 export { endpointOf } from './credentials.js';
 
@@ -32,8 +31,8 @@ export function createSqsClient(conn: Connection, maxSockets = 16): SQSClient {
     credentials: credentialProvider(conn),
     maxAttempts: conn.maxRetries + 1,
     requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
+      // Through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY exempts the endpoint, as the hot path.
+      ...agentsFor(endpointOf(conn), agentOptions, conn.endpointSource === 'local'),
       connectionTimeout: Math.min(conn.requestTimeoutMs, 5000),
       requestTimeout: conn.requestTimeoutMs,
     }),

@@ -13,6 +13,16 @@ export interface Http1Options {
   maxSockets: number;
   /** Extra TLS options (tests pass a CA). */
   tls?: tls.ConnectionOptions;
+  /** Retire a keep-alive connection once it is this old (0 or undefined: never); see Http1Client. */
+  maxAgeMs?: number;
+  /**
+   * An http:// proxy (userinfo, if any, becomes Proxy-Authorization): https endpoints are reached
+   * through a CONNECT tunnel, http ones by absolute-form requests. Whether to use it (NO_PROXY) was
+   * decided by the caller (proxy-env.ts).
+   */
+  proxy?: URL;
+  /** The DNS lookup for the endpoint's (or the proxy's) host; tests count its calls. */
+  lookup?: net.LookupFunction;
 }
 
 export class HttpError extends Error {
@@ -56,9 +66,18 @@ export interface ConnectionOwner {
   release(conn: Connection): void;
 }
 
+/** Basic credentials for a proxy URL's userinfo, as a header line ('' without). */
+function proxyAuthorization(proxy: URL): string {
+  if (!proxy.username && !proxy.password) return '';
+  const pair = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return `proxy-authorization: Basic ${Buffer.from(pair).toString('base64')}\r\n`;
+}
+
 /** One keep-alive socket: sends a request, reads its reply (head, then a sized, chunked or until-close body). */
 export class Connection {
-  readonly socket: net.Socket;
+  socket: net.Socket;
+  /** When it was opened (performance.now()), for the pool's maximum age. */
+  readonly born = performance.now();
   pending: Pending | null = null;
   writeDone = true;
   dead = false;
@@ -75,46 +94,105 @@ export class Connection {
   private chunkLeft = 0;
   private line = '';
   private error: (Error & { code?: string }) | undefined;
+  /** Through an http proxy to an http endpoint: the request line (and proxy credentials) each request starts with. */
+  private absoluteForm: string | undefined;
+  /** A CONNECT tunnel not yet established: the request waits for it. */
+  private tunnelling = false;
 
   constructor(
     private readonly owner: ConnectionOwner,
     url: URL,
     readBuffer: Buffer,
     tlsOptions: tls.ConnectionOptions | undefined,
+    options: Pick<Http1Options, 'proxy' | 'lookup'> = {},
   ) {
-    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+    const https = url.protocol === 'https:';
+    const port = Number(url.port) || (https ? 443 : 80);
     const host = url.hostname.replace(/^\[|\]$/g, '');
+    const proxy = options.proxy;
     // Reads land in the pool's static buffer, over TLS too (decrypted records, up to 16 KB each):
     // a reply allocates nothing, and the caller's `parse` reads the bytes synchronously, before
     // the next read can overwrite them. Data events instead cost a Buffer per read, measured at
     // 3-5 µs per message of a TLS drain (bench/NOTES.md).
-    const tcp: net.TcpNetConnectOpts = { host, port, onread: { buffer: readBuffer, callback: (n, buf) => (this.onData(buf as Buffer, 0, n), true) } };
+    const onread = { buffer: readBuffer, callback: (n: number, buf: Uint8Array) => (this.onData(buf as Buffer, 0, n), true) };
+    const to = proxy ? { host: proxy.hostname.replace(/^\[|\]$/g, ''), port: Number(proxy.port) || 80 } : { host, port };
+    const lookup = options.lookup ? { lookup: options.lookup } : {};
     // (tls.connect takes `onread` as net.connect does, documented since Node 15; @types/node 20 omits it.)
-    const secure: tls.ConnectionOptions = { ...tcp, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...tlsOptions };
-    this.socket = url.protocol === 'https:' ? tls.connect(secure) : net.connect(tcp);
-    this.socket.setNoDelay(true);
-    this.socket.setKeepAlive(true, 1000);
-    this.socket.on('error', (e) => (this.error = e));
-    this.socket.on('close', () => this.onClose());
+    const secure: tls.ConnectionOptions = { servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], onread, ...tlsOptions } as tls.ConnectionOptions;
+    if (proxy && https) {
+      // CONNECT first, on a plain socket read with data events; TLS then runs inside the tunnel.
+      this.socket = net.connect({ ...to, ...lookup });
+      this.tunnelling = true;
+      this.tunnel(this.socket, host, `${net.isIPv6(host) ? `[${host}]` : host}:${port}`, proxyAuthorization(proxy), secure, proxy);
+    } else {
+      if (proxy) this.absoluteForm = `POST http://${url.host}/ HTTP/1.1\r\n${proxyAuthorization(proxy)}`;
+      this.socket = https ? tls.connect({ ...secure, ...to, ...lookup }) : net.connect({ ...to, ...lookup, onread });
+    }
+    this.watch(this.socket);
+  }
+
+  private watch(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 1000);
+    socket.on('error', (e) => (this.error = e));
+    socket.on('close', () => this.onClose());
+  }
+
+  /** Ask the proxy for a tunnel to `authority`; once it answers 200, start TLS inside it and send what waits. */
+  private tunnel(raw: net.Socket, host: string, authority: string, auth: string, secure: tls.ConnectionOptions, proxy: URL): void {
+    let got = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      got = Buffer.concat([got, chunk]);
+      const end = got.indexOf(CRLFCRLF);
+      if (end < 0) {
+        if (got.length > MAX_HEAD) this.fail(new HttpError('ProxyError', `proxy ${proxy.host}: CONNECT reply headers over 64 KB`));
+        return;
+      }
+      raw.off('data', onData);
+      const statusLine = got.toString('latin1', 0, got.indexOf(CRLF));
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1];
+      if (status !== '200' || end + 4 !== got.length) {
+        this.fail(new HttpError('ProxyError', `proxy ${proxy.host} answered "${statusLine.slice(0, 80)}" to CONNECT ${authority}`));
+        return;
+      }
+      if (this.dead) return;
+      // `host` for the certificate check: without it tls takes the proxy's host from the socket.
+      // Over a given socket tls ignores `onread` (Node 20), so tunnelled replies come as data
+      // events: a Buffer per read, paid only through a proxy.
+      this.socket = tls.connect({ ...secure, host, socket: raw });
+      this.socket.on('data', (chunk: Buffer) => this.onData(chunk, 0, chunk.length));
+      this.watch(this.socket);
+      this.tunnelling = false;
+      if (this.pending) this.write(this.pending);
+    };
+    raw.on('data', onData);
+    raw.write(`CONNECT ${authority} HTTP/1.1\r\nhost: ${authority}\r\n${auth}\r\n`, 'latin1');
   }
 
   send(p: Pending): void {
     this.pending = p;
     this.resetReply();
     this.writeDone = false;
+    if (!this.tunnelling) this.write(p);
+  }
+
+  private write(p: Pending): void {
     const s = this.socket;
+    // The signed head is for `POST /`; a proxy wants the absolute URL in the request line (the
+    // host header, which is signed, stays as it is).
+    const head = this.absoluteForm === undefined ? p.head : this.absoluteForm + p.head.slice(p.head.indexOf('\r\n') + 2);
     const onWritten = () => (this.writeDone = true);
     if (p.body.length <= JOIN_BELOW) {
       // One small buffer (from Node's pool) is one plain write; head and body corked as two
       // chunks take the writev path, which costs more than copying a few KB.
-      const out = Buffer.allocUnsafe(p.head.length + p.body.length);
-      out.write(p.head, 0, 'latin1');
-      p.body.copy(out, p.head.length);
+      const out = Buffer.allocUnsafe(head.length + p.body.length);
+      out.write(head, 0, 'latin1');
+      p.body.copy(out, head.length);
       s.write(out, onWritten);
       return;
     }
     s.cork();
-    s.write(p.head, 'latin1');
+    s.write(head, 'latin1');
     s.write(p.body, onWritten);
     s.uncork();
   }

@@ -60,10 +60,25 @@ export class Http1Client {
     });
   }
 
-  /** An idle connection, or a new one while under maxSockets. */
+  /** An idle connection young enough, or a new one while under maxSockets. */
   private take(): Connection | undefined {
-    if (this.idle.length) return this.idle.pop();
-    return this.busy.size < this.options.maxSockets ? new Connection(this, this.url, this.readBuffer, this.tlsOptions()) : undefined;
+    while (this.idle.length) {
+      const conn = this.idle.pop()!;
+      if (!this.tooOld(conn)) return conn;
+      conn.destroy();
+    }
+    return this.busy.size < this.options.maxSockets ? new Connection(this, this.url, this.readBuffer, this.tlsOptions(), this.options) : undefined;
+  }
+
+  /**
+   * A keep-alive connection is retired at its maximum age, and the request that would have
+   * reused it opens a new one, looking the host up again: SQS's addresses change behind its DNS
+   * name (deploys, failed hosts), and a load test's sockets would otherwise stay on the old ones
+   * for as long as it runs.
+   */
+  private tooOld(conn: Connection): boolean {
+    const max = this.options.maxAgeMs;
+    return max !== undefined && max > 0 && performance.now() - conn.born >= max;
   }
 
   /**
@@ -87,6 +102,7 @@ export class Http1Client {
   /** Called by a connection when its exchange ends (or it died). */
   release(conn: Connection): void {
     this.busy.delete(conn);
+    if (!conn.dead && !this.closed && this.tooOld(conn)) conn.destroy();
     if (!conn.dead && !this.closed) {
       if (!this.idle.includes(conn)) this.idle.push(conn);
     } else {

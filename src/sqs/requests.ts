@@ -39,6 +39,14 @@ export function receiveRequest(queueUrl: string, o: ReceiveOptions): Buffer {
   );
 }
 
+/**
+ * A FIFO queue's ReceiveMessage under an attempt id: the queue's fixed request with
+ * `ReceiveRequestAttemptId` added (it ends in `}`). Built per poll, FIFO polls only.
+ */
+export function withAttemptId(request: Buffer, attemptId: string): Buffer {
+  return Buffer.concat([request.subarray(0, request.length - 1), Buffer.from(`,"ReceiveRequestAttemptId":${JSON.stringify(attemptId)}}`)]);
+}
+
 /** FIFO sends: every entry names its group; its deduplication id too unless the queue dedups by content. */
 export interface FifoIds {
   contentDedup: boolean;

@@ -54,7 +54,8 @@ export class SqsWire {
     tls?: Http1Options['tls'],
   ) {
     const url = new URL(endpointOf(conn));
-    this.http = new Http1Client(url, { maxSockets, tls });
+    const proxy = conn.proxy ? new URL(conn.proxy) : undefined;
+    this.http = new Http1Client(url, { maxSockets, tls, maxAgeMs: conn.maxConnectionAgeMs, proxy });
     this.signer = new LeanSigner(credentialProvider(conn), conn.region, url.host);
   }
 
