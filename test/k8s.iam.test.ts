@@ -25,6 +25,8 @@ describe('k8s/iam', () => {
         'keda-policy.json',
         'results-write-policy.json',
         'results-read-policy.json',
+        'ledger-list-policy.json',
+        'ledger-resume-policy.json',
         ...['send', 'drain', 'keda'].flatMap((r) => [`trust-irsa-${r}.json`, `trust-pod-identity-${r}.json`]),
       ].sort(),
     );
@@ -53,6 +55,10 @@ describe('k8s/iam', () => {
     expect(actions('results-read-policy.json').sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
     const list = doc('results-read-policy.json').Statement.find((s) => s.Action.includes('s3:ListBucket'))!;
     expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['RESULTS_PREFIX/*'] } });
+    // The ledger: pods list their run's prefix only, and a retried send reads earlier attempts.
+    expect(actions('ledger-list-policy.json')).toEqual(['s3:ListBucket']);
+    expect(doc('ledger-list-policy.json').Statement[0].Condition).toEqual({ StringLike: { 's3:prefix': ['RESULTS_PREFIX/*'] } });
+    expect(actions('ledger-resume-policy.json')).toEqual(['s3:GetObject']);
     // Producers cannot consume and consumers cannot produce.
     expect(actions('send-policy.json')).not.toContain('sqs:ReceiveMessage');
     expect(actions('drain-policy.json')).not.toContain('sqs:SendMessage');

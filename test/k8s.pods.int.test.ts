@@ -21,8 +21,8 @@ function processEnv(c: SimContainer, recorder: CallRecorder): Record<string, str
   return { ...c.env, AWS_ENDPOINT_URL_SQS: recorder.endpoint, AWS_ENDPOINT_URL_S3: recorder.endpoint };
 }
 
-function pod(job: Doc, docs: Doc[], index: number, recorders: { init: CallRecorder; main: CallRecorder }) {
-  const containers = podContainers(job, docs, index);
+function pod(job: Doc, docs: Doc[], index: number, recorders: { init: CallRecorder; main: CallRecorder }, attempt = 0) {
+  const containers = podContainers(job, docs, index, attempt);
   // The image's ENTRYPOINT is the CLI; no container of a generated run replaces it.
   for (const c of containers) expect(c.command, `${c.name} overrides the entrypoint`).toBeUndefined();
   return runPod(containers, (c) => processEnv(c, c.init ? recorders.init : recorders.main));
@@ -61,6 +61,10 @@ describe('a generated run, its pods as processes with their exact environment', 
 
     // The send pods first, then the drains (the drains' start timeout covers the other order).
     const sends = await Promise.all(Array.from({ length: shards }, (_, i) => pod(sendJob, docs, i, { init: recorders.setup, main: recorders.send })));
+    // Index 0 runs again after it finished (a node lost with the pod's status): the new pod reads
+    // the shard's earlier attempt from the ledger and has nothing left to send.
+    sends.push(await pod(sendJob, docs, 0, { init: recorders.setup, main: recorders.send }, 1));
+    expect(sends[3].logs).toMatch(/send shard 0: 1 earlier attempt .* settled seqs below 1000: resuming there/);
     const drains = await Promise.all(Array.from({ length: shards }, (_, i) => pod(drainJob, docs, i, { init: recorders.setup, main: recorders.drain })));
     for (const pod of [...sends, ...drains]) {
       for (const { name, run } of pod.containers) expect(run.code, `${name}: ${run.stderr}`).toBe(0);
@@ -71,7 +75,7 @@ describe('a generated run, its pods as processes with their exact environment', 
     const fromS3 = await runCli(['report', results, '--run-id', runId, '--json'], { env: { AWS_ENDPOINT_URL_S3: endpoint() } });
     expect(fromS3.code, fromS3.stderr).toBe(0);
     const merged = JSON.parse(fromS3.stdout);
-    expect(merged).toMatchObject({ kind: 'report', parts: 6, planned: 3000, sent: 3000, failed: 0, received: 3000, distinct: 3000, missing: 0, duplicates: 0 });
+    expect(merged).toMatchObject({ kind: 'report', parts: 7, planned: 3000, sent: 3000, failed: 0, received: 3000, distinct: 3000, missing: 0, duplicates: 0 });
     expect(merged.runIds).toEqual([runId]);
     expect(merged.integrity).toHaveLength(shards);
     expect(merged.coverage.complete).toBe(true);
@@ -86,8 +90,8 @@ describe('a generated run, its pods as processes with their exact environment', 
     for (const u of urls) expect(await depth(sdk(), `${u}-dlq`)).toBe(0); // the setup made the DLQs
 
     // Least privilege, measured: each role's policies grant exactly the calls it made.
-    expect(policyActions('send-policy.json', 'results-write-policy.json')).toEqual(recorded(recorders.send));
-    expect(policyActions('drain-policy.json', 'results-write-policy.json')).toEqual(recorded(recorders.drain));
+    expect(policyActions('send-policy.json', 'results-write-policy.json', 'ledger-list-policy.json', 'ledger-resume-policy.json')).toEqual(recorded(recorders.send));
+    expect(policyActions('drain-policy.json', 'results-write-policy.json', 'ledger-list-policy.json')).toEqual(recorded(recorders.drain));
     expect(policyActions('queue-setup-policy.json')).toEqual(recorded(recorders.setup));
     // The drain also read the dead-letter queues' depth, under the same QUEUE_PREFIX-* resource.
     expect(recorders.drain.calls).toContain('GetQueueAttributes');
