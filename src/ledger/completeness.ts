@@ -43,7 +43,7 @@ const latestAt = (r: Result) => r.attempt?.at ?? r.endedAt;
 export function ledgerState(results: Result[], expected?: Expected, jobUids: string[] = []): LedgerState {
   const keep = new Set(jobUids);
   const parts = keep.size ? results.filter((r) => !r.attempt?.controllerUid || keep.has(r.attempt.controllerUid)) : results;
-  const want = expected ?? (parts.length ? { kinds: [...new Set(parts.map((r) => r.kind))].sort(), shards: Math.max(...parts.map((r) => r.shards)) } : undefined);
+  const want = expected ?? presentKinds(parts);
   const latest = new Map<string, Result>();
   for (const r of parts) {
     const key = `${r.kind} ${r.shard}`;
@@ -66,6 +66,19 @@ export function ledgerState(results: Result[], expected?: Expected, jobUids: str
     received: parts.reduce((n, r) => n + r.received, 0),
     objects: parts.length,
   };
+}
+
+/**
+ * What a run's objects say it has: the kinds present, and the shard count every attempt records.
+ * Sends that ran in a Kubernetes Job (a controller uid) belong to a rendered run, which always has
+ * a drain Job too: its pods write nothing before their first checkpoint, and a short send may be
+ * done by then, so their drains are waited for even before they show.
+ */
+function presentKinds(parts: Result[]): Expected | undefined {
+  if (!parts.length) return undefined;
+  const kinds = new Set(parts.map((r) => r.kind));
+  if (parts.some((r) => r.kind === 'send' && r.attempt?.controllerUid)) kinds.add('drain');
+  return { kinds: [...kinds].sort(), shards: Math.max(...parts.map((r) => r.shards)) };
 }
 
 /** "send 1, drain 0 and drain 1" → "send shard 1, drain shards 0, 1", for one line. */
