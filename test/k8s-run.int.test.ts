@@ -122,6 +122,7 @@ describe('k8s run / k8s delete / report --wait through kubectl', () => {
     expect(signalled).toBe(true);
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toMatch(/SIGINT: suspending the Jobs/);
+    expect(r.stderr).toMatch(/STOPPED  exit 130: interrupted by SIGINT/);
     const merged = JSON.parse(r.stdout) as Result;
     expect(merged.sent).toBeGreaterThan(0);
     expect(merged.sent).toBeLessThan(200000);
@@ -165,6 +166,23 @@ describe('k8s run / k8s delete / report --wait through kubectl', () => {
     expect(merged.resent ?? 0).toBe(merged.received - 8000);
     expect(merged.unfinished).toEqual([expect.objectContaining({ kind: 'send', shard: 1, pod: victim.name })]);
     expect(r.stderr).toMatch(/send shard 1 \(pod .*\) stopped without a result .* a later attempt resumed the shard/);
+  }, 90_000);
+
+  it('--timeout before every shard is final: reports what is there, names the shards lacking, exit 1, leaves Jobs and queues to k8s delete', async () => {
+    const runId = newRunId('late');
+    const args = runArgs(runId, '--shards', '2', '--total', '100000', '--rate', '1000').map((a, i, all) => (all[i - 1] === '--timeout' ? '4' : a));
+    const r = await k8s(args);
+    console.log(`k8s run past --timeout: exit ${r.code}\n${r.stderr.split('\n').slice(-8).join('\n')}`);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/--timeout 4 s passed/);
+    expect(r.stderr).toMatch(/warning: no final result yet for send shards 0, 1; drain shards 0, 1: the report is what the ledger held/);
+    expect(r.stderr).toMatch(/FAIL  exit 1/);
+    expect(await queueExists(`sqs-blast-${runId}-1`)).toBe(true);
+    const d = await k8s(['k8s', 'delete', runId, '--endpoint', endpoint()]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(await queueExists(`sqs-blast-${runId}-1`)).toBe(false);
+    await Promise.all(cluster.podsOf(runId).map((p) => p.done));
+    expect(cluster.podsOf(runId).every((p) => p.phase === 'Failed')).toBe(true);
   }, 90_000);
 
   it('report --wait, for a plain kubectl apply: returns once the last shard\u2019s final result lands, with the merged run', async () => {

@@ -85,7 +85,7 @@ type Flags = ReturnType<typeof runFlags>;
  * writes its final result), then wait until no pod of the run is pending or running, or the
  * ledger holds every shard, bounded by the pods' grace.
  */
-async function suspendAndWait(jobs: string[], kubectl: Kubectl, spec: RunSpec, poll: () => Promise<LedgerState>) {
+async function suspendAndWait(jobs: string[], kubectl: Kubectl, spec: RunSpec, poll: () => Promise<LedgerState>, progress: (pods: PodCounts, s: LedgerState) => void) {
   for (const job of jobs) {
     try {
       await kubectl.suspend(job);
@@ -97,9 +97,10 @@ async function suspendAndWait(jobs: string[], kubectl: Kubectl, spec: RunSpec, p
     poll,
     intervalMs: 1000,
     timeoutMs: STOP_WAIT_MS,
-    onPoll: async () => {
+    onPoll: async (s) => {
       const pods = await kubectl.pods(spec.runId);
-      return pods.Pending + pods.Running === 0 ? 'stopped' : undefined;
+      progress(pods, s);
+      return pods.Pending + pods.Running === 0 ? 'every pod stopped' : undefined;
     },
   });
 }
@@ -144,7 +145,7 @@ async function watchAndReport(spec: RunSpec, flags: Flags, kubectl: Kubectl, sto
       },
     });
     // g. Ctrl-C / SIGTERM: stop the pods the Kubernetes way and wait for what they write.
-    if (signal) outcome = await suspendAndWait(jobs, kubectl, spec, poll);
+    if (signal) outcome = await suspendAndWait(jobs, kubectl, spec, poll, progress);
     // The Jobs ended between a poll and the look at them: what the last pods wrote is there now.
     else if (outcome.reason !== 'complete' && outcome.reason !== 'timeout') outcome = { ...outcome, state: await poll() };
     if (outcome.reason !== 'complete') say(`run ${spec.runId}: ${outcome.reason === 'timeout' ? `--timeout ${flags.timeoutS} s passed` : outcome.reason}; ${ledgerProgress(outcome.state)}`);
@@ -152,7 +153,7 @@ async function watchAndReport(spec: RunSpec, flags: Flags, kubectl: Kubectl, sto
     // f. Merge and judge exactly as `sqs-blast report s3://… --run-id` would.
     await runReport(
       { files: [spec.results], runId: spec.runId, jobUid: uids, out: flags.out, html: flags.html, json: flags.json, threshold: flags.threshold, endpoint: spec.endpoint, region: spec.region },
-      { lacking, exitCode: signal ? (signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm) : undefined },
+      { lacking, interrupted: signal === 'SIGINT' || signal === 'SIGTERM' ? signal : undefined },
     );
     // The queues are the run's own: gone with it, unless kept or still in use (a run past --timeout).
     if (outcome.reason === 'timeout') say(`run ${spec.runId}: pods may still run; the queues stay (sqs-blast k8s delete ${spec.runId} -n ${spec.namespace} removes Jobs and queues)`);

@@ -18,8 +18,8 @@ import { LedgerReader, lackingText, ledgerProgress, ledgerState, waitForLedger, 
 export interface ReportExtras {
   /** Shards without a final result after a wait that ended early (one line, e.g. "send shard 1"): the exit is 1. */
   lacking?: string;
-  /** Exit with this code whatever the verdict (k8s run after Ctrl-C: 130/143). */
-  exitCode?: number;
+  /** The signal that stopped the run (k8s run after Ctrl-C): the exit is 130/143 whatever the verdict. */
+  interrupted?: 'SIGINT' | 'SIGTERM';
 }
 
 /** The same endpoint rule as the load commands: AWS_ENDPOINT_URL_S3, else a non-AWS --endpoint / AWS_ENDPOINT_URL_SQS, else AWS. */
@@ -51,13 +51,15 @@ export async function runReport(argv: Record<string, unknown>, extras: ReportExt
   }
   const jobUids = ((argv.jobUid as unknown[]) ?? []).flatMap((u) => String(u).split(',')).filter(Boolean);
   const merged = mergeResults(results, { jobUids });
+  // A merge short of shards is no verdict on the run: incomplete (exit 1), and it says which.
+  if (lacking) merged.coverage?.warnings.push(`no final result yet for ${lacking}: the report is what the ledger held`);
+  if (extras.interrupted) merged.interrupted = extras.interrupted;
   for (const w of merged.coverage?.warnings ?? []) process.stderr.write(`sqs-blast: warning: ${w}\n`);
   const store = await openStore(out, endpoint, region);
   const output = { out, html, json: Boolean(argv.json), quiet: true, progressIntervalMs: 0, depthIntervalMs: 0, resultLine: Boolean(argv.resultLine) };
-  const code = await emit(merged, output, conclude(merged, thresholds), store);
-  // A merge short of shards is not a verdict on the run: finished, but incomplete (exit 1).
-  if (lacking) process.stderr.write(`sqs-blast: no final result yet for ${lacking}; the report above is what the ledger held\n`);
-  process.exitCode = extras.exitCode ?? (lacking ? EXIT.incomplete : code);
+  const judged = conclude(merged, thresholds);
+  const verdict = extras.interrupted ? (extras.interrupted === 'SIGINT' ? EXIT.sigint : EXIT.sigterm) : lacking ? EXIT.incomplete : judged;
+  process.exitCode = await emit(merged, output, verdict, store);
 }
 
 /**
