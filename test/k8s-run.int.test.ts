@@ -87,6 +87,15 @@ describe('k8s run / k8s delete / report --wait through kubectl', () => {
     expect(cluster.calls).toEqual([]);
   });
 
+  it('a kubectl that cannot run: one line naming --kubectl, exit 2, and the queues made for the run are gone again', async () => {
+    const runId = newRunId('nokube');
+    const r = await k8s(runArgs(runId, '--shards', '1', '--total', '100', '--kubectl', '/nonexistent/kubectl'));
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^sqs-blast: --kubectl \/nonexistent\/kubectl: cannot run it \(ENOENT\); install kubectl .* or give its path with --kubectl PATH$/m);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(await queueExists(`sqs-blast-${runId}-1`)).toBe(false);
+  });
+
   it('end to end: queues made once, applied, progress, one merged verdict (sent = total, nothing missing), queues removed', async () => {
     const runId = newRunId('e2e');
     const started = Date.now();

@@ -53,6 +53,16 @@ async function existing(client: SQSClient, prefix: string): Promise<string[]> {
   return urls;
 }
 
+/**
+ * Delete these queues (k8s run: the ones it created, DLQs included; queues that were there before,
+ * e.g. shared by --queue-prefix, are not its to delete), as `queues delete --yes` does.
+ */
+export async function deleteQueueUrls(t: Pick<QueueTarget, 'endpoint' | 'region'>, urls: string[]): Promise<string[][]> {
+  if (!urls.length) return [['queue', 'status']];
+  const config = resolveConfig('queues', { endpoint: t.endpoint, region: t.region, queueUrl: urls });
+  return withClient(config, 'deleting the run\'s queues', (client) => deleteQueues(client, config, true, false));
+}
+
 /** Delete the run's queues and their DLQs, as `queues delete --dlq --yes` does; the rows it prints. */
 export async function deleteRunQueues(t: QueueTarget): Promise<string[][]> {
   const probe = resolveConfig('queues', selection(t, t.queues ?? 1));

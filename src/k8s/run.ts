@@ -16,7 +16,7 @@ import { parseThresholds } from '../report/thresholds.js';
 import { Kubectl, type PodCounts } from './kubectl.js';
 import { jobName, TERMINATION_GRACE_S } from './manifests.js';
 import { resolveRunSpec, type RunSpec } from './options.js';
-import { createRunQueues, deleteRunQueues } from './queues.js';
+import { createRunQueues, deleteQueueUrls } from './queues.js';
 import { renderYaml } from './render.js';
 
 /** After a suspend, how long the pods get to stop and write their results: their grace, plus a margin for S3 and the kubelet. */
@@ -65,14 +65,25 @@ export async function runK8sRun(argv: Record<string, unknown>): Promise<void> {
   // a. The queues, once, from here (the manifests then run no setup container).
   const rows = await createRunQueues(queues);
   say(`run ${spec.runId}: queues ${rows.slice(1).map((r) => `${r[0]} (${r[1]})`).join(', ')}`);
+  const created = rows.slice(1).filter((r) => r[1] === 'created').map((r) => r[2]);
+  const removeQueues = async () => {
+    const deleted = await deleteQueueUrls(queues, created);
+    say(`run ${spec.runId}: deleted ${deleted.length - 1} queue(s) it created (--keep-queues keeps them)`);
+  };
   // b. The results location takes writes from here, before the cluster spends anything on it.
   const { ResultStore: Store } = await import('../report/s3.js');
-  const store = await Store.open(results, s3Connection(spec.endpoint, spec.region), '--results');
+  const store = await Store.open(results, s3Connection(spec.endpoint, spec.region), '--results').catch(async (e: unknown) => {
+    if (!flags.keepQueues) await removeQueues();
+    throw e;
+  });
   try {
-    // c. The run.
-    await kubectl.apply(renderYaml(spec));
+    // c. The run. Nothing ran if the apply failed: the queues made for it go again.
+    await kubectl.apply(renderYaml(spec)).catch(async (e: unknown) => {
+      if (!flags.keepQueues) await removeQueues();
+      throw e;
+    });
     say(`run ${spec.runId}: applied ${spec.shards} send + ${spec.shards} drain pods in namespace ${spec.namespace}; results in ${results}${spec.runId}/ (Ctrl-C stops the Jobs and reports what ran)`);
-    await watchAndReport(spec, flags, kubectl, store, queues);
+    await watchAndReport(spec, flags, kubectl, store, removeQueues);
   } finally {
     store.close();
   }
@@ -105,7 +116,7 @@ async function suspendAndWait(jobs: string[], kubectl: Kubectl, spec: RunSpec, p
   });
 }
 
-async function watchAndReport(spec: RunSpec, flags: Flags, kubectl: Kubectl, store: ResultStore, queues: Parameters<typeof deleteRunQueues>[0]): Promise<void> {
+async function watchAndReport(spec: RunSpec, flags: Flags, kubectl: Kubectl, store: ResultStore, removeQueues: () => Promise<void>): Promise<void> {
   const jobs = [jobName(spec.runId, 'send'), jobName(spec.runId, 'drain')];
   // The uids of the Jobs just applied: a run id applied before (a Job re-created after its TTL)
   // left objects of another apply, which neither the wait nor the merge may count.
@@ -157,10 +168,7 @@ async function watchAndReport(spec: RunSpec, flags: Flags, kubectl: Kubectl, sto
     );
     // The queues are the run's own: gone with it, unless kept or still in use (a run past --timeout).
     if (outcome.reason === 'timeout') say(`run ${spec.runId}: pods may still run; the queues stay (sqs-blast k8s delete ${spec.runId} -n ${spec.namespace} removes Jobs and queues)`);
-    else if (!flags.keepQueues) {
-      const deleted = await deleteRunQueues(queues);
-      say(`run ${spec.runId}: deleted ${deleted.length - 1} queue(s) (--keep-queues keeps them)`);
-    }
+    else if (!flags.keepQueues) await removeQueues();
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
