@@ -79,7 +79,7 @@ export const K8S_RUN_OPTIONS: Record<string, Options> = {
     defaultDescription: String(WAIT_DEFAULTS.timeoutS),
   },
   'poll-interval': { type: 'number', group: runOnly, describe: 'Seconds between progress lines (pods by phase, sent and received so far)', defaultDescription: String(WAIT_DEFAULTS.pollIntervalS) },
-  'keep-queues': { type: 'boolean', group: runOnly, describe: 'Keep the run\'s queues afterwards (k8s run and k8s delete remove them and their DLQs otherwise)', defaultDescription: 'false' },
+  'keep-queues': { type: 'boolean', group: runOnly, describe: 'Keep the run\'s queues afterwards (otherwise k8s run deletes those it created, k8s delete every <prefix>-N and its DLQ)', defaultDescription: 'false' },
   kubectl: { type: 'string', group: runOnly, describe: 'The kubectl that reaches the cluster (your kubeconfig, context and auth plugins, as in your shell)', defaultDescription: 'kubectl on PATH' },
 };
 

@@ -7,7 +7,7 @@
  */
 import { EXIT, UsageError } from '../errors.js';
 import { positiveFlag } from '../config/args.js';
-import { lackingText, LedgerReader, ledgerProgress, ledgerState, waitForLedger, WAIT_DEFAULTS, type LedgerState } from '../ledger/completeness.js';
+import { lackingText, LedgerReader, ledgerProgress, ledgerState, waitForLedger, WAIT_DEFAULTS, type Expected, type LedgerState } from '../ledger/completeness.js';
 import { runReport } from '../report/command.js';
 import { checkWritable } from '../report/output.js';
 import { s3Connection } from '../report/s3-location.js';
@@ -92,11 +92,29 @@ export async function runK8sRun(argv: Record<string, unknown>): Promise<void> {
 type Flags = ReturnType<typeof runFlags>;
 
 /**
+ * A look that worked once and then fails (a network blip, an API server or S3 hiccup) is a
+ * warning, and the last answer stands until the next poll: the run goes on in the cluster either
+ * way. The first look failing is the error itself (e.g. no s3:ListBucket on the results).
+ */
+function tolerant<T>(what: string, look: () => Promise<T>): () => Promise<T> {
+  let last: { value: T } | undefined;
+  return async () => {
+    try {
+      last = { value: await look() };
+    } catch (e) {
+      if (!last) throw e;
+      say(`warning: ${what} failed (${(e as Error).message}); the next poll tries again`);
+    }
+    return last.value;
+  };
+}
+
+/**
  * Suspend both Jobs (the controller deletes their pods: SIGTERM, then their grace, in which each
  * writes its final result), then wait until no pod of the run is pending or running, or the
  * ledger holds every shard, bounded by the pods' grace.
  */
-async function suspendAndWait(jobs: string[], kubectl: Kubectl, spec: RunSpec, poll: () => Promise<LedgerState>, progress: (pods: PodCounts, s: LedgerState) => void) {
+async function suspendAndWait(jobs: string[], kubectl: Kubectl, poll: () => Promise<LedgerState>, pods: () => Promise<PodCounts>, progress: (pods: PodCounts, s: LedgerState) => void) {
   for (const job of jobs) {
     try {
       await kubectl.suspend(job);
@@ -109,9 +127,9 @@ async function suspendAndWait(jobs: string[], kubectl: Kubectl, spec: RunSpec, p
     intervalMs: 1000,
     timeoutMs: STOP_WAIT_MS,
     onPoll: async (s) => {
-      const pods = await kubectl.pods(spec.runId);
-      progress(pods, s);
-      return pods.Pending + pods.Running === 0 ? 'every pod stopped' : undefined;
+      const now = await pods();
+      progress(now, s);
+      return now.Pending + now.Running === 0 ? 'every pod stopped' : undefined;
     },
   });
 }
@@ -122,8 +140,10 @@ async function watchAndReport(spec: RunSpec, flags: Flags, kubectl: Kubectl, sto
   // left objects of another apply, which neither the wait nor the merge may count.
   const uids = (await kubectl.jobs(spec.runId)).filter((j) => jobs.includes(j.name) && j.uid).map((j) => j.uid);
   const reader = new LedgerReader(store, spec.runId, '--results');
-  const expected = { kinds: ['send', 'drain'] as const, shards: spec.shards };
-  const poll = async () => ledgerState(await reader.read(), { kinds: [...expected.kinds], shards: expected.shards }, uids);
+  const expected: Expected = { kinds: ['send', 'drain'], shards: spec.shards };
+  const poll = tolerant('reading the ledger', async () => ledgerState(await reader.read(), expected, uids));
+  const pods = tolerant('kubectl get pods', () => kubectl.pods(spec.runId));
+  const states = tolerant('kubectl get jobs', () => kubectl.jobs(spec.runId));
   const started = Date.now();
   const progress = (pods: PodCounts, s: LedgerState) => say(`run ${spec.runId} ${Math.round((Date.now() - started) / 1000)} s: ${podsText(pods)}; ${ledgerProgress(s)}`);
 
@@ -148,15 +168,15 @@ async function watchAndReport(spec: RunSpec, flags: Flags, kubectl: Kubectl, sto
       timeoutMs: flags.timeoutS * 1000,
       signal: stop.signal,
       onPoll: async (s) => {
-        const [pods, states] = await Promise.all([kubectl.pods(spec.runId), kubectl.jobs(spec.runId)]);
-        progress(pods, s);
-        const ours = states.filter((j) => jobs.includes(j.name));
+        const [now, jobStates] = await Promise.all([pods(), states()]);
+        progress(now, s);
+        const ours = jobStates.filter((j) => jobs.includes(j.name));
         if (!ours.length) return 'the Jobs are gone';
         return ours.length === jobs.length && ours.every((j) => j.finished) ? `the Jobs ended (${ours.map((j) => `${j.name} ${j.finished}`).join(', ')})` : undefined;
       },
     });
     // g. Ctrl-C / SIGTERM: stop the pods the Kubernetes way and wait for what they write.
-    if (signal) outcome = await suspendAndWait(jobs, kubectl, spec, poll, progress);
+    if (signal) outcome = await suspendAndWait(jobs, kubectl, poll, pods, progress);
     // The Jobs ended between a poll and the look at them: what the last pods wrote is there now.
     else if (outcome.reason !== 'complete' && outcome.reason !== 'timeout') outcome = { ...outcome, state: await poll() };
     if (outcome.reason !== 'complete') say(`run ${spec.runId}: ${outcome.reason === 'timeout' ? `--timeout ${flags.timeoutS} s passed` : outcome.reason}; ${ledgerProgress(outcome.state)}`);

@@ -11,6 +11,7 @@ import type { Kind, Result } from '../report/result.js';
 import { parseResults } from '../report/result-lines.js';
 import { MERGEABLE_KEY } from '../report/s3-location.js';
 import type { ResultStore } from '../report/s3.js';
+import { sleep } from '../sqs/retry.js';
 
 /** report --wait and k8s run: how long to wait for the ledger (2 h: a long soak), and how often to look. */
 export const WAIT_DEFAULTS = { timeoutS: 7200, pollIntervalS: 5 } as const;
@@ -154,18 +155,6 @@ export async function waitForLedger(o: WaitOptions): Promise<WaitOutcome> {
     if (left <= 0) return { state, reason: 'timeout' };
     await sleep(Math.min(o.intervalMs, left), o.signal);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** One progress line of the ledger: what is final, what is still running, sent and received so far. */
