@@ -27,6 +27,7 @@ import {
   queueAdminOptions,
   queuesTarget,
   reportOptions,
+  reportWaitOptions,
   sendOptions,
   burstOptions,
   burstDrainOptions,
@@ -126,9 +127,11 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
         y
           .positional('files', { type: 'string', array: true, describe: 'Result files from --out, s3://bucket/prefix/, log files, or - for stdin' })
           .options(reportOptions)
+          .options(reportWaitOptions)
           .example('kubectl logs -l job-name=sqs-blast-drain --tail=-1 | $0 report -', 'One report for all pods of a Job')
           .example('$0 report send-*.json drain-*.json --out merged.json', 'Merge result files')
           .example('$0 report s3://my-results/sqs-blast/ --run-id k3f9q2ab', 'Merge every result of one run stored with --out s3://')
+          .example('$0 report s3://my-results/sqs-blast/ --run-id k3f9q2ab --wait --timeout 3600', 'Wait until every pod of an applied run has its final result, then merge')
           .epilog(EPILOG),
       // yargs drops a lone "-" (stdin) from positionals; put it back where it stood.
       (argv) => handlers.report({ ...argv, files: args.filter((a, i) => a === '-' || (i > 0 && ((argv.files as string[]) ?? []).includes(a))) }),
@@ -166,8 +169,8 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       (argv) => handlers.local(argv),
     )
     .command(
-      'k8s <action>',
-      'Print the Kubernetes manifests of one run (sqs-blast k8s manifests … | kubectl apply -f -)',
+      'k8s <action> [id]',
+      'Kubernetes: print the manifests of one run (k8s manifests … | kubectl apply -f -), run one end to end through kubectl (k8s run), or remove one (k8s delete RUN_ID)',
       k8sBuilder,
       (argv) => (handlers.k8s ?? runK8s)(argv),
     )

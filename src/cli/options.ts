@@ -9,6 +9,7 @@ import { boolText } from '../config/args.js';
 import { metricTable } from '../report/thresholds.js';
 import { FINISH_GRACE_MS } from '../run/monitor.js';
 import { BURST_DEFAULTS } from '../burst/defaults.js';
+import { WAIT_DEFAULTS } from '../ledger/completeness.js';
 
 const EXIT_CODES = `Exit codes:
   0    done: nothing failed, nothing missing
@@ -227,6 +228,21 @@ export const reportOptions: OptionMap = {
   threshold: common.threshold,
   html: common.html,
   'result-line': { ...common['result-line'], defaultDescription: 'false' },
+};
+/**
+ * report --wait and its timing: flags only, never SQS_BLAST_* (not in COMMAND_OPTIONS):
+ * SQS_BLAST_WAIT already means the queue-creation wait of the load commands, and a pod's or a
+ * shell's SQS_BLAST_WAIT=false must not turn into a report that waits, or one that does not.
+ */
+export const reportWaitOptions: OptionMap = {
+  wait: {
+    type: 'boolean',
+    group: 'Wait:',
+    describe: 'With one s3:// location and --run-id: poll the run\'s ledger until every shard of every kind present has a final result, then report (for kubectl apply and GitOps)',
+    defaultDescription: 'false',
+  },
+  timeout: { type: 'number', group: 'Wait:', describe: 'Seconds --wait waits for the last shard; then it reports what is there and exits 1', defaultDescription: String(WAIT_DEFAULTS.timeoutS) },
+  'poll-interval': { type: 'number', group: 'Wait:', describe: 'Seconds between two looks at the ledger', defaultDescription: String(WAIT_DEFAULTS.pollIntervalS) },
 };
 export const compareOptions: OptionMap = {
   threshold: {

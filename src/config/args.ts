@@ -37,13 +37,18 @@ export function intArg(args: RawArgs, key: string, min: number, max: number, hin
 }
 
 /** A positive number (seconds, rates); undefined when not given. */
-export function positiveArg(args: RawArgs, key: string, hint = ''): number | undefined {
+export function positiveArg(args: RawArgs, key: string, hint = '', named = describe(key)): number | undefined {
   const v = args[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new UsageError(`${describe(key)} must be a number > 0 (got ${shown(v)})${hint ? '; ' + hint : ''}`);
+    throw new UsageError(`${named} must be a number > 0 (got ${shown(v)})${hint ? '; ' + hint : ''}`);
   }
   return v;
+}
+
+/** positiveArg for a flag no SQS_BLAST_* variable sets (k8s run, report --wait): the message names the flag alone. */
+export function positiveFlag(args: RawArgs, key: string, hint = ''): number | undefined {
+  return positiveArg(args, key, hint, flagOf(key));
 }
 
 export function nonNegativeArg(args: RawArgs, key: string): number | undefined {

@@ -32,6 +32,8 @@ export class Checkpointer {
   private pending: { ask: number; tallies: Map<number, Tally>; done: (ok: boolean) => void } | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** A checkpoint is being taken or uploaded. */
+  private busy = false;
 
   constructor(private readonly o: CheckpointerOptions) {
     this.channel.onmessage = (event) => {
@@ -43,8 +45,15 @@ export class Checkpointer {
     };
     this.channel.unref();
     this.timer = setInterval(() => {
-      // One at a time: a slow S3 skips a beat rather than queueing uploads.
-      if (!this.pending) this.running = this.checkpoint().catch((e: unknown) => this.warn(e));
+      // One at a time, upload included: a slow S3 skips a beat rather than queueing uploads. Not
+      // just the ask (`pending`): a tick during a slow PutObject started a second checkpoint, stop()
+      // awaited only that one, and the first landed after the final result, turning it back into a
+      // checkpoint (seen on a loaded 2-core machine: a Job Complete whose shard read as unfinished).
+      if (this.busy) return;
+      this.busy = true;
+      this.running = this.checkpoint()
+        .catch((e: unknown) => this.warn(e))
+        .finally(() => (this.busy = false));
     }, o.intervalMs);
     this.timer.unref();
   }

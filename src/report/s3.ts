@@ -102,6 +102,23 @@ export class ResultStore {
     return store;
   }
 
+  /**
+   * Open the store to read it only (report --wait polling the ledger): no probe, since a reader
+   * may hold s3:ListBucket and s3:GetObject without s3:PutObject. The first listing proves access.
+   */
+  static reader(url: string, conn: S3Connection, flag = 'report'): ResultStore {
+    return new ResultStore(parseS3Url(url, flag), conn, createClient(conn));
+  }
+
+  /** list(), with an S3 failure as one line naming `flag` (for readers polling the ledger). */
+  async listOrExplain(under: string, flag: string): Promise<Array<{ key: string; modified: number }>> {
+    try {
+      return await this.list(under);
+    } catch (e) {
+      throw new UsageError(s3Problem(e, this.location, this.conn, flag, 'read'));
+    }
+  }
+
   private async write(key: string, json: string): Promise<void> {
     await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: key, Body: json, ContentType: 'application/json' }));
   }
