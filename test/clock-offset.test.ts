@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { correctedOffset, SharedClockOffset, SKEW_THRESHOLD_MS } from '../src/sqs/clock-offset.js';
 import { isClockRefusal, isClockSkewCode } from '../src/sqs/error-codes.js';
+import { setupError } from '../src/sqs/queues.js';
 
 describe('clock offset from a refused request', () => {
   const wall = Date.parse('2026-12-02T00:00:00.400Z');
@@ -47,5 +48,17 @@ describe('clock offset from a refused request', () => {
     expect(b.get()).toBe(900_124);
     a.set(-1e12);
     expect(b.get()).toBe(-0x7fffffff);
+  });
+});
+
+describe('a skew at setup', () => {
+  const sdkError = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+
+  it('says the clock is the cause, not the credentials', () => {
+    const skew = setupError(sdkError('InvalidSignatureException', 'Signature expired: 20261202T000000Z is now earlier than 20261202T001000Z (20261202T001500Z - 5 min.)'), 'https://sqs', 'checking queue q');
+    expect(skew.message).toMatch(/clock is off/);
+    expect(skew.message).not.toMatch(/AWS_PROFILE/);
+    const wrongKey = setupError(sdkError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'), 'https://sqs', 'checking queue q');
+    expect(wrongKey.message).toMatch(/refused the credentials.*AWS_PROFILE/);
   });
 });
