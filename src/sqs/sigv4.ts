@@ -56,6 +56,8 @@ export class LeanSigner {
   private creds?: AwsCredentialIdentity;
   private pending?: Promise<AwsCredentialIdentity>;
   private nextRefreshAt = 0;
+  /** The last forced load (renew): after it, nothing newer is to be had. */
+  private forced?: Promise<AwsCredentialIdentity>;
   /** The credentials the last head()/headNow() signed with (a refused call's retry asks whether they changed). */
   lastSigned?: AwsCredentialIdentity;
   /** Called each time the provider hands over credentials other than those held (not on the first load). */
@@ -116,12 +118,19 @@ export class LeanSigner {
    * (static keys, or a chain that ignores forceRefresh): then the refusal stands.
    */
   async renew(used: AwsCredentialIdentity): Promise<boolean> {
-    await this.pending?.catch(() => undefined);
-    if (this.creds && !sameIdentity(this.creds, used)) return true;
-    try {
-      return !sameIdentity(await this.load({ forceRefresh: true }), used);
-    } catch {
-      return false;
+    for (;;) {
+      const inFlight = this.pending;
+      if (!inFlight) {
+        if (this.creds && !sameIdentity(this.creds, used)) return true;
+        // Started here, synchronously, so no background refresh can take its place.
+        this.forced = this.load({ forceRefresh: true });
+        continue;
+      }
+      // A load already under way may be a background one that answers from the chain's cache:
+      // wait for it, and force one after it if it brought nothing new.
+      await inFlight.catch(() => undefined);
+      if (this.creds && !sameIdentity(this.creds, used)) return true;
+      if (inFlight === this.forced) return false;
     }
   }
 
