@@ -12,7 +12,7 @@ export { DEFAULTS, LIMITS };
 import { boolArg, intArg, nonNegativeArg, positiveArg, stringArg, stringList, type RawArgs } from './config/args.js';
 import { defaultWorkers } from './config/cpus.js';
 import { regionFromQueueUrl, regionOfSqsHost, validateQueueUrl } from './config/queue-url.js';
-import { isLoopbackHost, validateEndpoint } from './endpoint.js';
+import { credentialsNamed, isLoopbackHost, validateEndpoint } from './endpoint.js';
 
 export { isLoopbackHost, validateEndpoint };
 export { intArg, positiveArg, type RawArgs } from './config/args.js';
@@ -214,14 +214,16 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
     throw new UsageError(`--region ${JSON.stringify(region)} is not an AWS region name; use e.g. us-east-1`);
   }
 
-  const loopback = local || (endpoint !== undefined && isLoopbackHost(new URL(endpoint).hostname));
+  const loopback = endpoint !== undefined && isLoopbackHost(new URL(endpoint).hostname);
   const hasEnvKeys = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
   const connection: Connection = {
     endpoint,
     endpointSource,
     region,
-    // Local emulators accept any key; real AWS gets the SDK's credential chain.
-    staticCredentials: loopback && !hasEnvKeys ? { accessKeyId: 'sqsblast', secretAccessKey: 'sqsblast' } : undefined,
+    // Local emulators accept any key; real AWS gets the SDK's credential chain, and so does a
+    // loopback --endpoint when keys or AWS_PROFILE are set (endpoint.ts). --local's own server
+    // ignores a profile: a shell's AWS_PROFILE must not make it resolve (or prompt for) real keys.
+    staticCredentials: (local && !hasEnvKeys) || (loopback && !credentialsNamed(env)) ? { accessKeyId: 'sqsblast', secretAccessKey: 'sqsblast' } : undefined,
     requestTimeoutMs: (positiveArg(args, 'requestTimeout') ?? DEFAULTS.requestTimeout) * 1000,
     maxRetries: intArg(args, 'maxRetries', 0, 100) ?? DEFAULTS.maxRetries,
     verifyMd5: boolArg(args, 'verifyMd5') ?? false,

@@ -18,6 +18,8 @@ export class SqsError extends Error {
     message: string,
     readonly retryable: boolean,
     readonly status = 0,
+    /** The reply's Date header (error replies only): the server's clock, for the skew correction. */
+    readonly serverDate?: string,
   ) {
     super(message);
     this.name = code;

@@ -12,7 +12,7 @@ import type { EmbeddedServer } from './local.js';
 import { epochOf } from './load/clock.js';
 import { scheduleStart } from './load/start.js';
 import { recordTarget } from './load/target.js';
-import { createSharedState, LiveView, type SharedState } from './metrics/live.js';
+import { CONTROL, createSharedState, LiveView, type SharedState } from './metrics/live.js';
 import { CpuMeter } from './metrics/loop.js';
 import { mergeTimelines, Timeline } from './metrics/timeline.js';
 import { Progress } from './progress.js';
@@ -187,6 +187,8 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
   if (result.attempt) result.attempt = { ...result.attempt, final: true, checkpoints: checkpointer?.written ?? 0, at: Date.now() };
   if (runWatch?.note) process.stderr.write(`sqs-blast: drain stopped waiting for the run: ${runWatch.note}\n`);
   result.endedAt = Date.now();
+  const clockOffset = Atomics.load(live.control, CONTROL.clockOffset);
+  if (clockOffset) result.clockOffsetMs = clockOffset;
   result.interrupted = signals.interrupted;
   result.abandoned = monitor.abandoned;
   await finalDepths(config, setup, result, depth);

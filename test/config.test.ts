@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig, usableCpus, type RawArgs } from '../src/config.js';
 import { buildCli } from '../src/cli.js';
 import { UsageError } from '../src/errors.js';
+import { s3Connection } from '../src/report/s3-location.js';
 
 function bad(command: 'send' | 'drain' | 'run', args: RawArgs, env: NodeJS.ProcessEnv = {}): string {
   try {
@@ -74,6 +75,15 @@ describe('config validation', () => {
     expect(c.connection.staticCredentials).toBeUndefined();
     expect(c.connection.endpoint).toBeUndefined();
     expect(c.connection.region).toBe('ap-northeast-2');
+  });
+
+  it('a loopback endpoint uses the credential chain when AWS_PROFILE or keys name it, but --local keeps its dummy keys', () => {
+    const loopback = { endpoint: 'http://127.0.0.1:4566' };
+    expect(resolveConfig('send', loopback, { AWS_PROFILE: 'blast' }).connection.staticCredentials).toBeUndefined();
+    expect(resolveConfig('send', loopback, { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }).connection.staticCredentials).toBeUndefined();
+    expect(resolveConfig('send', { local: true }, { AWS_PROFILE: 'blast' }).connection.staticCredentials).toBeDefined();
+    expect(s3Connection('http://127.0.0.1:4566', 'us-east-1', { AWS_PROFILE: 'blast' }).staticCredentials).toBeUndefined();
+    expect(s3Connection('http://127.0.0.1:4566', 'us-east-1', {}).staticCredentials).toBeDefined();
   });
 
   it('takes the shard index from JOB_COMPLETION_INDEX and slices the total exactly', () => {

@@ -44,18 +44,50 @@ describe('lean SigV4 signer', () => {
     }
   });
 
-  it('re-reads credentials before they expire, and re-derives the key on a new day', async () => {
+  it('signs with credentials in their refresh window while a background refresh runs, and re-derives the key on a new day', async () => {
     let calls = 0;
     const provider = async () => ({ accessKeyId: `AK${++calls}`, secretAccessKey: 's', expiration: new Date(date.getTime() + 10 * 60_000) });
     const signer = new LeanSigner(provider, 'eu-west-1', 'h');
+    let refreshes = 0;
+    signer.onRefresh = () => refreshes++;
     await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime());
     await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime() + 60_000);
     expect(calls).toBe(1);
-    const later = await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime() + 6 * 60_000);
+    // 4 minutes before expiry: still valid, so they sign at once (headNow answers, no wait on the provider)...
+    const inWindow = date.getTime() + 6 * 60_000;
+    expect(signer.headNow('AmazonSQS.ReceiveMessage', body, inWindow)).toContain('Credential=AK1/');
+    // ...and one refresh started behind them, not one per call.
+    for (let i = 0; i < 50; i++) signer.headNow('AmazonSQS.ReceiveMessage', body, inWindow + i);
+    await new Promise((r) => setImmediate(r));
     expect(calls).toBe(2);
-    expect(later.authorization).toContain('Credential=AK2/');
+    expect(refreshes).toBe(1);
+    expect(signer.headNow('AmazonSQS.ReceiveMessage', body, inWindow + 100)).toContain('Credential=AK2/');
     const nextDay = await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime() + 24 * 3600_000);
     expect(nextDay.authorization).toContain('/20261126/eu-west-1/sqs/aws4_request');
+  });
+
+  it('waits for new credentials only once the held ones are seconds from expiry', async () => {
+    let calls = 0;
+    const provider = async () => ({ accessKeyId: `AK${++calls}`, secretAccessKey: 's', expiration: new Date(date.getTime() + 20_000) });
+    const signer = new LeanSigner(provider, 'eu-west-1', 'h');
+    await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime());
+    expect(signer.headNow('AmazonSQS.ReceiveMessage', body, date.getTime() + 16_000)).toBeDefined();
+    expect(signer.headNow('AmazonSQS.ReceiveMessage', body, date.getTime() + 18_000)).toBeUndefined();
+  });
+
+  it('renews refused credentials with a forced refresh, once for many callers, and says when there is nothing newer', async () => {
+    const asked: unknown[] = [];
+    let n = 0;
+    const provider = async (options?: Record<string, unknown>) => (asked.push(options), { accessKeyId: `AK${++n}`, secretAccessKey: 's', sessionToken: 't' });
+    const signer = new LeanSigner(provider, 'eu-west-1', 'h');
+    await signer.sign('AmazonSQS.ReceiveMessage', body, date.getTime());
+    const used = signer.lastSigned!;
+    expect(await Promise.all([signer.renew(used), signer.renew(used), signer.renew(used)])).toEqual([true, true, true]);
+    expect(asked).toEqual([undefined, { forceRefresh: true }]);
+    const fixed = { accessKeyId: 'AKSTATIC', secretAccessKey: 's' };
+    const staticSigner = new LeanSigner(async () => fixed, 'eu-west-1', 'h');
+    await staticSigner.sign('AmazonSQS.ReceiveMessage', body, date.getTime());
+    expect(await staticSigner.renew(staticSigner.lastSigned!)).toBe(false);
   });
 });
 

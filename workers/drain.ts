@@ -20,6 +20,7 @@ import { backoffMs, sleep } from '../src/sqs/retry.js';
 import { SqsWire } from '../src/sqs/wire.js';
 import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
 import { Meter } from '../src/worker-kit/meter.js';
+import { wireHooks } from '../src/worker-kit/wire-hooks.js';
 import { StopSignals } from '../src/worker-kit/stop-signals.js';
 import { InFlightGate } from '../src/workload/in-flight.js';
 import { drawProcessTime } from '../src/workload/process-time.js';
@@ -45,8 +46,8 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   const gate = slow ? new InFlightGate(consumer.maxInFlight ?? 10 * task.maxMessages * task.pollers.length) : undefined;
   const consuming = new Set<Promise<void>>();
   // single: a delete per message, up to a poll's worth at once per poller.
-  const wire = new SqsWire(task.connection, task.pollers.length * (consumer?.deleteMode === 'single' ? 2 + task.maxMessages : 2));
   const meter = new Meter(live, task.startMs, ['receiveCall', 'deleteCall', 'e2e'], 'drain');
+  const wire = new SqsWire(task.connection, task.pollers.length * (consumer?.deleteMode === 'single' ? 2 + task.maxMessages : 2), undefined, wireHooks(task.state, meter));
   const receiveLatency = meter.latency('receiveCall');
   const deleteLatency = meter.latency('deleteCall');
   const e2eLatency = meter.latency('e2e');

@@ -20,6 +20,7 @@ import { sleep } from '../src/sqs/retry.js';
 import { SqsWire, type Prepared } from '../src/sqs/wire.js';
 import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
 import { Meter } from '../src/worker-kit/meter.js';
+import { wireHooks } from '../src/worker-kit/wire-hooks.js';
 import { StopSignals } from '../src/worker-kit/stop-signals.js';
 import { answerCheckpoints } from '../src/worker-kit/checkpoints.js';
 import { SeqBits } from '../src/metrics/seq-bits.js';
@@ -46,9 +47,9 @@ interface LaneBatch extends BatchEntries<SendBatchReply> {
 export default async function sendWorker(task: SendTask): Promise<SendWorkerResult> {
   const live = new LiveRow(task.state, task.row);
   const control = live.control;
-  const wire = new SqsWire(task.connection, task.lanes);
   const factory = new PayloadFactory(task.identity, task.messageSize);
   const meter = new Meter(live, task.startMs, ['sendCall'], 'send');
+  const wire = new SqsWire(task.connection, task.lanes, undefined, wireHooks(task.state, meter));
   const sendLatency = meter.latency('sendCall');
   const attempted = meter.counter('attempted');
   const sent = meter.counter('sent');

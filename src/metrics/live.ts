@@ -30,8 +30,10 @@ export const CONTROL = {
   ready: 9,
   /** 1 once the schedule's start is set in SharedState.clock. */
   started: 10,
+  /** ms the hot path adds to Date.now() when signing: the server's clock minus ours (sqs/clock-offset.ts). */
+  clockOffset: 11,
 } as const;
-const CONTROL_SIZE = 11;
+const CONTROL_SIZE = 12;
 
 /** What the main thread reads while a run is on (progress, stop rules); exact totals come from results. */
 export const FIELDS = ['sent', 'failed', 'errors', 'throttles', 'inflight', 'received', 'deleted', 'emptyPolls', 'lastMessageAt', 'retries', 'loopBusyMs', 'loopMs'] as const;

@@ -42,6 +42,8 @@ export const COUNTERS = {
   /** SendMessageBatch calls that started in the --warmup: kept out of the latency histograms. */
   warmupCalls: {},
   emptyReceives: { live: 'emptyPolls' },
+  /** Times the hot path's credentials were replaced mid-run (expiring ones refreshed, expired ones renewed). */
+  credentialRefreshes: {},
 } satisfies Record<string, CounterDisplay>;
 
 /**

@@ -45,6 +45,8 @@ export function mergeResults(all: Result[], options: MergeOptions = {}): Result 
     if (p.expected !== null && p.expected !== undefined) expected = (expected ?? 0) + p.expected;
     // The same DLQ is seen by every drain pod: its depth is a level, not a sum.
     if (p.dlqDepth !== null && p.dlqDepth !== undefined) merged.dlqDepth = Math.max(merged.dlqDepth ?? 0, p.dlqDepth);
+    // Each pod has a clock of its own: the merge shows the one furthest off.
+    if (p.clockOffsetMs && Math.abs(p.clockOffsetMs) > Math.abs(merged.clockOffsetMs ?? 0)) merged.clockOffsetMs = p.clockOffsetMs;
     for (const q of p.queues ?? []) {
       const have = latestQueues.get(q.url);
       if (!have || have.at < p.endedAt) latestQueues.set(q.url, { at: p.endedAt, depth: q });

@@ -125,6 +125,12 @@ export interface Result extends Tally {
   unfinished?: UnfinishedAttempt[];
   expected: number | null;
   dlqDepth: number | null;
+  /**
+   * ms the hot path added to this machine's clock to sign requests, learned from SQS's refusals
+   * and Date headers (sqs/clock-offset.ts): the server's clock minus ours. Absent when 0. A merge
+   * holds the part's furthest from 0.
+   */
+  clockOffsetMs?: number;
   /** The billed requests of the Tally, their sum, and what they cost at pricePerMillion. */
   cost: Tally['cost'] & { units: number; pricePerMillion: number; usd: number };
   throughput: { send: number; receive: number };

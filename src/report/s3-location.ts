@@ -10,7 +10,7 @@
  * which listing skips, so a stored report is never merged into the next one.
  */
 import { hostname } from 'node:os';
-import { isLoopbackHost, validateEndpoint } from '../endpoint.js';
+import { credentialsNamed, isLoopbackHost, validateEndpoint } from '../endpoint.js';
 import { UsageError } from '../errors.js';
 
 export interface S3Location {
@@ -68,7 +68,7 @@ function isAwsHost(endpoint: string): boolean {
 /**
  * Which S3 to use: AWS_ENDPOINT_URL_S3 (the SDK's own variable, which it would also read itself);
  * else, when the SQS endpoint is not AWS (fauxqs and LocalStack serve S3 on the same port), that
- * endpoint; else AWS. Loopback endpoints get the same dummy keys as SQS does, unless keys are set.
+ * endpoint; else AWS. Loopback endpoints get the same dummy keys as SQS does, unless keys or AWS_PROFILE are set.
  */
 export function s3Connection(sqsEndpoint: string | undefined, region: string, env: NodeJS.ProcessEnv = process.env): S3Connection {
   let endpoint: string | undefined;
@@ -76,12 +76,11 @@ export function s3Connection(sqsEndpoint: string | undefined, region: string, en
   else if (sqsEndpoint && !isAwsHost(sqsEndpoint)) endpoint = sqsEndpoint;
   const custom = endpoint !== undefined && !isAwsHost(endpoint);
   const loopback = endpoint !== undefined && isLoopbackHost(new URL(endpoint).hostname);
-  const hasEnvKeys = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
   return {
     endpoint,
     region,
     forcePathStyle: custom,
-    staticCredentials: loopback && !hasEnvKeys ? { accessKeyId: 'sqsblast', secretAccessKey: 'sqsblast' } : undefined,
+    staticCredentials: loopback && !credentialsNamed(env) ? { accessKeyId: 'sqsblast', secretAccessKey: 'sqsblast' } : undefined,
   };
 }
 

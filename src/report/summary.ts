@@ -144,6 +144,11 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
     const per = c.usPerMessage === null ? '' : ` · ${fixed(c.usPerMessage, 1)} µs/msg`;
     out.push(`client     CPU ${fixed(c.cpuUserS + c.cpuSystemS, 1)} s${per} · peak RSS ${int(c.maxRssMb)} MB${c.embeddedServer ? ' (includes the embedded server)' : ''}`);
   }
+  if (r.clockOffsetMs) {
+    const s = fixed(Math.abs(r.clockOffsetMs) / 1000, 1);
+    out.push(`clock      this machine's clock is ${s} s ${r.clockOffsetMs > 0 ? 'behind' : 'ahead of'} SQS's: requests were signed on SQS's time, as the SDK does (SQS refuses a signature over 5 min off); sync the clock (NTP)`);
+  }
+  if (r.credentialRefreshes) out.push(`credentials refreshed ${int(r.credentialRefreshes)} times during the run (expiring keys replaced before, or when, SQS refused them)`);
   const busy = loopBusy(r.timeline);
   if (busy) {
     out.push(`${r.client ? '          ' : 'client    '} worker event loops ${pct(busy.mean)} busy${busy.peak === null ? '' : `, busiest second ${pct(busy.peak)}`}`);

@@ -13,10 +13,12 @@ export function endpointOf(conn: Pick<Connection, 'endpoint' | 'region'>): strin
 export function credentialProvider(conn: Pick<Connection, 'staticCredentials'>): AwsCredentialIdentityProvider {
   const fixed = conn.staticCredentials;
   if (fixed) return async () => fixed;
-  // The SDK's default chain (env, profile, IRSA / Pod Identity, IMDS), loaded on first use.
+  // The SDK's default chain (env, profile, IRSA / Pod Identity, IMDS), loaded on first use. The
+  // options carry { forceRefresh } through: the chain then loads anew instead of answering from
+  // its cache (sigv4.ts asks for that when AWS calls the credentials expired).
   let chain: AwsCredentialIdentityProvider | undefined;
-  return async () => {
+  return async (options) => {
     chain ??= (await import('@aws-sdk/credential-provider-node')).defaultProvider();
-    return chain();
+    return chain(options);
   };
 }

@@ -52,6 +52,28 @@ const DELETED_RECENTLY = /QueueDeletedRecently/;
 /** AWS refused who we are, or the SDK found no one to be. */
 const CREDENTIALS_REFUSED = /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|ExpiredToken|CredentialsProviderError/;
 
+/**
+ * Codes AWS may answer a request signed at the wrong time with: the SDK's CLOCK_SKEW_ERROR_CODES
+ * (@smithy/core retry). Some also mean a wrong key or signature, so the code alone does not say
+ * the clock is wrong: the reply's Date header does (see sqs/clock-offset.ts).
+ */
+const CLOCK_SKEW = new Set([
+  'AccessDeniedException',
+  'AuthFailure',
+  'InvalidSignatureException',
+  'RequestExpired',
+  'RequestInTheFuture',
+  'RequestTimeTooSkewed',
+  'SignatureDoesNotMatch',
+]);
+
+/** Codes only a wrong clock earns, and the words AWS uses for it in an otherwise generic code's message. */
+const SKEW_ONLY = /RequestExpired|RequestInTheFuture|RequestTimeTooSkewed/;
+const SKEW_MESSAGE = /Signature expired|Signature not yet current|time too skewed|too skewed/i;
+
+/** Temporary credentials that ran out (or that AWS no longer knows): worth one forced refresh and one more try. */
+const CREDENTIALS_EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'TokenRefreshRequired']);
+
 export function isThrottle(code: string): boolean {
   return THROTTLE.has(code);
 }
@@ -67,6 +89,19 @@ export function isNetwork(code: string): boolean {
 
 export function isCredentialsRefused(code: string): boolean {
   return CREDENTIALS_REFUSED.test(code);
+}
+
+export function isClockSkewCode(code: string): boolean {
+  return CLOCK_SKEW.has(code);
+}
+
+/** A refusal that names the clock as its cause (its code, or AWS's message for a generic code). */
+export function isClockRefusal(code: string, message: string): boolean {
+  return SKEW_ONLY.test(code) || (CLOCK_SKEW.has(code) && SKEW_MESSAGE.test(message));
+}
+
+export function isCredentialsExpired(code: string): boolean {
+  return CREDENTIALS_EXPIRED.has(code);
 }
 
 /** The code of anything the SDK or Node threw: its `code`, the query protocol's `Code`, or its name. */

@@ -4,10 +4,14 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { bytesAre, CLOSE, CONNECTION, CONTENT_LENGTH, CRLF, CRLFCRLF, digitsAt, HTTP_1, isBlank, QUERY_ERROR, TRANSFER_ENCODING } from './http1-bytes.js';
+import { bytesAre, CLOSE, CONNECTION, CONTENT_LENGTH, CRLF, CRLFCRLF, DATE, digitsAt, HTTP_1, isBlank, QUERY_ERROR, TRANSFER_ENCODING } from './http1-bytes.js';
 
-/** Reads the reply while its bytes are valid; whatever it returns resolves the request. */
-export type ParseReply<T> = (status: number, body: Buffer, queryError: string | undefined) => T;
+/**
+ * Reads the reply while its bytes are valid; whatever it returns resolves the request. `date` is
+ * the Date header of an error reply (not read on success: the hot path needs the server's clock
+ * only when it refused a signature's time).
+ */
+export type ParseReply<T> = (status: number, body: Buffer, queryError: string | undefined, date: string | undefined) => T;
 
 export interface Http1Options {
   maxSockets: number;
@@ -89,6 +93,7 @@ export class Connection {
   private chunked = false;
   private closeAfter = false;
   private queryError: string | undefined;
+  private date: string | undefined;
   private body: Buffer = Buffer.allocUnsafe(0);
   private bodyLen = 0;
   private chunkLeft = 0;
@@ -205,6 +210,7 @@ export class Connection {
     this.chunked = false;
     this.closeAfter = false;
     this.queryError = undefined;
+    this.date = undefined;
     this.bodyLen = 0;
   }
 
@@ -348,6 +354,7 @@ export class Connection {
         } else if (bytesAre(buf, ns, ne, TRANSFER_ENCODING)) this.chunked = buf.toString('latin1', vs, ve).toLowerCase().includes('chunked');
         else if (bytesAre(buf, ns, ne, CONNECTION)) close = bytesAre(buf, vs, ve, CLOSE);
         else if (bytesAre(buf, ns, ne, QUERY_ERROR)) this.queryError = buf.toString('latin1', vs, ve);
+        else if (status >= 300 && bytesAre(buf, ns, ne, DATE)) this.date = buf.toString('latin1', vs, ve);
       }
       pos = eol + 2;
     }
@@ -388,7 +395,7 @@ export class Connection {
     let value: unknown;
     let error: Error | undefined;
     try {
-      value = p.parse(this.status, body, this.queryError);
+      value = p.parse(this.status, body, this.queryError, this.date);
     } catch (e) {
       error = e as Error;
     }

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import { queueNameOf, type QueueSelection } from '../config.js';
 import { UsageError } from '../errors.js';
 import { CREATE_DEFAULTS, createQueue, desiredAttributes, lifecycle } from './create-queue.js';
-import { errorCodeOf, isCredentialsRefused, isMissingQueue, isNetwork, isUntrustedCertificate } from './error-codes.js';
+import { errorCodeOf, isClockRefusal, isCredentialsRefused, isMissingQueue, isNetwork, isUntrustedCertificate } from './error-codes.js';
 
 /** Turn setup-time failures into one-line errors that say what to do. */
 export function setupError(e: unknown, endpoint: string, what: string): Error {
@@ -15,6 +15,11 @@ export function setupError(e: unknown, endpoint: string, what: string): Error {
   }
   if (isUntrustedCertificate(code)) {
     return new UsageError(`the TLS certificate of ${endpoint} is not trusted while ${what} (${code}: ${firstLine(e)}); trust its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem, or check --endpoint`);
+  }
+  // Before the credentials: AWS files a skewed request under SignatureDoesNotMatch too, and no
+  // profile or role fixes a clock.
+  if (isClockRefusal(code, firstLine(e))) {
+    return new UsageError(`AWS refused a request while ${what} because this machine's clock is off (${code}: ${firstLine(e)}); sync the clock (NTP/chrony)`);
   }
   if (isCredentialsRefused(code)) {
     return new UsageError(`AWS refused the credentials while ${what} (${code}); check AWS_PROFILE / the pod's role`);

@@ -10,7 +10,18 @@ import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
+/**
+ * Credentials that expire are refreshed from this long before their expiry (the SDK's window),
+ * in the background: until they expire they still sign. Refusing them in the window instead
+ * (as this signer once did) sent every call to the provider for the window's last 5 minutes, and
+ * credentials that live less than 5 minutes (a credential_process, a short role session) for
+ * their whole life.
+ */
 const REFRESH_BEFORE_MS = 5 * 60_000;
+/** In the window, the provider is asked at most this often (the SDK's chain refreshes behind it and answers at once). */
+const REFRESH_EVERY_MS = 5_000;
+/** Credentials this close to their expiry no longer sign: the request would arrive expired. Calls wait for new ones. */
+const EXPIRY_MARGIN_MS = 3_000;
 /** Not signed; lets a server's logs tell load-test traffic apart. */
 const USER_AGENT = 'user-agent: sqs-blast';
 
@@ -36,9 +47,21 @@ interface Moment {
   signedHeaders: string;
 }
 
+/** The same credentials, whatever object holds them. */
+function sameIdentity(a: AwsCredentialIdentity | undefined, b: AwsCredentialIdentity): boolean {
+  return a !== undefined && a.accessKeyId === b.accessKeyId && a.secretAccessKey === b.secretAccessKey && a.sessionToken === b.sessionToken;
+}
+
 export class LeanSigner {
   private creds?: AwsCredentialIdentity;
   private pending?: Promise<AwsCredentialIdentity>;
+  private nextRefreshAt = 0;
+  /** The last forced load (renew): after it, nothing newer is to be had. */
+  private forced?: Promise<AwsCredentialIdentity>;
+  /** The credentials the last head()/headNow() signed with (a refused call's retry asks whether they changed). */
+  lastSigned?: AwsCredentialIdentity;
+  /** Called each time the provider hands over credentials other than those held (not on the first load). */
+  onRefresh?: () => void;
   private keyDate = '';
   private keyOwner = '';
   private signingKey?: KeyObject;
@@ -58,17 +81,57 @@ export class LeanSigner {
     this.canonicalHost = '\ncontent-type:application/x-amz-json-1.0\nhost:' + host + '\nx-amz-content-sha256:';
   }
 
+  /** The held credentials while they may sign at `now`; starts a background refresh in their last minutes. */
   private fresh(now: number): AwsCredentialIdentity | undefined {
     const c = this.creds;
-    return c && (!c.expiration || c.expiration.getTime() - now > REFRESH_BEFORE_MS) ? c : undefined;
+    if (!c) return undefined;
+    if (!c.expiration) return c;
+    const left = c.expiration.getTime() - now;
+    if (left < REFRESH_BEFORE_MS && now >= this.nextRefreshAt && !this.pending) {
+      this.nextRefreshAt = now + REFRESH_EVERY_MS;
+      // A failed background refresh leaves the held credentials; the next one tries again.
+      this.load().catch(() => undefined);
+    }
+    return left > EXPIRY_MARGIN_MS ? c : undefined;
   }
 
-  private async credentials(now: number): Promise<AwsCredentialIdentity> {
-    const c = this.fresh(now);
-    if (c) return c;
-    this.pending ??= Promise.resolve(this.provider()).finally(() => (this.pending = undefined));
-    this.creds = await this.pending;
-    return this.creds;
+  /** One provider call at a time; what it returns is held from then on. */
+  private load(options?: { forceRefresh: boolean }): Promise<AwsCredentialIdentity> {
+    this.pending ??= Promise.resolve(this.provider(options))
+      .then((c) => {
+        if (this.creds && !sameIdentity(this.creds, c)) this.onRefresh?.();
+        return (this.creds = c);
+      })
+      .finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  /** The credentials to sign with at `now`, loading them first when they are missing or about to expire. */
+  async credentials(now: number): Promise<AwsCredentialIdentity> {
+    return this.fresh(now) ?? (await this.load());
+  }
+
+  /**
+   * A call signed with `used` was refused as expired (ExpiredToken, InvalidClientTokenId): make
+   * the provider load new credentials, unless another call already did. True when there are
+   * credentials other than `used` to try again with; false when the provider has nothing newer
+   * (static keys, or a chain that ignores forceRefresh): then the refusal stands.
+   */
+  async renew(used: AwsCredentialIdentity): Promise<boolean> {
+    for (;;) {
+      const inFlight = this.pending;
+      if (!inFlight) {
+        if (this.creds && !sameIdentity(this.creds, used)) return true;
+        // Started here, synchronously, so no background refresh can take its place.
+        this.forced = this.load({ forceRefresh: true });
+        continue;
+      }
+      // A load already under way may be a background one that answers from the chain's cache:
+      // wait for it, and force one after it if it brought nothing new.
+      await inFlight.catch(() => undefined);
+      if (this.creds && !sameIdentity(this.creds, used)) return true;
+      if (inFlight === this.forced) return false;
+    }
   }
 
   /** A KeyObject: HMAC with one is ~15% cheaper than with a Buffer key. */
@@ -85,6 +148,7 @@ export class LeanSigner {
   }
 
   private momentAt(c: AwsCredentialIdentity, nowMs: number): Moment {
+    this.lastSigned = c;
     const second = Math.floor(nowMs / 1000);
     const m = this.moment;
     if (m && m.second === second && m.creds === c) return m;
@@ -140,7 +204,8 @@ export class LeanSigner {
     return this.build(this.fresh(nowMs) ?? (await this.credentials(nowMs)), target, payload, nowMs, fixed);
   }
 
-  private build(c: AwsCredentialIdentity, target: string, payload: Buffer, nowMs: number, fixed: boolean): string {
+  /** The head signed with `c` (from credentials()). */
+  build(c: AwsCredentialIdentity, target: string, payload: Buffer, nowMs: number, fixed: boolean): string {
     const m = this.momentAt(c, nowMs);
     const length = String(payload.length);
     const payloadHash = this.payloadHash(payload, fixed);

@@ -6,9 +6,11 @@
  * the SDK's generic serializer escapes every character of every 10 KB body in JavaScript, which
  * was most of a plain SDK producer's CPU. Everything that is not hot stays on the SDK (client.ts).
  */
+import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Connection } from '../config.js';
 import { SqsError } from '../errors.js';
-import { isRetryable, OWN_CODES } from './error-codes.js';
+import { correctedOffset, LocalClockOffset, type ClockOffset } from './clock-offset.js';
+import { isCredentialsExpired, isRetryable, OWN_CODES } from './error-codes.js';
 import { credentialProvider, endpointOf } from './credentials.js';
 import { Http1Client, type Http1Options } from './http1.js';
 import { LeanSigner } from './sigv4.js';
@@ -40,6 +42,22 @@ export interface CallOptions<T> {
 export interface Prepared {
   readonly head: string;
   readonly payload: Buffer;
+  /** What a refused request is signed again from (see SqsWire#recover). */
+  readonly target: string;
+  readonly fixed: boolean;
+  /** The moment it was signed for: Date.now() plus the clock offset then. */
+  readonly signedAt: number;
+  readonly identity: AwsCredentialIdentity | undefined;
+}
+
+/** What a run hands the wire beyond the connection. */
+export interface WireHooks {
+  /** The clock offset every thread of the process signs with (one slot of shared memory in a run). */
+  clock?: ClockOffset;
+  /** The credentials were refreshed (to count them). */
+  onRefresh?: () => void;
+  /** A refusal the wire recovered from by itself (a skewed clock, expired credentials): the call was signed again and retried. */
+  onRecovered?: (code: string) => void;
 }
 
 const readJson = (body: Buffer): unknown => (body.length ? JSON.parse(body.toString('utf8')) : {});
@@ -47,25 +65,46 @@ const readJson = (body: Buffer): unknown => (body.length ? JSON.parse(body.toStr
 export class SqsWire {
   private readonly http: Http1Client;
   private readonly signer: LeanSigner;
+  private readonly clock: ClockOffset;
 
   constructor(
     private readonly conn: Connection,
     maxSockets: number,
     tls?: Http1Options['tls'],
+    private readonly hooks: WireHooks = {},
   ) {
     const url = new URL(endpointOf(conn));
     const proxy = conn.proxy ? new URL(conn.proxy) : undefined;
     this.http = new Http1Client(url, { maxSockets, tls, maxAgeMs: conn.maxConnectionAgeMs, proxy });
     this.signer = new LeanSigner(credentialProvider(conn), conn.region, url.host);
+    this.signer.onRefresh = hooks.onRefresh;
+    this.clock = hooks.clock ?? new LocalClockOffset();
+  }
+
+  /** The moment to sign for: the server's time as far as we know it. */
+  private now(): number {
+    return Date.now() + this.clock.get();
   }
 
   /** POST one action; resolves with the reply (parsed JSON unless `read` says otherwise) or rejects with an SqsError. */
   async call<T = unknown>(action: HotAction, body: string | Buffer, opts: CallOptions<T> = {}): Promise<T> {
     const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const fixed = opts.fixedBody === true && payload === body;
-    const now = Date.now();
-    const head = this.signer.headNow(TARGETS[action], payload, now, fixed) ?? (await this.signer.head(TARGETS[action], payload, now, fixed));
-    return this.send({ head, payload }, opts);
+    const target = TARGETS[action];
+    return this.send(this.signNow(target, payload, fixed) ?? (await this.signLoading(target, payload, fixed)), opts);
+  }
+
+  /** Signed at once, or undefined when the credentials must be (re)loaded first (signLoading). */
+  private signNow(target: string, payload: Buffer, fixed: boolean): Prepared | undefined {
+    const signedAt = this.now();
+    const head = this.signer.headNow(target, payload, signedAt, fixed);
+    return head === undefined ? undefined : { head, payload, target, fixed, signedAt, identity: this.signer.lastSigned };
+  }
+
+  private async signLoading(target: string, payload: Buffer, fixed: boolean): Promise<Prepared> {
+    const identity = await this.signer.credentials(this.now());
+    const signedAt = this.now();
+    return { head: this.signer.build(identity, target, payload, signedAt, fixed), payload, target, fixed, signedAt, identity };
   }
 
   /**
@@ -75,16 +114,20 @@ export class SqsWire {
    * The signature's date may then be up to a wait early: SigV4 allows minutes of skew.
    */
   prepare(action: HotAction, payload: Buffer): Prepared | undefined {
-    const head = this.signer.headNow(TARGETS[action], payload, Date.now());
-    return head === undefined ? undefined : { head, payload };
+    return this.signNow(TARGETS[action], payload, false);
   }
 
-  /** POST a prepared request; as call(). */
-  async send<T = unknown>(prepared: Prepared, opts: CallOptions<T> = {}): Promise<T> {
+  /**
+   * POST a prepared request; as call(). A request refused for the signer's clock or for expired
+   * credentials is signed again, once, after the wire corrected the clock or renewed the
+   * credentials (recover): as the SDK does, and not a failed call. Any other refusal, or a second
+   * one, is the caller's to handle.
+   */
+  async send<T = unknown>(prepared: Prepared, opts: CallOptions<T> = {}, retried = false): Promise<T> {
     const read = (opts.read ?? readJson) as ReadReply<T>;
     try {
-      return await this.http.request(prepared.head, prepared.payload, opts.timeoutMs ?? this.conn.requestTimeoutMs, (status, reply, queryError) => {
-        if (status !== 200) throw errorFromReply(status, reply.toString('utf8'), queryError);
+      return await this.http.request(prepared.head, prepared.payload, opts.timeoutMs ?? this.conn.requestTimeoutMs, (status, reply, queryError, date) => {
+        if (status !== 200) throw errorFromReply(status, reply.toString('utf8'), queryError, date);
         try {
           return read(reply);
         } catch {
@@ -92,9 +135,21 @@ export class SqsWire {
         }
       }, opts.signal);
     } catch (e) {
-      if (e instanceof SqsError) throw e;
-      throw networkError(e as Error & { code?: string });
+      if (!(e instanceof SqsError)) throw networkError(e as Error & { code?: string });
+      const again = !retried && e.status >= 400 && e.status < 500 ? await this.recover(e, prepared) : undefined;
+      if (!again) throw e;
+      this.hooks.onRecovered?.(e.code);
+      return this.send(again, opts, true);
     }
+  }
+
+  /** The request signed anew when its refusal was of our clock or of expired credentials and both are now put right; else undefined. */
+  private async recover(e: SqsError, p: Prepared): Promise<Prepared | undefined> {
+    const offset = correctedOffset(e.code, e.serverDate, p.signedAt, Date.now(), this.clock.get());
+    if (offset !== undefined) {
+      if (offset !== this.clock.get()) this.clock.set(offset);
+    } else if (!(isCredentialsExpired(e.code) && p.identity && (await this.signer.renew(p.identity)))) return undefined;
+    return this.signNow(p.target, p.payload, p.fixed) ?? (await this.signLoading(p.target, p.payload, p.fixed));
   }
 
   close(): void {
@@ -107,7 +162,7 @@ function networkError(e: Error & { code?: string }): SqsError {
   return new SqsError(code, e.message, code !== OWN_CODES.aborted);
 }
 
-export function errorFromReply(status: number, text: string, queryError?: string | string[]): SqsError {
+export function errorFromReply(status: number, text: string, queryError?: string | string[], serverDate?: string): SqsError {
   let code = '';
   let message = text.slice(0, 200);
   try {
@@ -119,5 +174,5 @@ export function errorFromReply(status: number, text: string, queryError?: string
   }
   if (!code && typeof queryError === 'string') code = queryError.split(';')[0];
   if (!code) code = `Http${status}`;
-  return new SqsError(code, message, isRetryable(code, status), status);
+  return new SqsError(code, message, isRetryable(code, status), status, serverDate);
 }
