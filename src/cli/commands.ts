@@ -1,22 +1,15 @@
-#!/usr/bin/env -S node --v8-pool-size=1
 /**
  * The command line: commands and their help, nothing else. The flags and their environment
  * variables are in cli/options.ts, what each command does in cli/handlers.ts; validation lives
- * in config.ts.
- *
- * The shebang's --v8-pool-size=1: V8's four background threads (GC helpers, compilers) fought
- * the load's own threads for small machines' cores; with one, a 100k drain used 11% less CPU
- * (6 of 6 paired runs on 2 cores) and a send ~8% less. The Dockerfile and the bench use the same flags.
+ * in config.ts. The executable is src/cli.ts, which checks the Node version and then loads this.
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { CommandName } from './config.js';
-import { EXIT, UsageError } from './errors.js';
-import { k8sBuilder, runK8s } from './k8s/command.js';
-import { runBurst } from './burst/command.js';
-import { runCompare, runLoad, runLocal, runQueues, runReportCommand } from './cli/handlers.js';
+import type { CommandName } from '../config.js';
+import { EXIT, UsageError } from '../errors.js';
+import { k8sBuilder, runK8s } from '../k8s/command.js';
+import { runBurst } from '../burst/command.js';
+import { runCompare, runLoad, runLocal, runQueues, runReportCommand } from './handlers.js';
 import {
   common,
   compareOptions,
@@ -32,9 +25,9 @@ import {
   burstDrainOptions,
   burstRefusedOptions,
   type OptionMap,
-} from './cli/options.js';
+} from './options.js';
 
-import { envArgs } from './cli/options.js';
+import { envArgs } from './options.js';
 export { envArgs };
 
 function loadCommand(y: Argv, options: OptionMap[], examples: Array<[string, string]>): Argv {
@@ -202,5 +195,3 @@ export async function main(): Promise<void> {
   }
 }
 
-// Run when executed (directly, or through the npm bin symlink), not when imported by tests.
-if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
