@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, usableCpus, type RawArgs } from '../src/config.js';
-import { buildCli } from '../src/cli.js';
+import { buildCli } from '../src/cli/commands.js';
 import { UsageError } from '../src/errors.js';
 import { s3Connection } from '../src/report/s3-location.js';
 

@@ -24,6 +24,9 @@ describe('Dockerfile', () => {
     // One ARG before the first FROM sets the Node major of every stage (the workflow passes CI's).
     expect(NODE_MAJOR % 2, 'even majors are LTS').toBe(0);
     expect(dockerfile.indexOf('ARG NODE_MAJOR=')).toBeLessThan(dockerfile.indexOf('\nFROM '));
+    // The major `npm test` runs on (the pinned `node` devDependency), at or above the engines floor.
+    expect(Number(pkg.devDependencies.node.split('.')[0])).toBe(NODE_MAJOR);
+    expect(NODE_MAJOR).toBeGreaterThanOrEqual(Number(/^>=(\d+)/.exec(pkg.engines.node)?.[1]));
     for (const f of froms) expect(f).toMatch(/^FROM node:\$\{NODE_MAJOR\}-[a-z]+-slim\b/);
     const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     const user = final.match(/^USER (\S+)/m)?.[1];

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { envArgs } from '../src/cli.js';
+import { envArgs } from '../src/cli/commands.js';
 import { resolveBurst } from '../src/burst/command.js';
 import { endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { Job } from 'kubernetes-models/batch/v1';
 import { NodePool } from '@kubernetes-models/karpenter/karpenter.sh/v1';
 import { EC2NodeClass } from '@kubernetes-models/karpenter/karpenter.k8s.aws/v1';
 import { ScaledJob, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
-import { buildCli } from '../src/cli.js';
+import { buildCli } from '../src/cli/commands.js';
 import { resolveConfig } from '../src/config.js';
 import { attemptIdentity } from '../src/ledger/attempt.js';
 import type { Doc } from './k8s.contract.js';

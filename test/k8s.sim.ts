@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { envArgs } from '../src/cli.js';
+import { envArgs } from '../src/cli/commands.js';
 import type { Doc } from './k8s.contract.js';
 import { runCli, type CliRun } from './helpers.js';
 

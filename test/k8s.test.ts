@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolveConfig, type CommandName } from '../src/config.js';
-import { buildCli, envArgs } from '../src/cli.js';
+import { buildCli, envArgs } from '../src/cli/commands.js';
 import { IMAGE_REPOSITORY, packageVersion } from '../src/k8s/defaults.js';
 import { envConfigMap, find, kustomizeDir, render, ROOT, type Doc } from './k8s.contract.js';
 import { quantity, SERVICE_ACCOUNTS } from '../src/k8s/manifests.js';

@@ -3,7 +3,18 @@
  * stays free for progress and the server does not share an event loop with anything.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { startFauxqs } from 'fauxqs';
+
+// fauxqs 2 imports node:sqlite (for a persistence mode we do not use), and Node 22 prints a
+// two-line "SQLite is an experimental feature" warning into every --local run's output when it
+// loads (Node 24 does not). That one warning is dropped here; every other still prints, as Node
+// would print it. Hence the dynamic import below: a static one would load fauxqs before this runs.
+const printers = process.listeners('warning');
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name === 'ExperimentalWarning' && /SQLite/i.test(w.message)) return;
+  for (const print of printers) print(w);
+});
+const { startFauxqs } = await import('fauxqs');
 
 const { port } = workerData as { port: number };
 const server = await startFauxqs({ port, logger: false });

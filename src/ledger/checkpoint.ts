@@ -37,7 +37,7 @@ export class Checkpointer {
 
   constructor(private readonly o: CheckpointerOptions) {
     this.channel.onmessage = (event) => {
-      const msg = (event as MessageEvent).data as CheckpointAsk | CheckpointAnswer;
+      const msg = (event as { data: unknown }).data as CheckpointAsk | CheckpointAnswer;
       const p = this.pending;
       if (msg?.type !== 'answer' || !p || msg.ask !== p.ask) return;
       p.tallies.set(msg.row, msg.tally);

@@ -25,7 +25,7 @@ export interface CheckpointAnswer<T extends Tally = Tally> {
 export function answerCheckpoints(row: number, snapshot: () => Tally): { close(): void } {
   const channel = new BroadcastChannel(CHECKPOINT_CHANNEL);
   channel.onmessage = (event) => {
-    const msg = (event as MessageEvent).data as CheckpointAsk | CheckpointAnswer;
+    const msg = (event as { data: unknown }).data as CheckpointAsk | CheckpointAnswer;
     if (msg?.type !== 'ask') return;
     const answer: CheckpointAnswer = { type: 'answer', ask: msg.ask, row, tally: snapshot() };
     channel.postMessage(answer);
