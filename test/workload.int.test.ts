@@ -128,13 +128,16 @@ describe('workloads that look like the user’s', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ sent: 1000, distinct: 1000, missing: 0, orderViolations: 0 });
 
     const sendPrefix = uniquePrefix('wl-hot-groups');
-    const send = await runCli(['send', '--endpoint', endpoint(), '--queue-prefix', sendPrefix, '--create-queues', '--fifo', '--total', '400', '--groups', '4', '--concurrency', '4', '--message-size', '512', '--group-pattern', 'hot:50', '--quiet']);
+    // One lane owns every group and takes the cold ones in turn: with four lanes each cold group
+    // had one owner, and on a loaded machine a slow lane claimed so few of the 40 batches that all
+    // of them could go hot, leaving its group empty (seen 2 of 3 full-suite runs beside CPU hogs).
+    const send = await runCli(['send', '--endpoint', endpoint(), '--queue-prefix', sendPrefix, '--create-queues', '--fifo', '--total', '400', '--groups', '4', '--concurrency', '1', '--message-size', '512', '--group-pattern', 'hot:50', '--quiet']);
     expect(send.code, send.stderr).toBe(0);
     const url = (await sdk().send(new GetQueueUrlCommand({ QueueName: `${sendPrefix}-1.fifo` }))).QueueUrl!;
     const groups = boto3ReadAll(url).map((m) => m.group);
     expect(groups).toHaveLength(400);
     const hot = groups.filter((g) => g === 'g0').length;
-    // 40 batches of 10, each hot with probability 1/2 (the cold ones spread over g1-g3).
+    // 40 batches of 10, each hot with probability 1/2 (the cold ones in turn over g1-g3): ±3 σ.
     expect(hot).toBeGreaterThan(100);
     expect(hot).toBeLessThan(300);
     expect(new Set(groups).size).toBe(4);
