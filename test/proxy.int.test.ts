@@ -5,16 +5,11 @@
  * the test server); NO_PROXY exempts the endpoint. A FIFO poll whose reply is lost is retried
  * under the same ReceiveRequestAttemptId.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectProxy } from './connect-proxy.js';
 import { FaultProxy } from './fault-proxy.js';
 import { endpoint, runCli, uniquePrefix } from './helpers.js';
+import { hasOpenssl, startTlsFront, type TlsFront } from './tls-front.js';
 
 let proxy: ConnectProxy;
 beforeAll(async () => {
@@ -64,27 +59,15 @@ describe('HTTP_PROXY for an http endpoint', () => {
   });
 });
 
-const hasOpenssl = existsSync('/usr/bin/openssl');
 describe.skipIf(!hasOpenssl)('HTTPS_PROXY for an https endpoint', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sqs-blast-proxy-tls-'));
-  const certPath = join(dir, 'cert.pem');
-  let front: tls.Server;
+  let front: TlsFront | undefined;
+  let certPath = '';
   let httpsEndpoint = '';
   beforeAll(async () => {
-    execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', certPath], { stdio: 'ignore' });
-    const target = new URL(endpoint());
-    front = tls.createServer({ cert: readFileSync(certPath), key: readFileSync(join(dir, 'key.pem')) }, (secure) => {
-      const plain = net.connect({ host: target.hostname, port: Number(target.port) });
-      const close = () => (secure.destroy(), plain.destroy());
-      secure.on('error', close).on('close', close);
-      plain.on('error', close).on('close', close);
-      secure.pipe(plain).pipe(secure);
-    });
-    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-    httpsEndpoint = `https://localhost:${(front.address() as net.AddressInfo).port}`;
+    front = await startTlsFront(endpoint(), 'localhost');
+    ({ certPath, endpoint: httpsEndpoint } = front);
   });
-  afterAll(() => new Promise<void>((r) => (front ? front.close(() => r()) : r())));
+  afterAll(() => front?.close());
 
   it('tunnels with CONNECT, the certificate checked for the endpoint', async () => {
     const prefix = uniquePrefix('proxy-tls');

@@ -4,37 +4,20 @@
  * ~100 KB arrive there as 16 KB records, each read into the hot path's one static buffer.
  */
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
+import { hasOpenssl, startTlsFront, type TlsFront } from './tls-front.js';
 
-const hasOpenssl = existsSync('/usr/bin/openssl');
-const dir = mkdtempSync(join(tmpdir(), 'sqs-blast-tls-'));
-const certPath = join(dir, 'cert.pem');
-let front: tls.Server;
+let front: TlsFront | undefined;
+let certPath = '';
 let httpsEndpoint = '';
 
 describe.skipIf(!hasOpenssl)('send and drain over TLS', () => {
   beforeAll(async () => {
-    execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', certPath], { stdio: 'ignore' });
-    const target = new URL(endpoint());
-    front = tls.createServer({ cert: readFileSync(certPath), key: readFileSync(join(dir, 'key.pem')) }, (secure) => {
-      const plain = net.connect({ host: target.hostname, port: Number(target.port) });
-      const close = () => (secure.destroy(), plain.destroy());
-      secure.on('error', close).on('close', close);
-      plain.on('error', close).on('close', close);
-      secure.pipe(plain).pipe(secure);
-    });
-    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-    httpsEndpoint = `https://127.0.0.1:${(front.address() as net.AddressInfo).port}`;
+    front = await startTlsFront(endpoint(), '127.0.0.1');
+    ({ certPath, endpoint: httpsEndpoint } = front);
   });
-  afterAll(() => new Promise<void>((r) => (front ? front.close(() => r()) : r())));
+  afterAll(() => front?.close());
 
   it('sends and drains every message, the queues end empty', async () => {
     const prefix = uniquePrefix('tls');
