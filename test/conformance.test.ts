@@ -151,12 +151,12 @@ const connection = (creds: Creds): Connection => ({
 });
 
 /** A worker's kit around one wire: its meter and stop signals (real ones, over shared memory). */
-function workerKit(creds: Creds) {
+function workerKit(creds: Creds, maxRetries = 0) {
   const live = new LiveRow(createSharedState(1), 0);
   const meter = new Meter(live, Date.now(), ['sendCall', 'deleteCall'], 'send');
   const stop = new StopSignals(live, 1000);
   const wire = new SqsWire(connection(creds), 2);
-  const caller = new BatchCaller(wire, meter, stop, 0);
+  const caller = new BatchCaller(wire, meter, stop, maxRetries);
   return {
     wire,
     caller,
@@ -477,10 +477,69 @@ const REPLIES: ReplyRow[] = [
   { name: '400 ValidationException (coral namespace)', answer: json(400, { __type: 'com.amazon.coral.validate#ValidationException', message: 'm' }), sdk: 'ValidationException', retried: false },
 ];
 
+/** Small bodies: the corpus is about replies. */
+const CORPUS_FACTORY = new PayloadFactory(IDENTITY, 256);
+
 /** The SDK's name for what it threw: a modelled or named error's name, a dropped connection's code. */
 const sdkCodeOf = (e: { name: string; code?: string }) => (e.name === 'Error' && e.code ? e.code : e.name);
 
-describe('lean error classification against the SDK\'s', () => {
+/** How each side makes one call of an action, for the corpus; lean's verdict as its caller acts on it. */
+interface Driver {
+  action: string;
+  sdk: (client: SQSClient) => Promise<unknown>;
+  /** The lean code, and whether the call went out again (`attempts`: requests the server saw). */
+  lean: (creds: Creds) => Promise<{ code: string; retried: (attempts: number) => boolean }>;
+}
+
+const DRIVERS: Driver[] = [
+  {
+    action: 'ReceiveMessage, as the drain polls',
+    sdk: (client) => client.send(new ReceiveMessageCommand({ QueueUrl: QUEUE(), MaxNumberOfMessages: 10, WaitTimeSeconds: 20, ...RECEIVE_ATTRIBUTES })),
+    lean: async (creds) => {
+      const kit = workerKit(creds);
+      try {
+        const e = await kit.wire.call('ReceiveMessage', receiveRequest(QUEUE(), RECEIVE), { timeoutMs: 5000, read: readReceiveReply, fixedBody: true }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(e).toBeInstanceOf(SqsError);
+        const err = asSqsError(e);
+        // The poller polls again on err.retryable; the wire itself signs again after a clock or credentials refusal it put right.
+        return { code: err.code, retried: (attempts) => err.retryable || attempts > 1 };
+      } finally {
+        kit.close();
+      }
+    },
+  },
+  {
+    action: 'SendMessageBatch, through BatchCaller with one retry',
+    sdk: (client) => client.send(sdkSend({}, CORPUS_FACTORY)),
+    lean: async (creds) => {
+      const kit = workerKit(creds, 1);
+      try {
+        const writer = new SendBatchWriter([QUEUE()], CORPUS_FACTORY, undefined, undefined, '', MAX_REQUEST_BYTES);
+        const buf = writer.allocate(10);
+        const codes: string[] = [];
+        let ok = 0;
+        const batch: BatchEntries<BatchReply> = {
+          action: 'SendMessageBatch',
+          request: (pending) => writer.write(buf, 0, pending, FIRST_SEQ, SENT_AT),
+          succeeded: (reply) => (ok += reply.Successful?.length ?? 0),
+          failed: (_entries, code) => codes.push(code),
+        };
+        await kit.caller.call(batch, allEntries(10));
+        expect(ok).toBe(0);
+        // Every entry ends failed, all at once, under the last attempt's code.
+        expect(codes).toHaveLength(1);
+        return { code: codes[0], retried: (attempts) => attempts > 1 };
+      } finally {
+        kit.close();
+      }
+    },
+  },
+];
+
+describe.each(DRIVERS)('lean error classification against the SDK\'s: $action', (driver) => {
   const creds = { accessKeyId: 'AKIDCONFORMANCE', secretAccessKey: 's' };
 
   it.each(REPLIES)('$name', async (row) => {
@@ -490,7 +549,7 @@ describe('lean error classification against the SDK\'s', () => {
       // A fresh client and wire per row: a clock correction or used retry capacity stays behind.
       // Two attempts with no wait: the SDK's own strategy decides whether there is a second.
       const sdk = new SQSClient({ region: REGION, endpoint: server.url, credentials: creds, retryStrategy: new ConfiguredRetryStrategy(2, 0) });
-      const fromSdk = (await sdk.send(new ReceiveMessageCommand({ QueueUrl: QUEUE(), MaxNumberOfMessages: 10, WaitTimeSeconds: 20 })).then(
+      const fromSdk = (await driver.sdk(sdk).then(
         () => undefined,
         (e: unknown) => e,
       )) as (SdkError & { code?: string }) | undefined;
@@ -502,18 +561,10 @@ describe('lean error classification against the SDK\'s', () => {
       // The SDK's classification agrees with its strategy's decision (StandardRetryStrategy retries THROTTLING and TRANSIENT).
       expect(isThrottlingError(fromSdk!) || isTransientError(fromSdk!)).toBe(row.retried);
 
-      const kit = workerKit(creds);
-      const fromLean = await kit.wire.call('ReceiveMessage', receiveRequest(QUEUE(), RECEIVE), { timeoutMs: 5000, read: readReceiveReply, fixedBody: true }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      kit.close();
+      const lean = await driver.lean(creds);
       const leanAttempts = server.take().length;
-      expect(fromLean).toBeInstanceOf(SqsError);
-      const err = asSqsError(fromLean);
-      expect(err.code).toBe(row.lean ?? row.sdk);
-      // Retried: by the caller (err.retryable: BatchCaller, the drain's poller), or by the wire itself (a clock or credentials refusal it put right).
-      expect(err.retryable || leanAttempts > 1, `${err.code}: retryable ${err.retryable}, attempts ${leanAttempts}`).toBe(row.retried);
+      expect(lean.code).toBe(row.lean ?? row.sdk);
+      expect(lean.retried(leanAttempts), `${lean.code}: ${leanAttempts} attempts`).toBe(row.retried);
     } finally {
       server.answer = undefined;
     }
