@@ -46,7 +46,7 @@ import { Meter } from '../src/worker-kit/meter.js';
 import { StopSignals } from '../src/worker-kit/stop-signals.js';
 import { attributeList, entryExtras } from '../src/workload/extras.js';
 import { MAX_REQUEST_BYTES } from '../src/workload/fill.js';
-import { HEAD_ATTRIBUTE } from '../src/workload/template.js';
+import { BodyTemplate, HEAD_ATTRIBUTE } from '../src/workload/template.js';
 
 const REGION = 'eu-west-1';
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
@@ -197,12 +197,15 @@ interface SendCase {
   attributes?: number;
   delaySeconds?: number;
   size?: number;
+  /** --body-template: the user's bodies, the integrity head in the sqs-blast attribute. */
+  template?: string;
 }
 
 /** The lean SendMessageBatch as workers/send.ts writes it (its writer, its extras). */
 function leanSend(c: SendCase, factory: PayloadFactory) {
   const extras = entryExtras(c.attributes ?? 0, c.delaySeconds ?? 0);
-  const writer = new SendBatchWriter([QUEUE(c.fifo !== undefined)], factory, c.fifo, undefined, extras.json, MAX_REQUEST_BYTES);
+  const template = c.template !== undefined ? { bodies: new BodyTemplate(c.template, factory), extras } : undefined;
+  const writer = new SendBatchWriter([QUEUE(c.fifo !== undefined)], factory, c.fifo, undefined, extras.json, MAX_REQUEST_BYTES, template);
   const buf = writer.allocate(10);
   return (kit: Kit) => batchCall(kit, 'SendMessageBatch', (pending) => writer.write(buf, 0, pending, FIRST_SEQ, SENT_AT, c.group), 10, true);
 }
@@ -215,15 +218,19 @@ function leanSend(c: SendCase, factory: PayloadFactory) {
 function sdkSend(c: SendCase, factory: PayloadFactory) {
   const attributes: Record<string, MessageAttributeValue> = {};
   for (const a of attributeList(c.attributes ?? 0)) attributes[a.name] = { DataType: a.type, StringValue: a.value };
+  const template = c.template !== undefined ? new BodyTemplate(c.template, factory) : undefined;
   const Entries: SendMessageBatchRequestEntry[] = Array.from({ length: 10 }, (_, i) => {
     const seq = FIRST_SEQ + i;
+    // A templated body carries our head (run, shard, seq, sent at) beside it, in an attribute.
+    const withHead: Record<string, MessageAttributeValue> = { ...attributes };
+    if (template) withHead[HEAD_ATTRIBUTE] = { DataType: 'String', StringValue: factory.headJson(seq, SENT_AT, c.group) };
     return {
       Id: String(i),
-      MessageBody: factory.body(seq, SENT_AT, c.group),
+      MessageBody: template ? template.render(seq, SENT_AT) : factory.body(seq, SENT_AT, c.group),
       ...(c.group !== undefined ? { MessageGroupId: `g${c.group}` } : {}),
       ...(c.group !== undefined && !c.fifo!.contentDedup ? { MessageDeduplicationId: `${IDENTITY.runId}-${IDENTITY.shard}-${seq}` } : {}),
       ...(c.delaySeconds ? { DelaySeconds: c.delaySeconds } : {}),
-      ...(c.attributes ? { MessageAttributes: attributes } : {}),
+      ...(Object.keys(withHead).length ? { MessageAttributes: withHead } : {}),
     };
   });
   return new SendMessageBatchCommand({ QueueUrl: QUEUE(c.fifo !== undefined), Entries });
@@ -264,6 +271,14 @@ const REQUESTS: RequestRow[] = [
   sendRow('SendMessageBatch, message attributes', { attributes: 4 }),
   sendRow('SendMessageBatch, DelaySeconds', { delaySeconds: 5 }),
   sendRow('SendMessageBatch, attributes and DelaySeconds, 10 KB bodies', { attributes: 10, delaySeconds: 900, size: 10_240 }),
+  sendRow('SendMessageBatch, --body-template bodies', { template: '{"order":{{seq}},"id":"{{uuid}}","at":"{{now}}","note":"quote \\" é 😀"}' }),
+  sendRow('SendMessageBatch, --body-template on FIFO with attributes and DelaySeconds', {
+    template: 'order {{seq}}',
+    fifo: { contentDedup: false, runId: IDENTITY.runId, shard: IDENTITY.shard },
+    group: 1,
+    attributes: 3,
+    delaySeconds: 2,
+  }),
   {
     name: 'ReceiveMessage, with the attribute names the drain asks for',
     action: 'ReceiveMessage',
