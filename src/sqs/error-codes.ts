@@ -91,7 +91,7 @@ export function isRetryableReply(code: string, status: number, message = ''): bo
  * only by the x-amzn-query-error header (`AWS.SimpleQueueService.NonExistentQueue;Sender`) is the
  * SDK's QueueDoesNotExist, and so it is here. The codes equal to their names are left out.
  */
-const QUERY_CODE_NAMES: Readonly<Record<string, string>> = {
+const QUERY_CODE_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
   'AWS.SimpleQueueService.BatchEntryIdsNotDistinct': 'BatchEntryIdsNotDistinct',
   'AWS.SimpleQueueService.BatchRequestTooLong': 'BatchRequestTooLong',
   'AWS.SimpleQueueService.EmptyBatchRequest': 'EmptyBatchRequest',
@@ -110,11 +110,12 @@ const QUERY_CODE_NAMES: Readonly<Record<string, string>> = {
   'KMS.OptInRequired': 'KmsOptInRequired',
   'KMS.ThrottlingException': 'KmsThrottled',
   QueueAlreadyExists: 'QueueNameExists',
-};
+}));
 
 /** The name of the error a query-protocol code stands for (itself when SQS models no other). */
 export function errorNameOfQueryCode(code: string): string {
-  return QUERY_CODE_NAMES[code] ?? code;
+  // A Map: a code such as `constructor` must not find Object's own properties.
+  return QUERY_CODE_NAMES.get(code) ?? code;
 }
 
 /** Every code this table names (live errors by code keep one slot each; observe/error-codes.ts). */
