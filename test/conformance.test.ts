@@ -10,7 +10,8 @@
  * request (re-signed here by the SDK's own signer over its signed headers). test/sigv4.test.ts
  * already proves the signer equal to the SDK's for given headers; this checks what is sent.
  *
- * Part 2, replies: a corpus of error replies SQS (or something in front of it) sends; the lean
+ * Part 2, replies: a corpus of error replies SQS (or something in front of it) sends, served to a
+ * drain's ReceiveMessage and to a send lane's SendMessageBatch (through BatchCaller); the lean
  * path names each with the SDK's code and agrees on whether it is worth another attempt, the SDK's
  * side of that being its own StandardRetryStrategy's decision (did it send the call again?) and
  * @smithy/core's classification.
