@@ -96,7 +96,7 @@ describe('ReceiveMessage reply reader', () => {
     const odd = Buffer.from(JSON.stringify({ Messages: [{ ReceiptHandle: 5, Body: 'x' }] }));
     expect(() => skimReceiveReply(odd)).toThrow();
     expect(readReceiveReply(odd)[0].receiptHandle).toBe(5);
-    // Truncated JSON is an error either way (the wire turns it into a retryable InvalidResponse).
+    // Truncated JSON is an error either way (the wire turns it into an InvalidResponse, not retried: the SDK does not either).
     expect(() => readReceiveReply(compact.subarray(0, compact.length - 5))).toThrow();
   });
 

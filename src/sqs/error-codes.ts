@@ -17,8 +17,32 @@ export const OWN_CODES = {
   unknown: 'UnknownError',
 } as const;
 
-/** The server asked us to slow down (Http429: a 429 reply whose body named no code). */
-const THROTTLE = new Set(['ThrottlingException', 'RequestThrottled', 'KmsThrottled', 'Http429']);
+/**
+ * The codes the SDK's retry strategy calls throttling (@smithy/core retry, THROTTLING_ERROR_CODES):
+ * a reply named so is retried by the SDK, so by the hot path too (test/conformance.test.ts).
+ */
+const SDK_THROTTLING = [
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+];
+
+/**
+ * The server asked us to slow down: the SDK's throttling codes, SQS's KMS throttle, and Http429 (a
+ * 429 reply whose body named no code). These are counted as throttles and back off from the longer base.
+ */
+const THROTTLE = new Set([...SDK_THROTTLING, 'KmsThrottled', 'Http429']);
 
 /** The way to the endpoint failed: the call may never have reached the server. */
 const NETWORK = new Set([
@@ -34,8 +58,65 @@ const NETWORK = new Set([
   'RequestTimeout',
 ]);
 
-/** Worth another attempt: throttling, server trouble, an unreadable reply, and the network. */
+/**
+ * Worth another attempt as an entry a *Batch reply lists as Failed (with SenderFault false), or as
+ * a failure of the way there: throttling, server trouble, an unreadable exchange, the network.
+ * (A whole reply's verdict is the SDK's: isRetryableReply.)
+ */
 const RETRYABLE = new Set([...THROTTLE, 'ServiceUnavailable', 'InternalError', 'InternalFailure', 'InvalidResponse', ...NETWORK]);
+
+/** The SDK's transient codes and statuses (@smithy/core retry TRANSIENT_ERROR_CODES, TRANSIENT_ERROR_STATUS_CODES). */
+const SDK_RETRIED = new Set([...SDK_THROTTLING, 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
+
+/**
+ * Whether a whole call refused with this reply is worth another attempt: the SDK's own decision
+ * (its StandardRetryStrategy retries what @smithy/core calls THROTTLING or TRANSIENT), so a run
+ * retries exactly the calls an SDK producer or consumer would. Throttling codes, its transient
+ * codes, a 429, a 500/502/503/504 whatever the body says (so not a 501), and a signature that
+ * "expired" in transit. Not KmsThrottled (the SDK's list lacks it: a call refused with it fails,
+ * as it does for an SDK program), and not a complete 200 reply the client cannot read (the server
+ * did the work: sending it again could do it twice). The entries a *Batch reply lists as Failed
+ * are another matter, the SDK never retries those: see isRetryable.
+ */
+export function isRetryableReply(code: string, status: number, message = ''): boolean {
+  return (
+    SDK_RETRIED.has(code) || status === 429 || TRANSIENT_STATUS.has(status) || (code === 'InvalidSignatureException' && message.includes('Signature expired'))
+  );
+}
+
+/**
+ * SQS's error codes in the query protocol it spoke before JSON (its model's awsQueryError traits,
+ * as @aws-sdk/client-sqs carries them), and the name of each error: a reply that names its error
+ * only by the x-amzn-query-error header (`AWS.SimpleQueueService.NonExistentQueue;Sender`) is the
+ * SDK's QueueDoesNotExist, and so it is here. The codes equal to their names are left out.
+ */
+const QUERY_CODE_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
+  'AWS.SimpleQueueService.BatchEntryIdsNotDistinct': 'BatchEntryIdsNotDistinct',
+  'AWS.SimpleQueueService.BatchRequestTooLong': 'BatchRequestTooLong',
+  'AWS.SimpleQueueService.EmptyBatchRequest': 'EmptyBatchRequest',
+  'AWS.SimpleQueueService.InvalidBatchEntryId': 'InvalidBatchEntryId',
+  'AWS.SimpleQueueService.MessageNotInflight': 'MessageNotInflight',
+  'AWS.SimpleQueueService.NonExistentQueue': 'QueueDoesNotExist',
+  'AWS.SimpleQueueService.PurgeQueueInProgress': 'PurgeQueueInProgress',
+  'AWS.SimpleQueueService.QueueDeletedRecently': 'QueueDeletedRecently',
+  'AWS.SimpleQueueService.TooManyEntriesInBatchRequest': 'TooManyEntriesInBatchRequest',
+  'AWS.SimpleQueueService.UnsupportedOperation': 'UnsupportedOperation',
+  'KMS.AccessDeniedException': 'KmsAccessDenied',
+  'KMS.DisabledException': 'KmsDisabled',
+  'KMS.InvalidKeyUsageException': 'KmsInvalidKeyUsage',
+  'KMS.InvalidStateException': 'KmsInvalidState',
+  'KMS.NotFoundException': 'KmsNotFound',
+  'KMS.OptInRequired': 'KmsOptInRequired',
+  'KMS.ThrottlingException': 'KmsThrottled',
+  QueueAlreadyExists: 'QueueNameExists',
+}));
+
+/** The name of the error a query-protocol code stands for (itself when SQS models no other). */
+export function errorNameOfQueryCode(code: string): string {
+  // A Map: a code such as `constructor` must not find Object's own properties.
+  return QUERY_CODE_NAMES.get(code) ?? code;
+}
 
 /** Every code this table names (live errors by code keep one slot each; observe/error-codes.ts). */
 export const NAMED_CODES: readonly string[] = [...RETRYABLE, ...Object.values(OWN_CODES)];
@@ -78,7 +159,7 @@ export function isThrottle(code: string): boolean {
   return THROTTLE.has(code);
 }
 
-/** `status` is the HTTP status when there was a reply: any 5xx or 429 is worth another attempt. */
+/** `status`, when given: any 5xx or 429 is worth another attempt (a whole reply's verdict is isRetryableReply's). */
 export function isRetryable(code: string, status = 0): boolean {
   return RETRYABLE.has(code) || status >= 500 || status === 429;
 }

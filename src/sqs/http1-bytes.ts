@@ -12,6 +12,7 @@ export const TRANSFER_ENCODING = Buffer.from('transfer-encoding', 'latin1');
 export const CONNECTION = Buffer.from('connection', 'latin1');
 export const CLOSE = Buffer.from('close', 'latin1');
 export const QUERY_ERROR = Buffer.from('x-amzn-query-error', 'latin1');
+export const ERROR_TYPE = Buffer.from('x-amzn-errortype', 'latin1');
 export const DATE = Buffer.from('date', 'latin1');
 
 /** Do bytes [start, end) spell `lower` (lower-case ASCII), ignoring the case of letters? */

@@ -4,14 +4,15 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { bytesAre, CLOSE, CONNECTION, CONTENT_LENGTH, CRLF, CRLFCRLF, DATE, digitsAt, HTTP_1, isBlank, QUERY_ERROR, TRANSFER_ENCODING } from './http1-bytes.js';
+import { bytesAre, CLOSE, CONNECTION, CONTENT_LENGTH, CRLF, CRLFCRLF, DATE, digitsAt, ERROR_TYPE, HTTP_1, isBlank, QUERY_ERROR, TRANSFER_ENCODING } from './http1-bytes.js';
 
 /**
  * Reads the reply while its bytes are valid; whatever it returns resolves the request. `date` is
  * the Date header of an error reply (not read on success: the hot path needs the server's clock
- * only when it refused a signature's time).
+ * only when it refused a signature's time); `errorType`, its x-amzn-ErrorType header (where AWS
+ * front ends name an error whose body names none; the SDK reads it too).
  */
-export type ParseReply<T> = (status: number, body: Buffer, queryError: string | undefined, date: string | undefined) => T;
+export type ParseReply<T> = (status: number, body: Buffer, queryError: string | undefined, date: string | undefined, errorType: string | undefined) => T;
 
 export interface Http1Options {
   maxSockets: number;
@@ -94,6 +95,7 @@ export class Connection {
   private closeAfter = false;
   private queryError: string | undefined;
   private date: string | undefined;
+  private errorType: string | undefined;
   private body: Buffer = Buffer.allocUnsafe(0);
   private bodyLen = 0;
   private chunkLeft = 0;
@@ -211,6 +213,7 @@ export class Connection {
     this.closeAfter = false;
     this.queryError = undefined;
     this.date = undefined;
+    this.errorType = undefined;
     this.bodyLen = 0;
   }
 
@@ -321,7 +324,7 @@ export class Connection {
     }
   }
 
-  /** Reads the status and the four headers that matter from the bytes in place (no strings for the rest). */
+  /** Reads the status and the headers that matter from the bytes in place (no strings for the rest). */
   private readHead(buf: Buffer, start: number, end: number): void {
     let lineEnd = buf.indexOf(CRLF, start);
     if (lineEnd < 0 || lineEnd > end) lineEnd = end;
@@ -355,6 +358,7 @@ export class Connection {
         else if (bytesAre(buf, ns, ne, CONNECTION)) close = bytesAre(buf, vs, ve, CLOSE);
         else if (bytesAre(buf, ns, ne, QUERY_ERROR)) this.queryError = buf.toString('latin1', vs, ve);
         else if (status >= 300 && bytesAre(buf, ns, ne, DATE)) this.date = buf.toString('latin1', vs, ve);
+        else if (status >= 300 && bytesAre(buf, ns, ne, ERROR_TYPE)) this.errorType = buf.toString('latin1', vs, ve);
       }
       pos = eol + 2;
     }
@@ -395,7 +399,7 @@ export class Connection {
     let value: unknown;
     let error: Error | undefined;
     try {
-      value = p.parse(this.status, body, this.queryError, this.date);
+      value = p.parse(this.status, body, this.queryError, this.date, this.errorType);
     } catch (e) {
       error = e as Error;
     }

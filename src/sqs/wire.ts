@@ -10,7 +10,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Connection } from '../config.js';
 import { SqsError } from '../errors.js';
 import { correctedOffset, LocalClockOffset, type ClockOffset } from './clock-offset.js';
-import { isCredentialsExpired, isRetryable, OWN_CODES } from './error-codes.js';
+import { errorNameOfQueryCode, isCredentialsExpired, isRetryableReply, OWN_CODES } from './error-codes.js';
 import { credentialProvider, endpointOf } from './credentials.js';
 import { Http1Client, type Http1Options } from './http1.js';
 import { LeanSigner } from './sigv4.js';
@@ -126,12 +126,13 @@ export class SqsWire {
   async send<T = unknown>(prepared: Prepared, opts: CallOptions<T> = {}, retried = false): Promise<T> {
     const read = (opts.read ?? readJson) as ReadReply<T>;
     try {
-      return await this.http.request(prepared.head, prepared.payload, opts.timeoutMs ?? this.conn.requestTimeoutMs, (status, reply, queryError, date) => {
-        if (status !== 200) throw errorFromReply(status, reply.toString('utf8'), queryError, date);
+      return await this.http.request(prepared.head, prepared.payload, opts.timeoutMs ?? this.conn.requestTimeoutMs, (status, reply, queryError, date, errorType) => {
+        if (status !== 200) throw errorFromReply(status, reply.toString('utf8'), queryError, date, errorType);
         try {
           return read(reply);
         } catch {
-          throw new SqsError('InvalidResponse', `unparseable reply (${reply.toString('utf8', 0, 80)})`, true, status);
+          // A whole 200 reply that does not parse: the server did the work, so (as the SDK) not retried.
+          throw new SqsError('InvalidResponse', `unparseable reply (${reply.toString('utf8', 0, 80)})`, isRetryableReply('InvalidResponse', status), status);
         }
       }, opts.signal);
     } catch (e) {
@@ -162,17 +163,38 @@ function networkError(e: Error & { code?: string }): SqsError {
   return new SqsError(code, e.message, code !== OWN_CODES.aborted);
 }
 
-export function errorFromReply(status: number, text: string, queryError?: string | string[], serverDate?: string): SqsError {
-  let code = '';
-  let message = text.slice(0, 200);
+/**
+ * An error reply as the SDK reads it. SQS speaks AWS JSON 1.0 and is query-compatible, so the
+ * SDK (@aws-sdk/core AwsJsonRpcProtocol, @smithy/core loadErrorCode) takes the first of: the
+ * x-amzn-query-error header's code, a `code` field of the body (any case), the x-amzn-ErrorType
+ * header, the body's __type; cuts it to a name (sanitizeErrorCode: before a ',' or ':', after a
+ * '#'); and names a query code SQS models by its error (NonExistentQueue: QueueDoesNotExist).
+ * When nothing names the error (an empty 503, a proxy's HTML page) the SDK says Unknown or
+ * SyntaxError; here it is the status (Http503), which says more in a run's error counts.
+ * Whether it is retried is the SDK's decision too (isRetryableReply). test/conformance.test.ts
+ * holds a corpus of replies both must read alike.
+ */
+export function errorFromReply(status: number, text: string, queryError?: string | string[], serverDate?: string, errorType?: string): SqsError {
+  let body: Record<string, unknown> = {};
   try {
-    const parsed = JSON.parse(text) as { __type?: string; message?: string; Message?: string };
-    if (parsed.__type) code = parsed.__type.slice(parsed.__type.lastIndexOf('#') + 1);
-    message = parsed.message ?? parsed.Message ?? message;
+    const parsed: unknown = text.length ? JSON.parse(text) : {};
+    if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
   } catch {
-    // Not JSON (a proxy's HTML 503, say): fall back to the header or the status.
+    // Not JSON (a proxy's HTML 502, a cut body): the headers or the status name it.
   }
-  if (!code && typeof queryError === 'string') code = queryError.split(';')[0];
-  if (!code) code = `Http${status}`;
-  return new SqsError(code, message, isRetryable(code, status), status, serverDate);
+  const header = typeof queryError === 'string' ? queryError : queryError?.[0];
+  const codeKey = Object.keys(body).find((k) => k.toLowerCase() === 'code');
+  const raw = header?.split(';')[0] || (codeKey !== undefined && body[codeKey] != null ? String(body[codeKey]) : undefined) || errorType || (typeof body.__type === 'string' ? body.__type : undefined);
+  const code = raw ? errorNameOfQueryCode(sanitizeErrorCode(raw)) : `Http${status}`;
+  const said = body.message ?? body.Message;
+  const message = typeof said === 'string' ? said : text.slice(0, 200);
+  return new SqsError(code, message, isRetryableReply(code, status, message), status, serverDate);
+}
+
+/** As @smithy/core's sanitizeErrorCode: `ns#Name:uri,…` is Name. */
+function sanitizeErrorCode(raw: string): string {
+  let code = raw.split(',')[0].split(':')[0];
+  const hash = code.indexOf('#');
+  if (hash >= 0) code = code.slice(hash + 1);
+  return code;
 }
