@@ -1,6 +1,7 @@
 /**
  * Connections to SQS: the AWS SDK client for everything that is not hot (queue admin, stats).
- * The hot actions go through the lean wire path (./wire.ts).
+ * The hot actions go through the lean wire path (./wire.ts), or with --client sdk through this
+ * same client (./sdk-wire.ts).
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -23,13 +24,15 @@ export async function checkCredentials(conn: Connection): Promise<AwsCredentialI
   }
 }
 
-export function createSqsClient(conn: Connection, maxSockets = 16): SQSClient {
+/** `retryMode` unset: the SDK's own choice (AWS_RETRY_MODE, a profile's retry_mode, else standard). */
+export function createSqsClient(conn: Connection, maxSockets = 16, retryMode?: 'standard'): SQSClient {
   const agentOptions = { keepAlive: true, maxSockets };
   return new SQSClient({
     region: conn.region,
     endpoint: conn.endpoint,
     credentials: credentialProvider(conn),
     maxAttempts: conn.maxRetries + 1,
+    retryMode,
     requestHandler: new NodeHttpHandler({
       // Through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY exempts the endpoint, as the hot path.
       ...agentsFor(endpointOf(conn), agentOptions, conn.endpointSource === 'local'),
