@@ -75,6 +75,19 @@ describe('--client sdk against the real local server', () => {
     await queuesEmpty(r.queues.map((q: { url: string }) => q.url));
   });
 
+  it('a long poll gets its wait on top of --request-timeout through the SDK too: 3 s polls under a 1 s timeout, no error', async () => {
+    const prefix = uniquePrefix('sdk-poll');
+    const out = join(tmp, 'poll.json');
+    const target = ['--endpoint', endpoint(), '--queues', '1', '--queue-prefix', prefix];
+    expect((await runCli(['queues', 'create', ...target])).code).toBe(0);
+    const run = await runCli(['drain', ...target, '--client', 'sdk', '--wait-time', '3', '--request-timeout', '1', '--duration', '7', '--concurrency', '2', '--quiet', '--out', out]);
+    expect(run.stderr).toBe('');
+    const d = JSON.parse(readFileSync(out, 'utf8'));
+    expect(d.errors).toEqual({});
+    expect(d.receiveCalls).toBeGreaterThanOrEqual(2);
+    expect(d.emptyReceives).toBe(d.receiveCalls);
+  });
+
   it('a bad --client (flag or SQS_BLAST_CLIENT) is one line naming the flag, exit 2, nothing sent', async () => {
     for (const [args, env] of [
       [['--client', 'boto3'], {}],

@@ -24,20 +24,25 @@ export async function checkCredentials(conn: Connection): Promise<AwsCredentialI
   }
 }
 
-/** `retryMode` unset: the SDK's own choice (AWS_RETRY_MODE, a profile's retry_mode, else standard). */
-export function createSqsClient(conn: Connection, maxSockets = 16, retryMode?: 'standard'): SQSClient {
+/**
+ * `loops`: the client that carries the send and drain loops' calls (--client sdk, sdk-wire.ts):
+ * the standard retry mode whatever AWS_RETRY_MODE or a profile says, and a call past its
+ * timeout fails and is retried, as on the lean path (the handler's default only warns on stderr).
+ */
+export function createSqsClient(conn: Connection, maxSockets = 16, loops = false): SQSClient {
   const agentOptions = { keepAlive: true, maxSockets };
   return new SQSClient({
     region: conn.region,
     endpoint: conn.endpoint,
     credentials: credentialProvider(conn),
     maxAttempts: conn.maxRetries + 1,
-    retryMode,
+    retryMode: loops ? 'standard' : undefined,
     requestHandler: new NodeHttpHandler({
       // Through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY exempts the endpoint, as the hot path.
       ...agentsFor(endpointOf(conn), agentOptions, conn.endpointSource === 'local'),
       connectionTimeout: Math.min(conn.requestTimeoutMs, 5000),
       requestTimeout: conn.requestTimeoutMs,
+      throwOnRequestTimeout: loops || undefined,
     }),
   });
 }

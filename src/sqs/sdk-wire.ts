@@ -43,7 +43,7 @@ export class SdkWire implements HotWire {
     private readonly conn: Connection,
     maxSockets: number,
   ) {
-    this.client = createSqsClient(conn, maxSockets, 'standard');
+    this.client = createSqsClient(conn, maxSockets, true);
   }
 
   /**
