@@ -6,7 +6,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FaultProxy } from './fault-proxy.js';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sqs-blast-sdkclient-'));
@@ -49,6 +50,18 @@ async function pair(sendClient: string, drainClient: string, total: number, extr
   await queuesEmpty(s.queues.map((q: { url: string }) => q.url));
 }
 
+const proxies: FaultProxy[] = [];
+afterEach(async () => {
+  while (proxies.length) await proxies.pop()!.kill().catch(() => undefined);
+});
+
+async function proxy(seed: number): Promise<FaultProxy> {
+  const p = new FaultProxy(endpoint(), seed);
+  await p.start();
+  proxies.push(p);
+  return p;
+}
+
 describe('--client sdk against the real local server', () => {
   it('send --client sdk + drain --client sdk: 5,000 messages, sent = received = distinct, none missing or twice, queues empty', async () => {
     await pair('sdk', 'sdk', 5000);
@@ -73,6 +86,38 @@ describe('--client sdk against the real local server', () => {
     expect(r).toMatchObject({ kind: 'run', sent: 4000, failed: 0, received: 4000, deleted: 4000, distinct: 4000, duplicates: 0, missing: 0 });
     expect(r.config.client).toBe('sdk');
     await queuesEmpty(r.queues.map((q: { url: string }) => q.url));
+  });
+
+  it('through faults: the SDK retries throttles inside its calls (fewer seen than injected), resets and 5xx are still retried, nothing missing', async () => {
+    const p = await proxy(7);
+    p.rules = [
+      { fault: 'throttle', p: 0.1, action: 'SendMessageBatch' },
+      { fault: 'partialSend', p: 0.05, action: 'SendMessageBatch' },
+      { fault: 'resetBefore', p: 0.03 },
+      { fault: 'resetAfter', p: 0.03 },
+      { fault: 'http503', p: 0.03 },
+      { fault: 'partialDelete', p: 0.1, action: 'DeleteMessageBatch' },
+    ];
+    const prefix = uniquePrefix('sdk-faults');
+    const run = await runCli([
+      'run', '--endpoint', p.endpoint, '--queues', '2', '--queue-prefix', prefix, '--create-queues', '--total', '4000', '--client', 'sdk',
+      '--max-retries', '10', '--visibility-timeout', '2', '--idle-timeout', '6', '--wait-time', '1', '--message-size', '1024', '--quiet', '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
+    expect(r).toMatchObject({ sent: 4000, failed: 0, distinct: 4000, missing: 0, failures: {} });
+    expect(r.attempted).toBe(r.sent + r.failed);
+    expect(r.duplicates).toBe(r.received - r.distinct);
+    // The SDK's standard mode retried most throttles itself: only those it gave up on are errors here.
+    const injected = p.injected['SendMessageBatch:throttle'];
+    console.log(`--client sdk through faults: injected ${JSON.stringify(p.injected)}; seen errors ${JSON.stringify(r.errors)}, retries ${r.retries}, duplicates ${r.duplicates}`);
+    expect(injected).toBeGreaterThan(10);
+    expect(r.errors.ThrottlingException ?? 0).toBeLessThan(injected);
+    // Entries a reply reports Failed are the batch caller's to retry, on either client.
+    expect(r.errors.InternalError).toBeGreaterThan(0);
+    expect(r.retries).toBeGreaterThan(0);
+    const client = sdk();
+    for (const q of r.queues) expect(await depth(client, q.url)).toBe(0);
   });
 
   it('a long poll gets its wait on top of --request-timeout through the SDK too: 3 s polls under a 1 s timeout, no error', async () => {
