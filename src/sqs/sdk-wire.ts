@@ -79,7 +79,9 @@ export class SdkWire implements HotWire {
     return input;
   }
 
-  /** Nothing is signed ahead here: the SDK signs inside its call (a paced batch's wait holds only the build). */
+  /** Nothing is done ahead here: the SDK serialises and signs inside its call. */
+  readonly preparesAhead = false;
+
   prepare(): undefined {
     return undefined;
   }

@@ -73,9 +73,12 @@ export class BatchCaller {
     this.retries = meter.counter('retries');
   }
 
-  /** The first attempt's request, built and signed ahead of its moment (see SqsWire.prepare); undefined on the SDK's wire. */
+  /**
+   * The first attempt's request, built and signed ahead of its moment (see SqsWire.prepare).
+   * Undefined on a wire that does nothing ahead (the SDK's): the request is then built once, at the call.
+   */
   prepare<R extends BatchReply>(batch: BatchEntries<R>, entries: number[]): Prepared | undefined {
-    return this.wire.prepare(batch.action, batch.request(entries));
+    return this.wire.preparesAhead ? this.wire.prepare(batch.action, batch.request(entries)) : undefined;
   }
 
   /**
