@@ -11,7 +11,7 @@ import { FaultProxy } from './fault-proxy.js';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sqs-blast-sdkclient-'));
-const FAST = ['--wait-time', '1', '--idle-timeout', '2', '--quiet'];
+const FAST = ['--idle-timeout', '2', '--quiet'];
 
 async function queuesEmpty(urls: string[]): Promise<void> {
   const client = sdk();
@@ -21,7 +21,7 @@ async function queuesEmpty(urls: string[]): Promise<void> {
 }
 
 /** send with one client, drain with another, merge both: every message exactly once. */
-async function pair(sendClient: string, drainClient: string, total: number, extra: string[] = []): Promise<void> {
+async function pair(sendClient: string, drainClient: string, total: number, extra: string[] = [], waitTime = 1): Promise<void> {
   const prefix = uniquePrefix(`sdk-${sendClient}-${drainClient}`);
   const target = ['--endpoint', endpoint(), '--queues', '4', '--queue-prefix', prefix];
   const sendOut = join(tmp, `${prefix}-send.json`);
@@ -34,12 +34,16 @@ async function pair(sendClient: string, drainClient: string, total: number, extr
   expect(s.config.client).toBe(sendClient);
   if (sendClient === 'sdk') expect(send.stdout).toMatch(/^endpoint .*  client sdk$/m);
 
-  const drain = await runCli(['drain', ...target, '--expect', String(total), '--client', drainClient, ...FAST, '--out', drainOut]);
+  const drain = await runCli(['drain', ...target, '--expect', String(total), '--client', drainClient, ...FAST, '--wait-time', String(waitTime), '--out', drainOut]);
   expect(drain.stderr).toBe('');
   expect(drain.code).toBe(0);
   const d = JSON.parse(readFileSync(drainOut, 'utf8'));
   expect(d).toMatchObject({ kind: 'drain', received: total, deleted: total, distinct: total, duplicates: 0, missing: 0, foreign: 0 });
   expect(d.config.client).toBe(drainClient);
+  // Polls still open at --expect are cut: the SDK's abort must read as ours (Aborted ends a poller), not as an error.
+  expect(d.errors).toEqual({});
+  expect(s.errors).toEqual({});
+  expect(d.endedAt - d.phases.drain.endedAt).toBeLessThan(6000);
   // Every head was read, so every message has its end-to-end latency.
   expect(d.e2eLatency.count).toBe(total);
 
@@ -64,7 +68,8 @@ async function proxy(seed: number): Promise<FaultProxy> {
 
 describe('--client sdk against the real local server', () => {
   it('send --client sdk + drain --client sdk: 5,000 messages, sent = received = distinct, none missing or twice, queues empty', async () => {
-    await pair('sdk', 'sdk', 5000);
+    // 10 s polls: those left waiting on the empty queues at --expect are cut through the SDK's abort.
+    await pair('sdk', 'sdk', 5000, [], 10);
   });
 
   it('a mixed pair each way: lean send + sdk drain (with attributes, the SDK serialising them), sdk send (paced) + lean drain', async () => {
@@ -79,7 +84,7 @@ describe('--client sdk against the real local server', () => {
   it('run --client sdk: both sides through the SDK, the integrity verdict exact', async () => {
     const prefix = uniquePrefix('sdk-run');
     const out = join(tmp, 'run.json');
-    const run = await runCli(['run', '--endpoint', endpoint(), '--queues', '2', '--queue-prefix', prefix, '--create-queues', '--total', '4000', '--client', 'sdk', ...FAST, '--out', out]);
+    const run = await runCli(['run', '--endpoint', endpoint(), '--queues', '2', '--queue-prefix', prefix, '--create-queues', '--total', '4000', '--client', 'sdk', ...FAST, '--wait-time', '1', '--out', out]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const r = JSON.parse(readFileSync(out, 'utf8'));
