@@ -30,7 +30,7 @@ SqsWire.prototype.call = function (action) {
 };
 SqsWire.prototype.close = () => {};
 
-const connection = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', staticCredentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestTimeoutMs: 10000, maxRetries: 5, verifyMd5: false, maxConnectionAgeMs: 0 };
+const connection = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', staticCredentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestTimeoutMs: 10000, maxRetries: 5, verifyMd5: false, maxConnectionAgeMs: 0, client: 'lean' };
 
 async function once(n) {
   const state = createSharedState(1);

@@ -136,6 +136,7 @@ const sendArgs = (ep, prefix) => ['send', '--endpoint', ep, '--queues', '4', '--
 // and cost every client more CPU per message (64 in flight: ~10-30% more here), so a bench at the
 // default measures what a user runs. Sends run at sqs-blast's default of 64 calls in flight.
 const DRAIN_IN_FLIGHT = 32;
+const SDK = ['--client', 'sdk'];
 const drainArgs = (ep, prefix) => ['drain', '--endpoint', ep, '--queues', '4', '--queue-prefix', prefix, '--concurrency', String(DRAIN_IN_FLIGHT / 4)];
 
 // Each scenario over plain HTTP and over TLS ('tls' in its name and its row).
@@ -143,12 +144,23 @@ const scenarios = [false, true].flatMap((tls) => {
   const name = (n) => (tls ? n.replace(')', ', TLS)') : n);
   return [
     { name: name('send (sqs-blast)'), side: 'send', run: (ep) => withFixed(() => blast([...sendArgs(ep, 's'), '--total', String(N)]), () => blast([...sendArgs(ep, 'z'), '--duration', '0.001'])) },
+    // --client sdk: the same loops, their calls through @aws-sdk/client-sqs (its startup run loads the SDK too).
+    {
+      name: name('send (sqs-blast --client sdk)'),
+      side: 'send',
+      run: (ep) => withFixed(() => blast([...sendArgs(ep, 's'), '--total', String(N), ...SDK]), () => blast([...sendArgs(ep, 'z'), '--duration', '0.001', ...SDK])),
+    },
     { name: name('send (plain SDK)'), side: 'send', baseline: true, run: async (ep) => (await createQueues(ep, 'p'), plain(['send', ep, 'p', '4', String(N)])) },
     { name: name('send (I/O floor)'), side: 'send', floor: true, run: async (ep) => (await createQueues(ep, 'f'), floor(['send', ep, 'f', '4', String(N)])) },
     {
       name: name('drain (sqs-blast)'),
       side: 'drain',
       run: async (ep) => (await fill(ep, 'd'), withFixed(() => blast([...drainArgs(ep, 'd'), '--expect', String(N), '--wait-time', '1']), () => createQueues(ep, 'z').then(() => blast([...drainArgs(ep, 'z'), '--duration', '0.001', '--wait-time', '0'])))),
+    },
+    {
+      name: name('drain (sqs-blast --client sdk)'),
+      side: 'drain',
+      run: async (ep) => (await fill(ep, 'd'), withFixed(() => blast([...drainArgs(ep, 'd'), '--expect', String(N), '--wait-time', '1', ...SDK]), () => createQueues(ep, 'z').then(() => blast([...drainArgs(ep, 'z'), '--duration', '0.001', '--wait-time', '0', ...SDK])))),
     },
     { name: name('drain (plain SDK)'), side: 'drain', baseline: true, run: async (ep) => (await fill(ep, 'q'), plain(['drain', ep, 'q', '4', String(N), String(DRAIN_IN_FLIGHT)])) },
     { name: name('drain (I/O floor)'), side: 'drain', floor: true, run: async (ep) => (await fill(ep, 'f'), floor(['drain', ep, 'f', '4', String(N), String(DRAIN_IN_FLIGHT)])) },

@@ -50,7 +50,16 @@ export interface Connection {
   maxConnectionAgeMs: number;
   /** The proxy the hot path's requests go through (HTTPS_PROXY/HTTP_PROXY less NO_PROXY), set at setup. */
   proxy?: string;
+  /**
+   * What carries the loops' calls (--client): sqs-blast's own HTTP/1.1 client and signer, or
+   * @aws-sdk/client-sqs itself, for what the lean path does not cover and as a production SDK
+   * client would see it. Setup and admin calls use the SDK either way.
+   */
+  client: WireClient;
 }
+
+export const WIRE_CLIENTS = ['lean', 'sdk'] as const;
+export type WireClient = (typeof WIRE_CLIENTS)[number];
 
 export interface QueueSelection {
   /** Explicit URLs; when set, count/prefix are not used. */
@@ -158,6 +167,14 @@ export interface Config {
   gate: boolean;
 }
 
+function wireClient(value: string | undefined): WireClient {
+  if (value === undefined) return 'lean';
+  if ((WIRE_CLIENTS as readonly string[]).includes(value)) return value as WireClient;
+  throw new UsageError(
+    `--client (env SQS_BLAST_CLIENT) ${JSON.stringify(value)} is not a client; use lean (sqs-blast's own HTTP client, the default) or sdk (@aws-sdk/client-sqs, its standard retries)`,
+  );
+}
+
 export function randomRunId(): string {
   // 8 base36 chars: short enough for every message id, ~41 bits of randomness.
   return BigInt('0x' + randomBytes(6).toString('hex')).toString(36).padStart(8, '0').slice(-8);
@@ -228,6 +245,7 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
     maxRetries: intArg(args, 'maxRetries', 0, 100) ?? DEFAULTS.maxRetries,
     verifyMd5: boolArg(args, 'verifyMd5') ?? false,
     maxConnectionAgeMs: (nonNegativeArg(args, 'maxConnectionAge') ?? DEFAULTS.maxConnectionAge) * 1000,
+    client: wireClient(stringArg(args, 'client')),
   };
 
   // --- queues

@@ -89,6 +89,41 @@ export function cycles(graph: Map<string, string[]>): string[][] {
   return found;
 }
 
+/** What a module loads as it is evaluated: static imports that survive compilation (no type-only ones, no import()). */
+export function loadedAtOnce(fileName: string, text: string): string[] {
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const found: string[] = [];
+  for (const node of source.statements) {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const named = clause?.namedBindings;
+      const onlyTypes =
+        clause !== undefined &&
+        (clause.isTypeOnly || (!clause.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
+      if (!onlyTypes) found.push(node.moduleSpecifier.text);
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) && !node.isTypeOnly) {
+      found.push(node.moduleSpecifier.text);
+    }
+  }
+  return found;
+}
+
+/** The packages a file loads at once, through every relative module it loads at once. */
+function packagesLoadedBy(entry: string): Set<string> {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const s of loadedAtOnce(file, readFileSync(file, 'utf8'))) {
+      if (s.startsWith('.')) visit(resolve(dirname(file), s).replace(/\.js$/, '.ts'));
+      else packages.add(s);
+    }
+  };
+  visit(join(ROOT, entry));
+  return packages;
+}
+
 describe('module graph', () => {
   it('sees every form of import, type-only ones included', () => {
     const text = [
@@ -119,5 +154,13 @@ describe('module graph', () => {
     const graph = importGraph();
     const crossing = [...graph].flatMap(([from, to]) => (from.startsWith('src/') ? to.filter((t) => t.startsWith('workers/')).map((t) => `${from} -> ${t}`) : []));
     expect(crossing).toEqual([]);
+  });
+
+  it('a worker loads the AWS SDK only when --client sdk asks for it (import()): the lean default does not pay its ~250 ms per thread', () => {
+    expect(loadedAtOnce('x.ts', "import type { A } from 'a';\nimport { type B } from 'b';\nimport { C } from 'c';\nconst d = await import('d');\nexport * from 'e';")).toEqual(['c', 'e']);
+    for (const worker of ['workers/send.ts', 'workers/drain.ts']) {
+      const sdkPackages = [...packagesLoadedBy(worker)].filter((p) => /^@aws-sdk\/|^@smithy\//.test(p));
+      expect(sdkPackages, worker).toEqual([]);
+    }
   });
 });

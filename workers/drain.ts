@@ -17,9 +17,9 @@ import { OWN_CODES } from '../src/sqs/error-codes.js';
 import { readReceiveReply, type ReceivedMessage } from '../src/sqs/receive-reply.js';
 import { deleteRequest, entriesPrefix, receiveRequest, withAttemptId } from '../src/sqs/requests.js';
 import { backoffMs, sleep } from '../src/sqs/retry.js';
-import { SqsWire } from '../src/sqs/wire.js';
 import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
 import { Meter } from '../src/worker-kit/meter.js';
+import { openWire } from '../src/worker-kit/open-wire.js';
 import { wireHooks } from '../src/worker-kit/wire-hooks.js';
 import { StopSignals } from '../src/worker-kit/stop-signals.js';
 import { InFlightGate } from '../src/workload/in-flight.js';
@@ -47,7 +47,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   const consuming = new Set<Promise<void>>();
   // single: a delete per message, up to a poll's worth at once per poller.
   const meter = new Meter(live, task.startMs, ['receiveCall', 'deleteCall', 'e2e'], 'drain');
-  const wire = new SqsWire(task.connection, task.pollers.length * (consumer?.deleteMode === 'single' ? 2 + task.maxMessages : 2), undefined, wireHooks(task.state, meter));
+  const wire = await openWire(task.connection, task.pollers.length * (consumer?.deleteMode === 'single' ? 2 + task.maxMessages : 2), wireHooks(task.state, meter));
   const receiveLatency = meter.latency('receiveCall');
   const deleteLatency = meter.latency('deleteCall');
   const e2eLatency = meter.latency('e2e');

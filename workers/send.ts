@@ -17,7 +17,8 @@ import { billedRequests } from '../src/sqs/billing.js';
 import { OWN_CODES } from '../src/sqs/error-codes.js';
 import { SendBatchWriter } from '../src/sqs/requests.js';
 import { sleep } from '../src/sqs/retry.js';
-import { SqsWire, type Prepared } from '../src/sqs/wire.js';
+import type { Prepared } from '../src/sqs/wire.js';
+import { openWire } from '../src/worker-kit/open-wire.js';
 import { allEntries, BatchCaller, type BatchEntries, type BatchReply } from '../src/worker-kit/batch-call.js';
 import { Meter } from '../src/worker-kit/meter.js';
 import { wireHooks } from '../src/worker-kit/wire-hooks.js';
@@ -49,7 +50,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const control = live.control;
   const factory = new PayloadFactory(task.identity, task.messageSize);
   const meter = new Meter(live, task.startMs, ['sendCall'], 'send');
-  const wire = new SqsWire(task.connection, task.lanes, undefined, wireHooks(task.state, meter));
+  const wire = await openWire(task.connection, task.lanes, wireHooks(task.state, meter));
   const sendLatency = meter.latency('sendCall');
   const attempted = meter.counter('attempted');
   const sent = meter.counter('sent');

@@ -65,6 +65,13 @@ export const common: OptionMap = {
     describe: 'Seconds a keep-alive connection is reused; the next call after that opens a new one, with a fresh DNS lookup (0: keep forever)',
     defaultDescription: String(DEFAULTS.maxConnectionAge),
   },
+  client: {
+    type: 'string',
+    group: 'Load:',
+    describe:
+      "What carries send's and drain's calls: lean (sqs-blast's own HTTP/1.1 client and SigV4 signer) or sdk (@aws-sdk/client-sqs with its standard retries, as a production SDK client sees SQS; more client CPU)",
+    defaultDescription: 'lean',
+  },
   grace: { type: 'number', group: 'Load:', describe: 'Seconds in-flight calls get to finish after SIGINT/SIGTERM', defaultDescription: String(DEFAULTS.grace) },
   'give-up-after': {
     type: 'number',

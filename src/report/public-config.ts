@@ -13,6 +13,7 @@ export function publicConfig(c: Config): Record<string, unknown> {
     drain: c.drain,
     maxRetries: c.connection.maxRetries,
     requestTimeoutMs: c.connection.requestTimeoutMs,
+    client: c.connection.client,
   };
 }
 

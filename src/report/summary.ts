@@ -72,11 +72,13 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
   const span = `${fixed(r.durationMs / 1000, 1)} s`;
   const shard = r.parts > 1 ? `${r.parts} results merged` : `shard ${r.shard}/${r.shards}`;
   out.push(`sqs-blast ${r.kind}  run ${r.runIds?.join(',') ?? r.runId}  ${shard}  ${span}${r.interrupted ? `  (interrupted: ${r.interrupted})` : ''}`);
-  const cfg = r.config as { endpoint?: string; region?: string; proxy?: string; queues?: unknown };
+  const cfg = r.config as { endpoint?: string; region?: string; proxy?: string; queues?: unknown; client?: string };
   // Where the run went and for which region it signed: a real account's first question.
   const region = cfg.region && cfg.endpoint !== 'local' ? `  region ${cfg.region}` : '';
   const proxy = cfg.proxy ? `  via proxy ${cfg.proxy}` : '';
-  if (cfg.endpoint) out.push(`endpoint ${cfg.endpoint}${region}${proxy}  queues ${r.queues.length || '?'}`);
+  // The SDK's client reads retries and errors differently (README, --client): say when it carried the calls.
+  const client = cfg.client === 'sdk' ? '  client sdk' : '';
+  if (cfg.endpoint) out.push(`endpoint ${cfg.endpoint}${region}${proxy}  queues ${r.queues.length || '?'}${client}`);
   out.push('');
 
   const counts: string[][] = [['messages', 'count', 'msg/s']];

@@ -1,6 +1,7 @@
 /**
  * Connections to SQS: the AWS SDK client for everything that is not hot (queue admin, stats).
- * The hot actions go through the lean wire path (./wire.ts).
+ * The hot actions go through the lean wire path (./wire.ts), or with --client sdk through this
+ * same client (./sdk-wire.ts).
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -23,18 +24,25 @@ export async function checkCredentials(conn: Connection): Promise<AwsCredentialI
   }
 }
 
-export function createSqsClient(conn: Connection, maxSockets = 16): SQSClient {
+/**
+ * `loops`: the client that carries the send and drain loops' calls (--client sdk, sdk-wire.ts):
+ * the standard retry mode whatever AWS_RETRY_MODE or a profile says, and a call past its
+ * timeout fails and is retried, as on the lean path (the handler's default only warns on stderr).
+ */
+export function createSqsClient(conn: Connection, maxSockets = 16, loops = false): SQSClient {
   const agentOptions = { keepAlive: true, maxSockets };
   return new SQSClient({
     region: conn.region,
     endpoint: conn.endpoint,
     credentials: credentialProvider(conn),
     maxAttempts: conn.maxRetries + 1,
+    retryMode: loops ? 'standard' : undefined,
     requestHandler: new NodeHttpHandler({
       // Through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY exempts the endpoint, as the hot path.
       ...agentsFor(endpointOf(conn), agentOptions, conn.endpointSource === 'local'),
       connectionTimeout: Math.min(conn.requestTimeoutMs, 5000),
       requestTimeout: conn.requestTimeoutMs,
+      throwOnRequestTimeout: loops || undefined,
     }),
   });
 }

@@ -64,21 +64,28 @@ export function skimReceiveReply(reply: Buffer): ReceivedMessage[] {
 
 /** The reference path: JSON.parse everything. */
 export function readReceiveReplySlowly(reply: Buffer): ReceivedMessage[] {
-  const parsed = (reply.length ? JSON.parse(reply.toString('utf8')) : {}) as {
-    Messages?: Array<{
-      ReceiptHandle: string;
-      Body: string;
-      Attributes?: { SentTimestamp?: string; ApproximateReceiveCount?: string };
-      MessageAttributes?: Record<string, { StringValue?: string }>;
-    }>;
-  };
-  return (parsed.Messages ?? []).map((m) => ({
-    receiptHandle: m.ReceiptHandle,
-    head: headIn(m.MessageAttributes?.[HEAD_ATTRIBUTE]?.StringValue) ?? parseHead(m.Body),
-    bodyBytes: Buffer.byteLength(m.Body, 'utf8'),
+  const parsed = (reply.length ? JSON.parse(reply.toString('utf8')) : {}) as { Messages?: ParsedMessage[] };
+  return (parsed.Messages ?? []).map(receivedOf);
+}
+
+/** A message as JSON.parse (or the SDK, which parses the same JSON) gives it. */
+export interface ParsedMessage {
+  ReceiptHandle?: string;
+  Body?: string;
+  Attributes?: { SentTimestamp?: string; ApproximateReceiveCount?: string };
+  MessageAttributes?: Record<string, { StringValue?: string }>;
+}
+
+/** What the drain reads of a parsed message: the same fields the skim takes from the bytes. */
+export function receivedOf(m: ParsedMessage): ReceivedMessage {
+  const body = m.Body ?? '';
+  return {
+    receiptHandle: m.ReceiptHandle ?? '',
+    head: headIn(m.MessageAttributes?.[HEAD_ATTRIBUTE]?.StringValue) ?? parseHead(body),
+    bodyBytes: Buffer.byteLength(body, 'utf8'),
     sentTimestamp: Number(m.Attributes?.SentTimestamp ?? NaN),
     receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
-  }));
+  };
 }
 
 /** A --body-template message's head, from its sqs-blast attribute. */

@@ -60,9 +60,24 @@ export interface WireHooks {
   onRecovered?: (code: string) => void;
 }
 
+/**
+ * What the send and drain loops call, whatever carries it: this lean wire, or the SDK's
+ * (sdk-wire.ts, --client sdk). Bodies are the JSON protocol's request bodies either way.
+ */
+export interface HotWire {
+  call<T = unknown>(action: HotAction, body: string | Buffer, opts?: CallOptions<T>): Promise<T>;
+  /** Whether prepare() can do part of a call ahead of its moment (the lean wire signs; the SDK signs inside its call). */
+  readonly preparesAhead: boolean;
+  /** Undefined when there is nothing to do ahead of the call (then call() does it all). */
+  prepare(action: HotAction, payload: Buffer): Prepared | undefined;
+  send<T = unknown>(prepared: Prepared, opts?: CallOptions<T>): Promise<T>;
+  close(): void;
+}
+
 const readJson = (body: Buffer): unknown => (body.length ? JSON.parse(body.toString('utf8')) : {});
 
-export class SqsWire {
+export class SqsWire implements HotWire {
+  readonly preparesAhead = true;
   private readonly http: Http1Client;
   private readonly signer: LeanSigner;
   private readonly clock: ClockOffset;

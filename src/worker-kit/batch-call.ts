@@ -8,7 +8,7 @@
 import { asSqsError } from '../errors.js';
 import { isRetryable, OWN_CODES } from '../sqs/error-codes.js';
 import { backoffMs, sleep } from '../sqs/retry.js';
-import type { CallOptions, Prepared, SqsWire } from '../sqs/wire.js';
+import type { CallOptions, HotWire, Prepared } from '../sqs/wire.js';
 import { monoNow } from '../load/clock.js';
 import { now } from '../metrics/timeline.js';
 import type { CountRecorder, Meter } from './meter.js';
@@ -64,7 +64,7 @@ export class BatchCaller {
   private readonly retries: CountRecorder;
 
   constructor(
-    private readonly wire: SqsWire,
+    private readonly wire: HotWire,
     private readonly meter: Meter,
     private readonly stop: StopSignals,
     private readonly maxRetries: number,
@@ -73,9 +73,12 @@ export class BatchCaller {
     this.retries = meter.counter('retries');
   }
 
-  /** The first attempt's request, built and signed ahead of its moment (see SqsWire.prepare). */
+  /**
+   * The first attempt's request, built and signed ahead of its moment (see SqsWire.prepare).
+   * Undefined on a wire that does nothing ahead (the SDK's): the request is then built once, at the call.
+   */
   prepare<R extends BatchReply>(batch: BatchEntries<R>, entries: number[]): Prepared | undefined {
-    return this.wire.prepare(batch.action, batch.request(entries));
+    return this.wire.preparesAhead ? this.wire.prepare(batch.action, batch.request(entries)) : undefined;
   }
 
   /**
