@@ -145,6 +145,7 @@ const connection = (creds: Creds): Connection => ({
   region: REGION,
   // The lean path's static keys carry a session token like any identity the chain hands it.
   staticCredentials: creds,
+  client: 'lean',
   requestTimeoutMs: 5000,
   maxRetries: 0,
   verifyMd5: false,
