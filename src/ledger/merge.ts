@@ -13,6 +13,9 @@ export interface LedgerView {
   superseded: Set<Result>;
 }
 
+/** Counts as the summary shows them (1,240). */
+const int = (n: number) => n.toLocaleString('en-US');
+
 const shardKey = (r: Result) => `${r.runId}\u0000${r.kind}\u0000${r.shard}`;
 
 /**
@@ -84,10 +87,10 @@ export function unfinishedWarnings(unfinished: UnfinishedAttempt[], unaccounted:
     const at = new Date(u.lastCheckpointAt).toISOString().replace(/\.\d+Z$/, 'Z');
     const consumer = u.kind === 'drain' || u.kind === 'run';
     if (consumer && !unaccounted) {
-      return `${u.kind} shard ${u.shard} (pod ${u.pod}) stopped without a result after its last checkpoint at ${at} (${u.received} received by then); every acknowledged message was seen by a consumer, so nothing it may have taken is unaccounted`;
+      return `${u.kind} shard ${u.shard} (pod ${u.pod}) stopped without a result after its last checkpoint at ${at} (${int(u.received)} received by then); every acknowledged message was seen by a consumer, so nothing it may have taken is unaccounted`;
     }
     if (consumer) {
-      return `${u.kind} shard ${u.shard} (pod ${u.pod}) stopped without a result after its last checkpoint at ${at} (${u.received} received by then): up to ${unaccounted} acknowledged messages no consumer was seen to take may have been taken by it after that; they are unaccounted, not missing`;
+      return `${u.kind} shard ${u.shard} (pod ${u.pod}) stopped without a result after its last checkpoint at ${at} (${int(u.received)} received by then): up to ${int(unaccounted)} acknowledged messages no consumer was seen to take may have been taken by it after that; they are unaccounted, not missing`;
     }
     return superseded(u)
       ? `send shard ${u.shard} (pod ${u.pod}) stopped without a result after its last checkpoint at ${at}; a later attempt resumed the shard (copies sent by both are counted as resent)`
