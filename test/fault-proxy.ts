@@ -4,6 +4,7 @@
  * partial batch failures) that fauxqs itself never produces. Seeded, so a failing run repeats.
  */
 import http from 'node:http';
+import { afterEach } from 'vitest';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Fault =
@@ -175,4 +176,21 @@ export class FaultProxy {
     res.writeHead(up.statusCode ?? 500, out);
     res.end(reply);
   }
+}
+
+/**
+ * For a test file: start proxies before `upstream` by seed, each killed after its test, so a test
+ * that fails midway leaves no proxy listening.
+ */
+export function proxiesPerTest(upstream: () => string): (seed: number) => Promise<FaultProxy> {
+  const started: FaultProxy[] = [];
+  afterEach(async () => {
+    while (started.length) await started.pop()!.kill().catch(() => undefined);
+  });
+  return async (seed) => {
+    const p = new FaultProxy(upstream(), seed);
+    await p.start();
+    started.push(p);
+    return p;
+  };
 }

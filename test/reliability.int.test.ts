@@ -3,28 +3,18 @@
  * fault-injecting proxy, every message must end up acknowledged or counted failed, redeliveries
  * must show as duplicates (never hidden), and nothing may go missing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mergeResults } from '../src/report/merge.js';
 import type { Result } from '../src/report/result.js';
-import { FaultProxy } from './fault-proxy.js';
+import { proxiesPerTest } from './fault-proxy.js';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
-const proxies: FaultProxy[] = [];
 
 /** One row of the scenario table the closing note of the reliability work reports. */
 function row(scenario: string, r: { attempted?: number; planned?: number | null; sent: number; failed: number }, d: { duplicates: number; missing: number }): void {
   console.log(`| ${scenario} | ${r.planned ?? r.attempted} | ${r.sent} | ${r.failed} | ${d.duplicates} | ${d.missing} |`);
 }
-afterEach(async () => {
-  while (proxies.length) await proxies.pop()!.kill().catch(() => undefined);
-});
-
-async function proxy(seed: number): Promise<FaultProxy> {
-  const p = new FaultProxy(endpoint(), seed);
-  await p.start();
-  proxies.push(p);
-  return p;
-}
+const proxy = proxiesPerTest(endpoint);
 
 function json(stdout: string): Result {
   try {

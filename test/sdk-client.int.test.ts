@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FaultProxy } from './fault-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { proxiesPerTest } from './fault-proxy.js';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sqs-blast-sdkclient-'));
@@ -54,17 +54,7 @@ async function pair(sendClient: string, drainClient: string, total: number, extr
   await queuesEmpty(s.queues.map((q: { url: string }) => q.url));
 }
 
-const proxies: FaultProxy[] = [];
-afterEach(async () => {
-  while (proxies.length) await proxies.pop()!.kill().catch(() => undefined);
-});
-
-async function proxy(seed: number): Promise<FaultProxy> {
-  const p = new FaultProxy(endpoint(), seed);
-  await p.start();
-  proxies.push(p);
-  return p;
-}
+const proxy = proxiesPerTest(endpoint);
 
 describe('--client sdk against the real local server', () => {
   it('send --client sdk + drain --client sdk: 5,000 messages, sent = received = distinct, none missing or twice, queues empty', async () => {
