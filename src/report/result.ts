@@ -212,7 +212,7 @@ export function finalize(r: Result): Result {
   const openDrainRuns = new Set((r.unfinished ?? []).filter((u) => u.kind === 'drain' || u.kind === 'run').map((u) => u.runId));
   const v = verdict(r.integrity, { openDrainRuns });
   // Producers that kept their seqs: what SQS acknowledged, a resent copy once.
-  if (v.sentExact !== null) r.sent = r.phases.drain ? v.sentExact : Math.max(0, v.sentExact);
+  if (v.sentExact !== null) r.sent = v.sentExact;
   if (v.failedExact !== null) r.failed = v.failedExact;
   if (v.unaccountedBySends || v.unaccountedByDrains) r.unaccounted = v.unaccountedBySends + v.unaccountedByDrains;
   if (r.phases.drain) {
