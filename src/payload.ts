@@ -156,6 +156,15 @@ export function parseHead(body: string): MessageHead | undefined {
   } catch {
     return undefined;
   }
+  return headFrom(parsed);
+}
+
+/**
+ * A head from a parsed object: ours when it has our head's typed fields (a body parsed whole, or
+ * one a service embedded as an object in its own document). Undefined for anything else.
+ */
+export function headFrom(parsed: unknown): MessageHead | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
   const h = parsed as MessageHead;
   if (
     typeof h.runId !== 'string' ||

@@ -10,6 +10,7 @@
  * test/receive-reply.int.test.ts checks both paths agree on real replies.
  */
 import { HEAD_ATTRIBUTE } from '../workload/template.js';
+import { findWrappedHead } from '../wrapped-head.js';
 import { bytesAt, EscapedHeadReader, ESCAPED_HEAD_START, ESCAPED_PADDING_KEY, parseHead, PADDING_KEY, type MessageHead } from '../payload.js';
 
 export interface ReceivedMessage {
@@ -81,7 +82,7 @@ export function receivedOf(m: ParsedMessage): ReceivedMessage {
   const body = m.Body ?? '';
   return {
     receiptHandle: m.ReceiptHandle ?? '',
-    head: headIn(m.MessageAttributes?.[HEAD_ATTRIBUTE]?.StringValue) ?? parseHead(body),
+    head: headIn(m.MessageAttributes?.[HEAD_ATTRIBUTE]?.StringValue) ?? parseHead(body) ?? findWrappedHead(body),
     bodyBytes: Buffer.byteLength(body, 'utf8'),
     sentTimestamp: Number(m.Attributes?.SentTimestamp ?? NaN),
     receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
@@ -258,7 +259,8 @@ class Skim {
       }
     }
     const text = JSON.parse(b.toString('utf8', s - 1, e + 1)) as string;
-    m.head = parseHead(text);
+    // Not our layout: our body as is in another spelling, or wrapped in a service's document.
+    m.head = parseHead(text) ?? findWrappedHead(text);
     m.bodyBytes = Buffer.byteLength(text, 'utf8');
   }
 
