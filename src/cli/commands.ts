@@ -8,8 +8,6 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandName } from '../config.js';
 import { EXIT, UsageError } from '../errors.js';
 import { k8sBuilder, runK8s } from '../k8s/command.js';
-import { runBurst } from '../burst/command.js';
-import { runCompare, runLoad, runLocal, runQueues, runReportCommand } from './handlers.js';
 import {
   common,
   compareOptions,
@@ -47,9 +45,23 @@ export interface Handlers {
   burst?(argv: Record<string, unknown>): Promise<void>;
 }
 
-const runBurstArgs = (argv: Record<string, unknown>) => runBurst(envArgs('burst', argv));
+/**
+ * What the commands do is loaded only when one runs: `--help`, `--version` and a usage error need
+ * none of it. Loaded up front, handlers.ts brought ~200 modules (the SDK, piscina, the HDR
+ * histograms) into every start, including `--help`'s.
+ */
+const handlersModule = () => import('./handlers.js');
+const runBurstArgs = async (argv: Record<string, unknown>) => (await import('../burst/command.js')).runBurst(envArgs('burst', argv));
+const runCompare = async (argv: Record<string, unknown>) => (await handlersModule()).runCompare(argv);
+const runQueues = async (action: string, argv: Record<string, unknown>) => (await handlersModule()).runQueues(action, argv);
 
-const RUN: Handlers = { load: runLoad, report: runReportCommand, local: runLocal, queues: runQueues, compare: runCompare };
+const RUN: Handlers = {
+  load: async (command, argv) => (await handlersModule()).runLoad(command, argv),
+  report: async (argv) => (await handlersModule()).runReportCommand(argv),
+  local: async (argv) => (await handlersModule()).runLocal(argv),
+  queues: runQueues,
+  compare: runCompare,
+};
 
 interface UsageInternals {
   getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };

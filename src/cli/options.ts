@@ -3,13 +3,12 @@
  * maps say which SQS_BLAST_<FLAG> variables a command reads (pods are configured that way).
  */
 import type { Options } from 'yargs';
-import { DEFAULTS, type CommandName } from '../config.js';
+import type { CommandName } from '../config.js';
+import { DEFAULTS, FINISH_GRACE_MS, WAIT_DEFAULTS } from '../config/defaults.js';
 import { UsageError } from '../errors.js';
 import { boolText } from '../config/args.js';
 import { metricTable } from '../report/thresholds.js';
-import { FINISH_GRACE_MS } from '../run/monitor.js';
 import { BURST_DEFAULTS } from '../burst/defaults.js';
-import { WAIT_DEFAULTS } from '../ledger/completeness.js';
 
 const EXIT_CODES = `Exit codes:
   0    done: nothing failed, nothing missing

@@ -6,6 +6,12 @@ export const LIMITS = {
   maxQueues: 1000,
 } as const;
 
+/** report --wait and k8s run: how long to wait for the ledger (2 h: a long soak), and how often to look. */
+export const WAIT_DEFAULTS = { timeoutS: 7200, pollIntervalS: 5 } as const;
+
+/** How long a finished drain's polls may stay open before they are cut (see run/monitor.ts cutWaitingPolls). */
+export const FINISH_GRACE_MS = 2000;
+
 export const DEFAULTS = {
   queuePrefix: 'sqs-blast',
   queues: 1,

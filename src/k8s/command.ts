@@ -4,7 +4,7 @@
  */
 import type { Argv, Options } from 'yargs';
 import { UsageError } from '../errors.js';
-import { WAIT_DEFAULTS } from '../ledger/completeness.js';
+import { WAIT_DEFAULTS } from '../config/defaults.js';
 import { IMAGE_REPOSITORY, K8S_DEFAULTS, LOAD_TAINT } from './defaults.js';
 
 const run = 'Run:';

@@ -13,8 +13,8 @@ import { MERGEABLE_KEY } from '../report/s3-location.js';
 import type { ResultStore } from '../report/s3.js';
 import { sleep } from '../sqs/retry.js';
 
-/** report --wait and k8s run: how long to wait for the ledger (2 h: a long soak), and how often to look. */
-export const WAIT_DEFAULTS = { timeoutS: 7200, pollIntervalS: 5 } as const;
+// Defined with the other flag defaults, which the command line reads without loading this module.
+export { WAIT_DEFAULTS } from '../config/defaults.js';
 
 export interface Expected {
   kinds: Kind[];

@@ -9,9 +9,9 @@ import { CONTROL, type LiveView } from '../metrics/live.js';
 import type { CpuMeter } from '../metrics/loop.js';
 import type { Timeline } from '../metrics/timeline.js';
 import type { Progress, ProgressSnapshot } from '../progress.js';
+import { FINISH_GRACE_MS } from '../config/defaults.js';
 
-/** How long a finished drain's polls may stay open before they are cut (see cutWaitingPolls). */
-export const FINISH_GRACE_MS = 2000;
+export { FINISH_GRACE_MS };
 const TICK_MS = 100;
 
 export interface MonitorInputs {
