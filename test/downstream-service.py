@@ -13,7 +13,10 @@ twice for 1 in 250 of the rest. Forwarded bodies are wrapped as a real service w
 What it did is written to STATS after every batch (atomically): per seq the copies it forwarded,
 so a message it received twice (a redelivery) is counted as the copies it really sent.
 
-usage: downstream-service.py ENDPOINT INPUT_URL OUTPUT_URL MODE STATS [THREADS]
+With LIMIT > 0 it stops taking messages once it has taken that many (a service that died and
+left the rest in its input queue); its threads finish the batch in hand first.
+
+usage: downstream-service.py ENDPOINT INPUT_URL OUTPUT_URL MODE STATS [THREADS] [LIMIT]
 """
 import json
 import os
@@ -26,6 +29,7 @@ import boto3
 
 endpoint, input_url, output_url, mode, stats_path = sys.argv[1:6]
 threads = int(sys.argv[6]) if len(sys.argv) > 6 else 3
+limit = int(sys.argv[7]) if len(sys.argv) > 7 else 0
 sqs = boto3.client('sqs', endpoint_url=endpoint, region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
 
 lock = threading.Lock()
@@ -68,7 +72,7 @@ def write_stats():
 
 
 def work():
-    while True:
+    while not limit or len(copies) < limit:
         r = sqs.receive_message(QueueUrl=input_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=120, MessageAttributeNames=['All'])
         ms = r.get('Messages', [])
         if not ms:

@@ -29,9 +29,9 @@ afterEach(() => {
 });
 
 /** Starts the service and resolves once its threads poll; its stats file is read with `stats()`. */
-async function startService(input: string, output: string, mode: 'string' | 'object' | 'attribute'): Promise<() => ServiceStats> {
+async function startService(input: string, output: string, mode: 'string' | 'object' | 'attribute', limit = 0): Promise<() => ServiceStats> {
   const file = join(mkdtempSync(join(tmpdir(), 'downstream-')), 'stats.json');
-  const child = spawn('python3', [SERVICE, endpoint(), input, output, mode, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('python3', [SERVICE, endpoint(), input, output, mode, file, '3', String(limit)], { stdio: ['ignore', 'pipe', 'pipe'] });
   services.push(child);
   let stderr = '';
   child.stderr!.on('data', (c) => (stderr += c));
@@ -109,6 +109,26 @@ describe('run --downstream: a load test through the user’s service', () => {
       expect(run.code, run.stderr).toBe(s.dropped ? 1 : 0);
     }
   }, 200_000);
+
+  it('calls what a stopped service left in its input queue unaccounted, not missing; what it dropped stays missing', async () => {
+    const prefix = uniquePrefix('down-stop');
+    const [input, output] = await createQueues(sdk(), prefix, 2);
+    // The service takes about 1,000 of the 3,000 and stops: the rest wait in its input queue.
+    const stats = await startService(input, output, 'string', 1000);
+    const run = await runCli(['run', '--endpoint', endpoint(), '--queue-url', input, '--downstream', output, '--total', '3000', '--message-size', '1024', ...RUN_FLAGS], { timeoutMs: 120_000 });
+    const s = stats();
+    expect(run.stdout, run.stderr).toContain('SQS_BLAST_RESULT');
+    const r = resultFrom(run.stdout);
+    expect(s.received).toBeGreaterThanOrEqual(1000);
+    expect(s.received).toBeLessThan(3000);
+    expect(r.downstream?.inputLeft).toBe(3000 - s.received);
+    expect(r.unaccounted).toBe(3000 - s.received);
+    expect(r.missing).toBe(s.dropped);
+    expect(r.duplicates).toBe(s.doubled);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`warning    ${(3000 - s.received).toLocaleString('en-US')} messages were still in the queues the service reads when the run ended`);
+    expect(run.stdout).toMatch(/FAIL  exit 1: .*unaccounted \(not proven lost/);
+  }, 150_000);
 
   it('refuses bad --downstream input with one line and exit 2, before sending anything', async () => {
     const prefix = uniquePrefix('down-bad');
