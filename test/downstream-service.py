@@ -1,17 +1,17 @@
 """
 The "user's service" of test/downstream.int.test.ts: plain boto3, nothing of sqs-blast's.
 
-It reads the input queue, and for each message decides from its seq alone (a CRC of it, so the
-choice does not line up with batches): drop it (1 in 500: deleted, never forwarded) or forward it,
-twice for 1 in 250 of the rest. Forwarded bodies are wrapped as a real service would:
+It reads the input queue, and for each message decides from its shard and seq alone (a CRC of
+them, so the choice does not line up with batches): drop it (1 in 500: deleted, never forwarded)
+or forward it, twice for 1 in 250 of the rest. Forwarded bodies are wrapped as a real service would:
 
   string     {"order": {"source": <the original body, a string>}, "processedAt": ...}
   object     {"input": <the original body parsed, an object>, "status": "ok", "processedAt": ...}
   attribute  a new body with no head in it ({"confirmed": <the order>, ...}); the sqs-blast
              message attribute (a --body-template run's head) carried over
 
-What it did is written to STATS after every batch (atomically): per seq the copies it forwarded,
-so a message it received twice (a redelivery) is counted as the copies it really sent.
+What it did is written to STATS after every batch (atomically): per message (shard and seq) the
+copies it forwarded, so a message it received twice (a redelivery) counts the copies really sent.
 
 With LIMIT > 0 it stops taking messages once it has taken that many (a service that died and
 left the rest in its input queue); its threads finish the batch in hand first.
@@ -33,17 +33,17 @@ limit = int(sys.argv[7]) if len(sys.argv) > 7 else 0
 sqs = boto3.client('sqs', endpoint_url=endpoint, region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
 
 lock = threading.Lock()
-copies = {}  # seq -> copies forwarded
+copies = {}  # 'shard/seq' -> copies forwarded
 
 
-def seq_of(m):
+def key_of(m):
     attr = m.get('MessageAttributes', {}).get('sqs-blast')
     head = json.loads(attr['StringValue']) if attr else json.loads(m['Body'])
-    return head['seq']
+    return f"{head['shard']}/{head['seq']}"
 
 
-def decide(seq):
-    h = zlib.crc32(str(seq).encode())
+def decide(key):
+    h = zlib.crc32(key.encode())
     if h % 500 == 0:
         return 0
     return 2 if (h // 500) % 250 == 0 else 1
@@ -79,7 +79,7 @@ def work():
             continue
         entries, seqs = [], []
         for m in ms:
-            seq = seq_of(m)
+            seq = key_of(m)
             n = decide(seq)
             seqs.append((seq, n))
             for _ in range(n):

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Result } from '../src/report/result.js';
 import { createQueues, endpoint, resultFrom, runCli, sdk, uniquePrefix } from './helpers.js';
 
 const SERVICE = fileURLToPath(new URL('./downstream-service.py', import.meta.url));
@@ -128,6 +129,31 @@ describe('run --downstream: a load test through the user’s service', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`warning    ${(3000 - s.received).toLocaleString('en-US')} messages were still in the queues the service reads when the run ended`);
     expect(run.stdout).toMatch(/FAIL  exit 1: .*unaccounted \(not proven lost/);
+  }, 150_000);
+
+  it('two shards through one service: each pod leaves the verdict to the merge, and report of both is exact', async () => {
+    const prefix = uniquePrefix('down-shards');
+    const [input, output] = await createQueues(sdk(), prefix, 2);
+    const stats = await startService(input, output, 'string');
+    const dir = mkdtempSync(join(tmpdir(), 'downstream-shards-'));
+    // Both pods drain the same output queue, so each sees part of the other's shard.
+    const pod = (shard: number) =>
+      runCli(['run', '--endpoint', endpoint(), '--queue-url', input, '--downstream', output, '--total', '4000', '--message-size', '1024', '--run-id', 'downshards', '--shards', '2', '--shard', String(shard), '--out', join(dir, `${shard}.json`), ...RUN_FLAGS], { timeoutMs: 120_000 });
+    const pods = await Promise.all([pod(0), pod(1)]);
+    const s = stats();
+    for (const p of pods) {
+      const r = resultFrom(p.stdout);
+      expect(r.partial, p.stderr).toBe(true);
+      expect(p.stdout).toMatch(/missing n\/a \(drain shard \d of 2: merge with sqs-blast report\)/);
+    }
+    expect(s.received).toBe(4000);
+    const merged = await runCli(['report', join(dir, '0.json'), join(dir, '1.json'), '--json']);
+    const m = JSON.parse(merged.stdout) as Result;
+    expect(m.sent).toBe(4000);
+    expect(m.missing).toBe(s.dropped);
+    expect(m.duplicates).toBe(s.doubled);
+    expect(m.unaccounted ?? 0).toBe(0);
+    expect(m.downstream).toEqual({ queues: [output], inputLeft: 0 });
   }, 150_000);
 
   it('refuses bad --downstream input with one line and exit 2, before sending anything', async () => {

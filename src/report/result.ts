@@ -232,8 +232,10 @@ export function finalize(r: Result): Result {
     if (v.runs.length) r.runIds = v.runs;
     // A foreign producer's messages carry no seqs: only the expected count can show a loss.
     if (r.expected !== null) r.missing = Math.max(r.missing, r.expected - r.distinct);
-    // Unseen, but maybe still in the service: as many as its input queues held at the end.
-    const inService = Math.min(r.missing, r.downstream?.inputLeft ?? 0);
+    // Unseen, but maybe still in the service: as many as its input queues held at the end. A
+    // pod of a sharded run judges no missing of its own (its siblings drain the same queue): the
+    // merge does, with the input queues as the last pod to end saw them.
+    const inService = r.partial ? 0 : Math.min(r.missing, r.downstream?.inputLeft ?? 0);
     r.missing -= inService;
     unaccounted += inService;
   }
