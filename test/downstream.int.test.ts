@@ -56,7 +56,8 @@ describe('run --downstream: a load test through the user’s service', () => {
     const prefix = uniquePrefix('down');
     const [input, output] = await createQueues(sdk(), prefix, 2);
     const stats = await startService(input, output, 'string');
-    const run = await runCli(['run', '--endpoint', endpoint(), '--queue-url', input, '--downstream', `${prefix}-2`, '--total', '5000', '--message-size', '1024', ...RUN_FLAGS], { timeoutMs: 120_000 });
+    const html = join(mkdtempSync(join(tmpdir(), 'downstream-html-')), 'run.html');
+    const run = await runCli(['run', '--endpoint', endpoint(), '--queue-url', input, '--downstream', `${prefix}-2`, '--total', '5000', '--message-size', '1024', '--html', html, ...RUN_FLAGS], { timeoutMs: 120_000 });
     const s = stats();
     const r = resultFrom(run.stdout);
     // The rule picks ~10 of 5,000 to drop and ~20 to double: the test means something only if it did.
@@ -80,6 +81,9 @@ describe('run --downstream: a load test through the user’s service', () => {
     expect(run.stdout).toMatch(/through service +[\d.,]+/);
     expect(run.stdout).toContain(`service  drained its output ${prefix}-2: end-to-end is the latency through the service`);
     expect(run.stdout).toContain(`duplicates ${s.doubled} ·`);
+    // The HTML report names the latency the same way.
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<div class="k">through service p99</div>');
   }, 150_000);
 
   it('finds the head in an embedded object and in the attribute carried over; the downstream’s own leftovers are foreign', async () => {
