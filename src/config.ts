@@ -27,6 +27,7 @@ import { resolveConsumerWorkload, type ConsumerWorkload } from './config/consume
 import { resolvePacing } from './config/pacing.js';
 import type { SchedulePlan } from './load/schedule.js';
 import { attemptIdentity, type AttemptIdentity } from './ledger/attempt.js';
+import { resolveDownstream, type DownstreamRef } from './config/downstream.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
 
@@ -139,6 +140,11 @@ export interface DrainOptions {
   runIdFilter?: string;
   /** How the consumer behaves: --process-time, --delete, --extend-visibility, --max-in-flight. */
   consumer: ConsumerWorkload;
+  /**
+   * run --downstream: drain these queues (a user's service's output) instead of the queues sent
+   * to; resolved to URLs at setup (sqs/downstream.ts).
+   */
+  downstream?: DownstreamRef[];
 }
 
 export interface Config {
@@ -341,11 +347,26 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
     config.send.workers = Math.min(config.send.workers, config.send.concurrency);
   }
   if (command === 'drain' || command === 'run') config.drain = resolveDrain(args, queues.count, durationS, command);
+  if (command === 'run') throughService(config, resolveDownstream(args, local, region));
   // FIFO order is checked per thread: one drain thread sees every group's messages in order.
   if (config.drain && queues.fifo) config.drain.workers = 1;
   const price = positiveArg(args, 'pricePerMillion', 'give the price per million requests in USD, e.g. 0.40');
   config.pricePerMillion = price ?? (queues.fifo ? DEFAULTS.priceFifo : DEFAULTS.priceStandard);
   return config;
+}
+
+/**
+ * run --downstream: the drain reads the service's output, so only this run's heads are its own
+ * (another run's messages there are foreign), and the senders keep their schedule whatever the
+ * service does (no backlog cap: a slow service shows as latency through it).
+ */
+function throughService(config: Config, downstream: DownstreamRef[] | undefined): void {
+  if (!downstream) return;
+  const drain = config.drain!;
+  drain.downstream = downstream;
+  drain.runIdFilter ??= config.runId;
+  drain.workers = Math.min(drain.workers, drain.concurrency * downstream.length);
+  config.send!.maxBacklog = 0;
 }
 
 function resolveSend(args: RawArgs, shard: number, shards: number, durationS: number | undefined, command: CommandName | 'queues'): SendOptions {

@@ -33,6 +33,7 @@ export function planDrain(
     waitTimeSeconds: d.waitTimeSeconds,
     visibilityTimeout: d.visibilityTimeout,
     runIdFilter: d.runIdFilter,
+    throughService: d.downstream !== undefined,
     sharedSeen,
     consumer: d.consumer,
     startMs,

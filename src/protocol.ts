@@ -66,6 +66,12 @@ export interface DrainTask {
   waitTimeSeconds: number;
   visibilityTimeout?: number;
   runIdFilter?: string;
+  /**
+   * run --downstream: the queues are a service's output. A message without our head has no send
+   * time of ours (its SentTimestamp is when the service wrote it), so it stays out of the
+   * end-to-end latency, which is then the latency through the service alone.
+   */
+  throughService?: boolean;
   sharedSeen?: SharedSeen;
   /** --process-time, --delete, --extend-visibility, --max-in-flight (absent: receive and batch-delete at once). */
   consumer?: ConsumerWorkload;

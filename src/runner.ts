@@ -35,6 +35,7 @@ import { Checkpointer } from './ledger/checkpoint.js';
 import { earlierAttempts, resumeAfter, type Resume } from './ledger/resume.js';
 import { RunWatch } from './ledger/run-watch.js';
 import { claimQueues } from './ledger/queue-owner.js';
+import { ServiceWatch } from './run/service-watch.js';
 import type { Tally } from './metrics/tally.js';
 import type { ResultStore } from './report/s3.js';
 
@@ -73,6 +74,8 @@ type Ledger = LedgerOptions & { store: ResultStore };
 
 async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: StopSignals, sendWorkers: number, drainWorkers: number, ledger?: Ledger): Promise<Result> {
   const { admin, queueUrls } = setup;
+  // run --downstream sends to the service's input queues and drains its output.
+  const drainUrls = setup.downstreamUrls ?? queueUrls;
   // A send that is one more attempt of its shard continues where the earlier ones left off.
   const resume = ledger && config.send ? resumeAfter(await earlierAttempts(ledger.store, config.runId, config.shard, ledger.attempt), config.shard) : undefined;
   if (resume?.note) process.stderr.write(`sqs-blast: ${resume.note}\n`);
@@ -89,8 +92,13 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
 
   const result = emptyResult(config.command as CommandName, config.runId, config.shard, config.shards);
   result.config = publicConfig(config);
+  if (setup.downstreamUrls) {
+    result.config.downstream = setup.downstreamUrls;
+    result.downstream = { queues: setup.downstreamUrls, inputLeft: 0 };
+  }
   result.cost.pricePerMillion = config.pricePerMillion;
-  result.partial = config.command === 'drain' && config.shards > 1;
+  // A downstream queue is shared by every shard's drain, as a drain shard's queues are.
+  result.partial = (config.command === 'drain' || setup.downstreamUrls !== undefined) && config.shards > 1;
   const startMs = Date.now();
   result.startedAt = startMs;
   if (config.send) result.planned = Number.isFinite(config.send.total) ? config.send.total - (resume?.firstSeq ?? 0) : null;
@@ -104,9 +112,13 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
 
   // The main thread's own timeline: calls in flight, queue depth and CPU, sampled while the load runs.
   const mainTimeline = new Timeline(startMs);
-  const depth = new DepthSampler(admin, queueUrls, mainTimeline);
+  const depth = new DepthSampler(admin, setup.downstreamUrls ? [...queueUrls, ...setup.downstreamUrls] : queueUrls, mainTimeline);
   const observer = await Observer.start(config, live, state, mainTimeline, startMs);
-  depth.onSample = (d) => observer.depths(d);
+  const service = setup.downstreamUrls ? new ServiceWatch(new Set(queueUrls), config.drain!.idleTimeoutMs) : undefined;
+  depth.onSample = (d) => {
+    observer.depths(d);
+    service?.sample(d);
+  };
   depth.start(config.output.depthIntervalMs, config.command === 'drain');
   const monitor = new Monitor({
     config,
@@ -127,7 +139,7 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
     queuesBusySince: () => depth.busySince,
     interrupted: () => signals.interrupted !== null,
     sendsDone: () => !config.send || result.phases.send !== undefined,
-    holding: () => runWatch?.holding ?? false,
+    holding: () => (runWatch?.holding ?? false) || (service?.busy() ?? false),
   });
   // Under the ledger a drain ends when the run is done, not on silence (ledger/run-watch.ts).
   const runWatch =
@@ -158,7 +170,7 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
     ? Promise.all(planSend(config, queueUrls, state, startMs, 0, setup.contentDedup, resume?.firstSeq ?? 0).map((t) => pool.run(t, { filename: SEND_WORKER }) as Promise<SendWorkerResult>))
     : undefined;
   const drainPhase = config.drain
-    ? Promise.all(planDrain(config, queueUrls, state, startMs, sendWorkers, sharedSeen).map((t) => pool.run(t, { filename: DRAIN_WORKER }) as Promise<DrainWorkerResult>))
+    ? Promise.all(planDrain(config, drainUrls, state, startMs, sendWorkers, sharedSeen).map((t) => pool.run(t, { filename: DRAIN_WORKER }) as Promise<DrainWorkerResult>))
     : undefined;
 
   try {
@@ -219,7 +231,7 @@ function sendPhaseOf(config: Config, state: SharedState, startMs: number, timeli
 function checkpointOf(config: Config, started: Result, tallies: Map<number, Tally>, sendWorkers: number, timeline: Timeline, resume?: Resume): Result {
   const r = emptyResult(started.kind === 'report' ? 'run' : started.kind, started.runId, started.shard, started.shards);
   const now = Date.now();
-  Object.assign(r, { config: started.config, partial: started.partial, startedAt: started.startedAt, endedAt: now, planned: started.planned, expected: started.expected, attempt: started.attempt });
+  Object.assign(r, { config: started.config, partial: started.partial, startedAt: started.startedAt, endedAt: now, planned: started.planned, expected: started.expected, attempt: started.attempt, downstream: started.downstream });
   r.cost.pricePerMillion = started.cost.pricePerMillion;
   const rows = [...tallies.entries()];
   if (config.send) {
@@ -237,7 +249,10 @@ function checkpointOf(config: Config, started: Result, tallies: Map<number, Tall
 /** Where the queues stand afterwards (also the timeline's last depth point): what is left, and what went to a DLQ. */
 async function finalDepths(config: Config, setup: Setup, result: Result, depth: DepthSampler): Promise<void> {
   try {
-    result.queues = await Promise.all(setup.queueUrls.map((u) => queueDepth(setup.admin, u)));
+    const all = setup.downstreamUrls ? [...setup.queueUrls, ...setup.downstreamUrls] : setup.queueUrls;
+    result.queues = await Promise.all(all.map((u) => queueDepth(setup.admin, u)));
+    // What the service had not taken (or not finished) when the run ended: not proven lost.
+    if (result.downstream) result.downstream.inputLeft = result.queues.slice(0, setup.queueUrls.length).reduce((n, q) => n + messagesIn(q), 0);
     if (depth.running) depth.record(result.queues);
     if (config.drain && setup.dlqUrls.length) {
       const dlq = await Promise.all(setup.dlqUrls.map((u) => queueDepth(setup.admin, u)));

@@ -104,7 +104,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
         }
       } else {
         foreign.add(1, at);
-        if (m.sentTimestamp > 0) e2eLatency.record(at, wall - m.sentTimestamp);
+        if (m.sentTimestamp > 0 && !task.throughService) e2eLatency.record(at, wall - m.sentTimestamp);
       }
     }
     const n = messages.length;

@@ -13,6 +13,7 @@ import {
   compareOptions,
   connection,
   drainOptions,
+  downstreamOptions,
   EPILOG,
   localOptions,
   queueAdminOptions,
@@ -120,8 +121,9 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       'run',
       'Send and drain at the same time: both sides, end-to-end latency, and the integrity verdict',
       (y) =>
-        loadCommand(y, [connection, sendOptions, drainOptions(true), common], [
+        loadCommand(y, [connection, sendOptions, drainOptions(true), downstreamOptions, common], [
           ['$0 run --local --total 1000000 --queues 4', 'The whole pipeline on this machine, no AWS account needed'],
+          ['$0 run --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/orders --downstream orders-out --rate 500 --duration 60', 'Through your service: it reads orders, writes orders-out; latency and integrity end to end'],
         ]),
       (argv) => handlers.load('run', argv),
     )

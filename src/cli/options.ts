@@ -202,6 +202,20 @@ export const drainOptions = (run: boolean): OptionMap => ({
   'only-run-id': { type: 'string', group: 'Drain:', describe: 'Check integrity for this run id only (others count as foreign)' },
 });
 
+/**
+ * run only (not burst --drain, whose steps judge the drain's own pace): drain the queue a user's
+ * service writes to instead of the queues sent to.
+ */
+export const downstreamOptions: OptionMap = {
+  downstream: {
+    type: 'string',
+    array: true,
+    group: 'Drain:',
+    describe:
+      'Load-test through your service: send to the queues it reads, drain QUEUE (a name or URL, repeatable), where it writes its output; our head is found wherever it put it (attribute carried over, body embedded in its JSON, SNS envelope)',
+  },
+};
+
 export const queueAdminOptions: OptionMap = {
   'content-dedup': { type: 'boolean', group: 'Create:', describe: 'FIFO: content-based deduplication' },
   'high-throughput': { type: 'boolean', group: 'Create:', describe: 'FIFO: high-throughput mode (per-group dedup scope and throughput limit)' },
@@ -310,7 +324,7 @@ export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues'
 const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
   send: { ...connection, ...sendOptions, ...common },
   drain: { ...connection, ...drainOptions(false), ...common },
-  run: { ...connection, ...sendOptions, ...drainOptions(true), ...common },
+  run: { ...connection, ...sendOptions, ...drainOptions(true), ...downstreamOptions, ...common },
   burst: { ...connection, ...sendOptions, ...burstOptions, ...burstDrainOptions, ...common },
   report: reportOptions,
   compare: compareOptions,

@@ -37,7 +37,8 @@ function percentileCurves(r: Result): ChartSpec | undefined {
   const named: Array<[string, string | undefined]> = [
     ['send batch', r.histograms.sendCall],
     ['receive call', r.histograms.receiveCall],
-    ['end-to-end', r.histograms.e2e],
+    // run --downstream: the end-to-end latency is through the user's service.
+    [r.downstream ? 'through service' : 'end-to-end', r.histograms.e2e],
   ];
   const series = named
     .map(([label, enc]) => (enc ? { label, h: decode(enc) } : undefined))
@@ -144,7 +145,7 @@ export function cards(r: Result): string {
   if (r.phases.send) items.push(['sent', num(r.sent)], ['send msg/s', num(r.throughput.send)], ['failed', num(r.failed)]);
   if (r.phases.drain) items.push(['received', num(r.received)], ['receive msg/s', num(r.throughput.receive)], ['missing', r.partial ? 'n/a' : num(r.missing)], ['duplicates', num(r.duplicates)]);
   if (r.latency) items.push(['send p99', `${r.latency.p99.toFixed(1)} ms`]);
-  if (r.e2eLatency) items.push(['e2e p99', `${r.e2eLatency.p99.toFixed(1)} ms`]);
+  if (r.e2eLatency) items.push([r.downstream ? 'through service p99' : 'e2e p99', `${r.e2eLatency.p99.toFixed(1)} ms`]);
   items.push(['duration', `${(r.durationMs / 1000).toFixed(1)} s`], ['exit code', String(r.exitCode ?? '')]);
   return items.map(([k, v]) => `<div class="card"><div class="v">${esc(v)}</div><div class="k">${esc(k)}</div></div>`).join('');
 }

@@ -66,6 +66,10 @@ export function mergeResults(all: Result[], options: MergeOptions = {}): Result 
     endpoint: (parts[0].config as { endpoint?: string })?.endpoint,
     partsInterrupted: interrupted,
   };
+  // run --downstream pods share the service's queues: what its input held at the end is a level,
+  // the last part's to end, not a sum.
+  const through = parts.filter((p) => p.downstream).sort((a, b) => a.endedAt - b.endedAt);
+  if (through.length) merged.downstream = { queues: [...new Set(through.flatMap((p) => p.downstream!.queues))], inputLeft: through[through.length - 1].downstream!.inputLeft };
   finalize(merged);
   const finished = (u: UnfinishedAttempt) => parts.some((p) => p.kind === u.kind && p.runId === u.runId && p.shard === u.shard && p.attempt?.final && p.attempt.at > u.lastCheckpointAt);
   merged.coverage.warnings.push(...unfinishedWarnings(view.unfinished, merged.unaccounted ?? 0, finished));

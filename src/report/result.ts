@@ -117,6 +117,13 @@ export interface Result extends Tally {
    * killed producer attempt may have sent (`unfinished` names the attempts and their windows).
    */
   unaccounted?: number;
+  /**
+   * run --downstream: the drain read these queues, a user's service's output, and `e2eLatency` is
+   * the latency through the service. `inputLeft`: messages still in the queues the service reads
+   * when the run ended (untaken, or taken and not finished). Up to that many unseen messages may
+   * still be inside the service: they count as `unaccounted`, not `missing`.
+   */
+  downstream?: { queues: string[]; inputLeft: number };
   /** Seen by a consumer although their send was counted failed (e.g. a call that timed out after SQS stored it). */
   seenFailed?: number;
   /** This process's attempt of its shard in the run's ledger (ledger/attempt.ts). */
@@ -214,7 +221,7 @@ export function finalize(r: Result): Result {
   // Producers that kept their seqs: what SQS acknowledged, a resent copy once.
   if (v.sentExact !== null) r.sent = v.sentExact;
   if (v.failedExact !== null) r.failed = v.failedExact;
-  if (v.unaccountedBySends || v.unaccountedByDrains) r.unaccounted = v.unaccountedBySends + v.unaccountedByDrains;
+  let unaccounted = v.unaccountedBySends + v.unaccountedByDrains;
   if (r.phases.drain) {
     r.distinct = v.distinct + r.foreign;
     r.duplicates = v.duplicates;
@@ -225,7 +232,14 @@ export function finalize(r: Result): Result {
     if (v.runs.length) r.runIds = v.runs;
     // A foreign producer's messages carry no seqs: only the expected count can show a loss.
     if (r.expected !== null) r.missing = Math.max(r.missing, r.expected - r.distinct);
+    // Unseen, but maybe still in the service: as many as its input queues held at the end. A
+    // pod of a sharded run judges no missing of its own (its siblings drain the same queue): the
+    // merge does, with the input queues as the last pod to end saw them.
+    const inService = r.partial ? 0 : Math.min(r.missing, r.downstream?.inputLeft ?? 0);
+    r.missing -= inService;
+    unaccounted += inService;
   }
+  if (unaccounted) r.unaccounted = unaccounted;
   return r;
 }
 

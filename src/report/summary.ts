@@ -79,6 +79,8 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
   // The SDK's client reads retries and errors differently (README, --client): say when it carried the calls.
   const client = cfg.client === 'sdk' ? '  client sdk' : '';
   if (cfg.endpoint) out.push(`endpoint ${cfg.endpoint}${region}${proxy}  queues ${r.queues.length || '?'}${client}`);
+  const through = r.downstream;
+  if (through) out.push(`service  drained its output ${through.queues.map((u) => u.split('/').pop()).join(', ')}: end-to-end is the latency through the service`);
   out.push('');
 
   const counts: string[][] = [['messages', 'count', 'msg/s']];
@@ -103,7 +105,7 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
   const lat = [
     latencyRow(r.phases.send ? 'send batch' : '', r.latency),
     latencyRow('receive call', r.receiveLatency),
-    latencyRow('end-to-end', r.e2eLatency),
+    latencyRow(r.downstream ? 'through service' : 'end-to-end', r.e2eLatency),
   ].filter((x): x is string[] => Boolean(x) && x![0] !== '');
   if (lat.length) {
     out.push(...table([['latency ms', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'], ...lat]));
@@ -161,6 +163,9 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
     }
   }
   for (const w of r.coverage?.warnings ?? []) out.push(`warning    ${w}`);
+  if (through?.inputLeft) {
+    out.push(`warning    ${int(through.inputLeft)} messages were still in the queues the service reads when the run ended: that many unseen ones are unaccounted (maybe still in the service), not missing`);
+  }
   for (const p of r.coverage?.interrupted ?? []) {
     out.push(`note       ${p.kind} shard ${p.shard} of run ${p.runId} was interrupted (${p.signal}): what it never attempted counts as not sent`);
   }

@@ -9,12 +9,16 @@ import { startEmbeddedServer, type EmbeddedServer } from '../local.js';
 import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.js';
 import { resolveEndpoint } from '../sqs/endpoint-rules.js';
 import { resolveQueues, redriveTargets, setupError, usesContentDedup, warnFifoRate } from '../sqs/queues.js';
+import { noteLeftovers, resolveDownstreamQueues } from '../sqs/downstream.js';
 
 export interface Setup {
   endpoint: string;
   /** For setup and stats calls only; the load itself runs in the workers. */
   admin: SQSClient;
+  /** The queues sent to (and drained, unless run --downstream). */
   queueUrls: string[];
+  /** run --downstream: the service's output queues, which the drain reads instead. */
+  downstreamUrls?: string[];
   /** Dead-letter queues to check at the end (drain). */
   dlqUrls: string[];
   /** FIFO queues that deduplicate by content: no MessageDeduplicationId needed. */
@@ -38,15 +42,19 @@ export async function setUp(config: Config, onServer: (s: EmbeddedServer) => voi
   const endpoint = endpointOf(config.connection);
   const admin = createSetupClient(config.connection);
   const queueUrls = await resolveQueues(admin, config.queues, endpoint);
+  const downstream = config.drain?.downstream;
+  const downstreamUrls = downstream ? await resolveDownstreamQueues(admin, downstream, queueUrls, endpoint) : undefined;
+  if (downstreamUrls) await noteLeftovers(admin, downstreamUrls);
   let dlqUrls: string[] = [];
   if (config.drain) {
     try {
-      dlqUrls = config.drain.dlqUrl ? [config.drain.dlqUrl] : await redriveTargets(admin, queueUrls);
+      // The DLQs of the queues drained: with --downstream, the service's output queues'.
+      dlqUrls = config.drain.dlqUrl ? [config.drain.dlqUrl] : await redriveTargets(admin, downstreamUrls ?? queueUrls);
     } catch (e) {
       throw setupError(e, endpoint, 'reading the queues’ redrive policies');
     }
   }
   const contentDedup = config.queues.fifo && config.send ? await usesContentDedup(admin, queueUrls) : false;
   if (config.queues.fifo && config.send?.rate) warnFifoRate(config.send.rate, queueUrls.length, config.send.batchSize);
-  return { endpoint, admin, queueUrls, dlqUrls, contentDedup, server };
+  return { endpoint, admin, queueUrls, downstreamUrls, dlqUrls, contentDedup, server };
 }
