@@ -111,6 +111,13 @@ describe('the packaged artifact', () => {
     expect(JSON.parse(out)).toMatchObject({ kind: 'send', sent: 200, failed: 0 });
   }, 180_000);
 
+  // yargs' bare .version() reads the package.json above the working directory: installed into a
+  // project, the CLI printed that project's version (1.0.0 from `npm init -y`).
+  it("--version is the package's own, not that of the project it is installed in", () => {
+    expect(JSON.parse(readFileSync(join(install(), 'package.json'), 'utf8')).version).not.toBe(pkg.version);
+    expect(bin(['--version'])).toBe(`${pkg.version}\n`);
+  }, 180_000);
+
   // The generator renders with the `yaml` package, so it must be a production dependency (today a
   // devDependency: this fails with ERR_MODULE_NOT_FOUND until package.json moves it).
   it('prints k8s manifests from the installed package (yaml is a runtime dependency)', () => {
