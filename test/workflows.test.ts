@@ -37,14 +37,18 @@ const steps = (f: string) => jobs(f).flatMap(([, j]) => j.steps ?? []);
 const needs = (j: Job) => [j.needs ?? []].flat();
 const RANK: Record<string, number> = { none: 0, read: 1, write: 2 };
 
-/** Runs a step's script as the runner's default shell would (bash -eo pipefail) with env, beside a package.json of `version`. */
-async function runStep(step: Step, env: Record<string, string>, version: string) {
+/**
+ * Runs a step's script as the runner's default shell would (bash -eo pipefail) with env, in a
+ * folder holding a package.json of `version` and a CHANGELOG.md of `changelog`.
+ */
+async function runStep(step: Step, env: Record<string, string>, version: string, changelog = `# Changelog\n\n## [${version}]\n`) {
   const dir = mkdtempSync(join(tmpdir(), 'sqs-blast-workflow-'));
   try {
     const out = join(dir, 'github-output');
     const pkgDir = join(dir, 'repo');
     mkdirSync(pkgDir);
     writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ ...pkg, version }));
+    writeFileSync(join(pkgDir, 'CHANGELOG.md'), changelog);
     const r = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
       const child = execFile('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], {
         cwd: pkgDir,
@@ -183,6 +187,10 @@ describe('release.yml', () => {
     expect(publish.run).toMatch(/--provenance/);
     expect(publish.run).toMatch(/--access public/);
     expect(publish.env!.NODE_AUTH_TOKEN).toBe('${{ secrets.NPM_TOKEN }}');
+    // Built by `npm ci` before, and published without `prepare` (see the step's comment).
+    const before = job('npm').steps!.slice(0, job('npm').steps!.indexOf(publish)).map((s) => s.run ?? '');
+    expect(before.some((r) => /^npm ci\b/.test(r))).toBe(true);
+    expect(before.join('\n')).toMatch(/^npm pkg delete scripts\.prepare$/m);
     const setup = job('npm').steps!.find((s) => s.uses?.startsWith('actions/setup-node@'))!;
     expect(setup.with).toMatchObject({ 'node-version': pkg.devDependencies.node.split('.')[0], 'registry-url': 'https://registry.npmjs.org' });
   });
@@ -198,19 +206,30 @@ describe('release.yml', () => {
   });
 
   // The step's own script, run by bash against a package.json of the given version.
-  it('the version check passes v<version> and fails any other tag with one line naming both', async () => {
+  it('the version check passes v<version> with its changelog section, and fails otherwise with one line saying why', async () => {
     const badTags = ['v1.4.3', '1.4.2', 'v1.4.2-rc.1'];
     // At once: each is a bash and a node start (seconds each on a loaded 2-core machine).
-    const [ok, rc, ...bads] = await Promise.all([
+    const [current, ok, rc, noSection, otherSection, ...bads] = await Promise.all([
+      runStep(versionStep, { TAG: `v${pkg.version}` }, pkg.version, readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8')),
       runStep(versionStep, { TAG: 'v1.4.2' }, '1.4.2'),
       runStep(versionStep, { TAG: 'v2.0.0-rc.1' }, '2.0.0-rc.1'),
+      runStep(versionStep, { TAG: 'v1.4.2' }, '1.4.2', '# Changelog\n\n## [Unreleased]\n\n## [1.4.1]\n'),
+      runStep(versionStep, { TAG: 'v1.4.2' }, '1.4.2', '# Changelog\n\n## [1x4x2]\n- not 1.4.2: [1.4.2] below is no heading\n'),
       ...badTags.map((tag) => runStep(versionStep, { TAG: tag }, '1.4.2')),
     ]);
     expect(ok.status).toBe(0);
     expect(ok.output).toBe('version=1.4.2\ndist_tag=latest\n');
     expect(rc.status).toBe(0);
     expect(rc.output).toContain('dist_tag=next\n');
+    // This checkout: its CHANGELOG.md has a section for its package.json's version.
+    expect(current.stdout).toContain(`release ${pkg.version}`);
+    expect(current.status).toBe(0);
 
+    for (const r of [noSection, otherSection]) {
+      expect(r.status).toBe(1);
+      expect(r.output).toBe('');
+      expect(r.stdout).toBe("::error::CHANGELOG.md has no section '## [1.4.2]': add it (what changed since the last release) and tag again\n");
+    }
     for (const [i, tag] of badTags.entries()) {
       const bad = bads[i];
       expect(bad.status, tag).toBe(1);
