@@ -99,6 +99,9 @@ describe('the packaged artifact', () => {
     expect(files).toContain('package/dist/src/cli.js');
     expect(files).toContain('package/dist/workers/send.js');
     expect(files).not.toContain('package/test/');
+    // Source maps point at src/*.ts, which the package does not carry.
+    expect(files).not.toMatch(/\.map$/m);
+    expect(files).toContain('package/CHANGELOG.md');
     execFileSync('npm', ['init', '-y'], { cwd: dir, stdio: 'ignore' });
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(dir, tgz)], { cwd: dir, stdio: 'ignore' });
     return (installed = dir);
