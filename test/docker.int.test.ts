@@ -99,6 +99,9 @@ describe('the packaged artifact', () => {
     expect(files).toContain('package/dist/src/cli.js');
     expect(files).toContain('package/dist/workers/send.js');
     expect(files).not.toContain('package/test/');
+    // Source maps point at src/*.ts, which the package does not carry.
+    expect(files).not.toMatch(/\.map$/m);
+    expect(files).toContain('package/CHANGELOG.md');
     execFileSync('npm', ['init', '-y'], { cwd: dir, stdio: 'ignore' });
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(dir, tgz)], { cwd: dir, stdio: 'ignore' });
     return (installed = dir);
@@ -109,6 +112,13 @@ describe('the packaged artifact', () => {
   it('npm pack installs into a clean folder and runs a local send', () => {
     const out = bin(['send', '--local', '--total', '200', '--message-size', '512', '--json', '--quiet']);
     expect(JSON.parse(out)).toMatchObject({ kind: 'send', sent: 200, failed: 0 });
+  }, 180_000);
+
+  // yargs' bare .version() reads the package.json above the working directory: installed into a
+  // project, the CLI printed that project's version (1.0.0 from `npm init -y`).
+  it("--version is the package's own, not that of the project it is installed in", () => {
+    expect(JSON.parse(readFileSync(join(install(), 'package.json'), 'utf8')).version).not.toBe(pkg.version);
+    expect(bin(['--version'])).toBe(`${pkg.version}\n`);
   }, 180_000);
 
   // The generator renders with the `yaml` package, so it must be a production dependency (today a

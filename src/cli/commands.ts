@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import type { CommandName } from '../config.js';
 import { EXIT, UsageError } from '../errors.js';
 import { k8sBuilder, runK8s } from '../k8s/command.js';
+import { packageVersion } from '../k8s/defaults.js';
 import {
   common,
   compareOptions,
@@ -186,7 +187,9 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version()
+    // Not bare .version(): yargs then reads the package.json above the working directory, which
+    // for an installed CLI is the user's project (it printed 1.0.0 from an `npm init -y` folder).
+    .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       // yargs' own messages can span lines; the contract is one line.
