@@ -27,6 +27,7 @@ import { resolveConsumerWorkload, type ConsumerWorkload } from './config/consume
 import { resolvePacing } from './config/pacing.js';
 import type { SchedulePlan } from './load/schedule.js';
 import { attemptIdentity, type AttemptIdentity } from './ledger/attempt.js';
+import { resolveFanOut, resolveTopic, type TopicOptions } from './config/topic.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
 
@@ -139,6 +140,8 @@ export interface DrainOptions {
   runIdFilter?: string;
   /** How the consumer behaves: --process-time, --delete, --extend-visibility, --max-in-flight. */
   consumer: ConsumerWorkload;
+  /** --fan-out: the queues are an SNS topic's subscriptions, each expected to get every message (sns/fan-out.ts). */
+  fanOut: boolean;
 }
 
 export interface Config {
@@ -152,6 +155,8 @@ export interface Config {
   output: OutputOptions;
   observe: ObserveOptions;
   send?: SendOptions;
+  /** send --topic-arn: publish to this SNS topic instead of sending to queues. */
+  topic?: TopicOptions;
   drain?: DrainOptions;
   /** How long in-flight calls may finish after a stop request before they are abandoned. */
   graceMs: number;
@@ -341,6 +346,8 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
     config.send.workers = Math.min(config.send.workers, config.send.concurrency);
   }
   if (command === 'drain' || command === 'run') config.drain = resolveDrain(args, queues.count, durationS, command);
+  if (config.send) config.topic = resolveTopic(args, { queueUrlsGiven: queueUrls.length > 0, local, fifo: queues.fifo, verifyMd5: connection.verifyMd5, send: config.send });
+  if (config.drain) resolveFanOut(args, config.drain, queues.count);
   // FIFO order is checked per thread: one drain thread sees every group's messages in order.
   if (config.drain && queues.fifo) config.drain.workers = 1;
   const price = positiveArg(args, 'pricePerMillion', 'give the price per million requests in USD, e.g. 0.40');
@@ -396,5 +403,6 @@ function resolveDrain(args: RawArgs, queueCount: number, durationS: number | und
     dlqUrl: dlq ? validateQueueUrl(dlq) : undefined,
     runIdFilter: stringArg(args, 'onlyRunId'),
     consumer: resolveConsumerWorkload(args, { maxMessages, visibilityTimeout, bounded: command === 'run' || args.expect !== undefined || durationS !== undefined }),
+    fanOut: false,
   };
 }

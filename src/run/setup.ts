@@ -9,6 +9,7 @@ import { startEmbeddedServer, type EmbeddedServer } from '../local.js';
 import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.js';
 import { resolveEndpoint } from '../sqs/endpoint-rules.js';
 import { resolveQueues, redriveTargets, setupError, usesContentDedup, warnFifoRate } from '../sqs/queues.js';
+import type { TopicTarget } from '../protocol.js';
 
 export interface Setup {
   endpoint: string;
@@ -17,6 +18,8 @@ export interface Setup {
   queueUrls: string[];
   /** Dead-letter queues to check at the end (drain). */
   dlqUrls: string[];
+  /** send --topic-arn: the topic the senders publish to (then `queueUrls` is empty: no queue is sent to). */
+  topic?: TopicTarget;
   /** FIFO queues that deduplicate by content: no MessageDeduplicationId needed. */
   contentDedup: boolean;
   server?: EmbeddedServer;
@@ -37,6 +40,11 @@ export async function setUp(config: Config, onServer: (s: EmbeddedServer) => voi
   }
   const endpoint = endpointOf(config.connection);
   const admin = createSetupClient(config.connection);
+  if (config.topic) {
+    // Loaded only for a topic send: the SNS client costs its import like the SQS one.
+    const topic = await (await import('../sns/setup.js')).topicTarget(config.connection, config.topic);
+    return { endpoint, admin, queueUrls: [], dlqUrls: [], contentDedup: false, topic, server };
+  }
   const queueUrls = await resolveQueues(admin, config.queues, endpoint);
   let dlqUrls: string[] = [];
   if (config.drain) {

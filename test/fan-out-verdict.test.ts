@@ -1,0 +1,55 @@
+/**
+ * drain --fan-out's integrity, on bitmaps made here: each subscription is its own copy of the
+ * run, judged against the producers' acknowledged seqs, and a subscription that saw nothing of a
+ * run (the drain says so with an empty entry) counts all of it missing.
+ */
+import { describe, expect, it } from 'vitest';
+import { IntegrityTracker, mergeIntegrity, producedShard, verdict } from '../src/metrics/integrity.js';
+import { SeqBits } from '../src/metrics/seq-bits.js';
+import { everySubscription } from '../src/sns/fan-out.js';
+
+const identity = { runId: 'r1', shard: 0, shards: 1, of: 10, total: 10 };
+const head = (seq: number) => ({ ...identity, id: `r1-0-${seq}`, seq, sentAt: 0 });
+
+function producer(acked: number[]) {
+  const bits = new SeqBits(10);
+  for (const s of acked) bits.mark(s);
+  // Every one of the 10 publishes ended: acknowledged, or refused.
+  const settled = new SeqBits(10);
+  for (let s = 0; s < 10; s++) settled.mark(s);
+  return producedShard(identity, { sent: acked.length, attempted: 10, failed: 10 - acked.length }, { acked: bits.encode(), settled: settled.encode(), from: 0 });
+}
+
+describe('the fan-out verdict', () => {
+  it('sums missing over subscriptions, names each, and counts a copy per subscription as no duplicate', () => {
+    const drain = new IntegrityTracker();
+    for (let s = 0; s < 10; s++) drain.observe(head(s), 'q-a');
+    for (let s = 0; s < 8; s++) drain.observe(head(s), 'q-b');
+    drain.observe(head(3), 'q-b');
+    const consumers = everySubscription(drain.toJSON(), ['q-a', 'q-b', 'q-c']);
+    expect(consumers.map((e) => [e.subscription, e.distinct])).toEqual([
+      ['q-a', 10],
+      ['q-b', 8],
+      ['q-c', 0],
+    ]);
+    const all = Array.from({ length: 10 }, (_, i) => i);
+    const v = verdict(mergeIntegrity([producer(all), ...consumers]));
+    expect(v.subscriptions).toEqual([
+      { subscription: 'q-a', distinct: 10, duplicates: 0, missing: 0 },
+      { subscription: 'q-b', distinct: 8, duplicates: 1, missing: 2 },
+      { subscription: 'q-c', distinct: 0, duplicates: 0, missing: 10 },
+    ]);
+    expect([v.missing, v.duplicates, v.distinct, v.sentExact]).toEqual([12, 1, 18, 10]);
+    // Without the producer, the bodies' shard size bounds the same copies alike.
+    expect(verdict(consumers).subscriptions!.map((s) => s.missing)).toEqual([0, 2, 10]);
+  });
+
+  it('calls no refused publish missing on any subscription', () => {
+    const drain = new IntegrityTracker();
+    for (let s = 0; s < 8; s++) for (const q of ['q-a', 'q-b']) drain.observe(head(s), q);
+    const v = verdict(mergeIntegrity([producer([0, 1, 2, 3, 4, 5, 6, 7]), ...drain.toJSON()]));
+    // Seqs 8 and 9 were refused: failed (once, not per subscription), on no subscription missing.
+    expect([v.missing, v.failedExact, v.sentExact]).toEqual([0, 2, 8]);
+    expect(v.subscriptions!.map((s) => s.missing)).toEqual([0, 0]);
+  });
+});
