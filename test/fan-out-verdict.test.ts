@@ -7,6 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { IntegrityTracker, mergeIntegrity, producedShard, verdict } from '../src/metrics/integrity.js';
 import { SeqBits } from '../src/metrics/seq-bits.js';
 import { everySubscription } from '../src/sns/fan-out.js';
+import { createSharedState, LiveView } from '../src/metrics/live.js';
+import { addTallies } from '../src/metrics/tally.js';
+import { LiveSource } from '../src/observe/live-source.js';
+import { buildRegistry, serveMetrics } from '../src/observe/prometheus.js';
+import { compareResults } from '../src/report/compare.js';
+import { emptyResult, finalize, type Result } from '../src/report/result.js';
+import { scrape } from './scrape.js';
 
 const identity = { runId: 'r1', shard: 0, shards: 1, of: 10, total: 10 };
 const head = (seq: number) => ({ ...identity, id: `r1-0-${seq}`, seq, sentAt: 0 });
@@ -51,5 +58,41 @@ describe('the fan-out verdict', () => {
     // Seqs 8 and 9 were refused: failed (once, not per subscription), on no subscription missing.
     expect([v.missing, v.failedExact, v.sentExact]).toEqual([0, 2, 8]);
     expect(v.subscriptions!.map((s) => s.missing)).toEqual([0, 0]);
+  });
+});
+
+/** A finalized drain --fan-out result of run r1 (10 messages) in which q-b saw only `seenOnB` of them. */
+function fanOutDrain(seenOnB: number): Result {
+  const t = new IntegrityTracker();
+  for (let s = 0; s < 10; s++) t.observe(head(s), 'q-a');
+  for (let s = 0; s < seenOnB; s++) t.observe(head(s), 'q-b');
+  const r = emptyResult('drain', 'r1');
+  r.phases.drain = { startedAt: 0, endedAt: 1000 };
+  addTallies(r, [{ integrity: everySubscription(t.toJSON(), ['q-a', 'q-b']) }]);
+  return finalize(r);
+}
+
+describe('the fan-out figures beyond the summary', () => {
+  it('compare carries the subscriptions with losses', () => {
+    const lost = compareResults(fanOutDrain(10), fanOutDrain(6)).find((f) => f.metric === 'fanout.lost')!;
+    expect([lost.base, lost.next, lost.verdict]).toEqual([0, 1, 'worse']);
+    expect(fanOutDrain(6).fanOut!.lost).toEqual(['q-b']);
+  });
+
+  it('/metrics serves each subscription’s figures once the result is in', async () => {
+    const state = createSharedState(1);
+    const source = new LiveSource({ run_id: 'r1', shard: '0', command: 'drain' }, new LiveView(state), state, () => 0);
+    source.result = fanOutDrain(6);
+    const { server, url } = await serveMetrics(buildRegistry(source), 0, '127.0.0.1');
+    try {
+      const family = (await scrape(url)).families.get('sqs_blast_subscription_messages')!;
+      const missing = family.metrics.filter((m) => m.labels?.state === 'missing').map((m) => [m.labels!.subscription, Number(m.value)]);
+      expect(missing).toEqual([
+        ['q-a', 0],
+        ['q-b', 4],
+      ]);
+    } finally {
+      server.close();
+    }
   });
 });
