@@ -37,10 +37,11 @@ print(json.dumps({'deleted': deleted, 'kinds': sorted(kinds)}))
 
 const run = promisify(execFile);
 
+// Each client carries the publishes once: the lean path (sns/lean-wire.ts), the SNS SDK (--client sdk).
 describe.each([
-  ['raw delivery on', true],
-  ['raw delivery off (the SNS envelope)', false],
-])('SNS fan-out to 3 queues, %s', (_label, raw) => {
+  ['raw delivery on, lean publishes', true, 'lean'],
+  ['raw delivery off (the SNS envelope), SDK publishes', false, 'sdk'],
+])('SNS fan-out to 3 queues, %s', (_label, raw, client) => {
   it(`counts ${K} deliveries deleted behind its back as missing on that subscription alone, and names it`, async () => {
     const prefix = uniquePrefix(raw ? 'fanraw' : 'fanenv');
     const topic = `${prefix}-topic`;
@@ -51,7 +52,7 @@ describe.each([
     expect(create.stdout.split('\n').filter((l) => l.includes(raw ? 'subscribed (raw)' : 'subscribed (envelope)'))).toHaveLength(3);
 
     const runId = `r${Date.now().toString(36)}`;
-    const sent = await runCli(['send', '--endpoint', endpoint(), '--topic-arn', arn, '--total', String(TOTAL), '--message-size', '1024', '--concurrency', '4', '--workers', '1', '--run-id', runId, '--out', join(dir, 'send.json')]);
+    const sent = await runCli(['send', '--endpoint', endpoint(), '--topic-arn', arn, '--total', String(TOTAL), '--message-size', '1024', '--concurrency', '4', '--workers', '1', '--client', client, '--run-id', runId, '--out', join(dir, 'send.json')]);
     expect(sent.code, sent.stderr).toBe(0);
     const send = JSON.parse(readFileSync(join(dir, 'send.json'), 'utf8')) as Result;
     expect(send.sent).toBe(TOTAL);

@@ -1,18 +1,16 @@
 /**
- * send --topic-arn: the send loops' SendMessageBatch calls carried as SNS PublishBatch, through
- * @aws-sdk/client-sns. It offers the loops the wire interface (HotWire), so the schedule, lanes,
+ * send --topic-arn --client sdk: the send loops' SendMessageBatch calls carried as SNS
+ * PublishBatch, through @aws-sdk/client-sns. It offers the loops the wire interface (HotWire), so the schedule, lanes,
  * retries of Failed entries, integrity bitmaps and every count stay the send worker's own; the
  * request the loops build (SendMessageBatch's JSON: QueueUrl, Entries of Id, MessageBody,
  * MessageAttributes) is read as PublishBatch's input (TopicArn, PublishBatchRequestEntries of Id,
  * Message, MessageAttributes: the same attribute shape), and the reply's Successful and Failed
  * entries are the batch caller's as they are.
  *
- * Why the SDK and not the lean path: SNS speaks the awsQuery protocol (a form-encoded request, an
- * XML reply, XML errors), and the lean signer and reply readers are built and proven
- * (test/sigv4.test.ts, test/conformance.test.ts) for SQS's one JSON request shape. A second
- * protocol on the lean path needs its own signer shape, reply and error readers and conformance
- * corpus; until then the SDK carries publishes, at the SDK's CPU per call (README "SNS fan-out").
- * Loaded by a worker only for a topic send (a dynamic import, worker-kit/open-wire.ts).
+ * This is the --client sdk path, as a production SNS SDK client publishes (its retries inside a
+ * call); the default is the lean path (lean-wire.ts, query.ts), which costs a quarter of the
+ * client CPU per message (README "SNS fan-out").
+ * Loaded by a worker only for a topic send with --client sdk (a dynamic import, worker-kit/open-wire.ts).
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import type { Connection } from '../config.js';

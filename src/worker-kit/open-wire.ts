@@ -1,6 +1,6 @@
 /**
  * The wire a worker thread's loops call, as --client says: the lean SqsWire, or the SDK's; for a
- * topic send (--topic-arn), SNS PublishBatch through the SNS SDK. The SDK modules are imported
+ * topic send (--topic-arn), SNS PublishBatch on the lean path or through the SNS SDK. The SDK modules are imported
  * only when asked for: loading @aws-sdk/client-sqs costs a thread ~250 ms of CPU, which the lean
  * default must not pay.
  */
@@ -9,7 +9,8 @@ import type { TopicTarget } from '../protocol.js';
 import { SqsWire, type HotWire, type WireHooks } from '../sqs/wire.js';
 
 export async function openWire(conn: Connection, maxSockets: number, hooks: WireHooks, topic?: TopicTarget): Promise<HotWire> {
-  if (topic) return new (await import('../sns/publish-wire.js')).PublishWire(conn, topic, maxSockets);
+  if (topic && conn.client === 'sdk') return new (await import('../sns/publish-wire.js')).PublishWire(conn, topic, maxSockets);
+  if (topic) return new (await import('../sns/lean-wire.js')).SnsLeanWire(conn, topic, maxSockets, hooks);
   if (conn.client === 'sdk') return new (await import('../sqs/sdk-wire.js')).SdkWire(conn, maxSockets);
   return new SqsWire(conn, maxSockets, undefined, hooks);
 }
