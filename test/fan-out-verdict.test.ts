@@ -96,3 +96,16 @@ describe('the fan-out figures beyond the summary', () => {
     }
   });
 });
+
+describe('the fan-out flags', () => {
+  it('are read from SQS_BLAST_<FLAG> too; --expect with --fan-out counts messages published, one delivery per queue', async () => {
+    const { envArgs } = await import('../src/cli/commands.js');
+    const { resolveConfig } = await import('../src/config.js');
+    const env = { SQS_BLAST_FAN_OUT: 'true', SQS_BLAST_EXPECT: '500', SQS_BLAST_QUEUES: '3', SQS_BLAST_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t' };
+    const drain = resolveConfig('drain', envArgs('drain', {}, env), {});
+    expect([drain.drain!.fanOut, drain.drain!.expect]).toEqual([true, 1500]);
+    const send = resolveConfig('send', envArgs('send', {}, env), {});
+    expect(send.topic).toEqual({ arn: 'arn:aws:sns:eu-west-1:123456789012:t', region: 'eu-west-1' });
+    expect(envArgs('queues', {}, { SQS_BLAST_TOPIC: 'shop', SQS_BLAST_SUBSCRIBE: '3', SQS_BLAST_RAW_DELIVERY: 'true' })).toEqual({ topic: 'shop', subscribe: 3, rawDelivery: true });
+  });
+});
