@@ -92,17 +92,20 @@ function sdkName(code: string): string {
   return SDK_NAMES.get(code) ?? code;
 }
 
-/** An SNS error reply: its Code (named as the SDK names it), else the status; retried as the SDK retries it. */
-export function snsErrorFromReply(status: number, text: string): SqsError {
+/**
+ * An SNS error reply: its Code (named as the SDK names it), else the status; retried as the SDK
+ * retries it. `serverDate` lets the wire correct a skewed clock (sqs/clock-offset.ts), as on SQS.
+ */
+export function snsErrorFromReply(status: number, text: string, serverDate?: string): SqsError {
   const raw = field(text, 'Code');
   const code = raw ? sdkName(raw) : `Http${status}`;
   const message = field(text, 'Message') ?? text.slice(0, 200);
-  return new SqsError(code, message, isRetryableReply(code, status, message), status);
+  return new SqsError(code, message, isRetryableReply(code, status, message), status, serverDate);
 }
 
 export const SNS_QUERY: WireProtocol = {
   service: 'sns',
   shape: 'query',
   target: () => 'PublishBatch',
-  error: (status, text) => snsErrorFromReply(status, text),
+  error: (status, text, _queryError, serverDate) => snsErrorFromReply(status, text, serverDate),
 };
