@@ -19,6 +19,8 @@ import { isMissingQueue } from './sqs/error-codes.js';
 import { CREATE_DEFAULTS, desiredAttributes, dlqName, ensureQueue, lifecycle, type CreateOptions } from './sqs/create-queue.js';
 import { messagesIn, queueDepth } from './sqs/depth.js';
 import { queueNames, redriveTargets } from './sqs/queues.js';
+import { createSnsClient, snsEndpoint } from './sns/client.js';
+import { checkTopicName, subscribeQueues } from './sns/topics.js';
 
 export function createOptions(args: Record<string, unknown>): CreateOptions {
   return {
@@ -45,6 +47,35 @@ export async function createQueues(client: SQSClient, config: Config, o: CreateO
     }
     const q = await ensureQueue(client, name, attributes, life);
     rows.push([name, q.created ? 'created' : 'exists', q.url]);
+  }
+  return rows;
+}
+
+/** --topic NAME [--subscribe N] [--raw-delivery]: the queues as above, then the topic and their subscriptions (sns/topics.ts). */
+export function topicOptions(args: Record<string, unknown>): { name: string; raw: boolean } | undefined {
+  const name = args.topic === undefined ? undefined : String(args.topic);
+  if (name === undefined) {
+    if (args.subscribe !== undefined || args.rawDelivery !== undefined) throw new UsageError('--subscribe and --raw-delivery set up an SNS topic: add --topic NAME');
+    return undefined;
+  }
+  checkTopicName(name);
+  if (args.fifo) throw new UsageError('--topic makes a standard SNS topic, which delivers to standard queues only: drop --fifo');
+  const subscribe = intArg(args, 'subscribe', 1, 100, 'how many queues to subscribe, e.g. --subscribe 3');
+  if (subscribe !== undefined && args.queues !== undefined && args.queues !== subscribe) {
+    throw new UsageError(`--subscribe ${subscribe} and --queues ${String(args.queues)} disagree: give one of them (--subscribe N creates and subscribes N queues)`);
+  }
+  return { name, raw: Boolean(args.rawDelivery) };
+}
+
+export async function createTopicQueues(client: SQSClient, config: Config, o: CreateOptions, topic: { name: string; raw: boolean }): Promise<string[][]> {
+  const rows = await createQueues(client, config, o);
+  const names = new Set(queueNames(config.queues));
+  const urls = rows.filter((r) => names.has(r[0])).map((r) => r[2]);
+  const sns = createSnsClient(config.connection, { endpoint: snsEndpoint(config.connection), region: config.connection.region });
+  try {
+    rows.push(...(await subscribeQueues(sns, client, topic.name, urls, topic.raw)));
+  } finally {
+    sns.destroy();
   }
   return rows;
 }

@@ -28,6 +28,7 @@ import { resolvePacing } from './config/pacing.js';
 import type { SchedulePlan } from './load/schedule.js';
 import { attemptIdentity, type AttemptIdentity } from './ledger/attempt.js';
 import { resolveDownstream, type DownstreamRef } from './config/downstream.js';
+import { resolveFanOut, resolveTopic, type TopicOptions } from './config/topic.js';
 
 export type CommandName = 'send' | 'drain' | 'run';
 
@@ -145,6 +146,8 @@ export interface DrainOptions {
    * to; resolved to URLs at setup (sqs/downstream.ts).
    */
   downstream?: DownstreamRef[];
+  /** --fan-out: the queues are an SNS topic's subscriptions, each expected to get every message (sns/fan-out.ts). */
+  fanOut: boolean;
 }
 
 export interface Config {
@@ -158,6 +161,8 @@ export interface Config {
   output: OutputOptions;
   observe: ObserveOptions;
   send?: SendOptions;
+  /** send --topic-arn: publish to this SNS topic instead of sending to queues. */
+  topic?: TopicOptions;
   drain?: DrainOptions;
   /** How long in-flight calls may finish after a stop request before they are abandoned. */
   graceMs: number;
@@ -348,6 +353,8 @@ export function resolveConfig(command: CommandName | 'queues', args: RawArgs, en
   }
   if (command === 'drain' || command === 'run') config.drain = resolveDrain(args, queues.count, durationS, command);
   if (command === 'run') throughService(config, resolveDownstream(args, local, region));
+  if (config.send) config.topic = resolveTopic(args, { queueUrlsGiven: queueUrls.length > 0, local, fifo: queues.fifo, verifyMd5: connection.verifyMd5, send: config.send });
+  if (config.drain) resolveFanOut(args, config.drain, queues.count);
   // FIFO order is checked per thread: one drain thread sees every group's messages in order.
   if (config.drain && queues.fifo) config.drain.workers = 1;
   const price = positiveArg(args, 'pricePerMillion', 'give the price per million requests in USD, e.g. 0.40');
@@ -417,5 +424,6 @@ function resolveDrain(args: RawArgs, queueCount: number, durationS: number | und
     dlqUrl: dlq ? validateQueueUrl(dlq) : undefined,
     runIdFilter: stringArg(args, 'onlyRunId'),
     consumer: resolveConsumerWorkload(args, { maxMessages, visibilityTimeout, bounded: command === 'run' || args.expect !== undefined || durationS !== undefined }),
+    fanOut: false,
   };
 }

@@ -1,5 +1,5 @@
 /** The drain side of a run: pollers spread over worker threads, and how their results add up. */
-import type { Config } from './config.js';
+import { queueNameOf, type Config } from './config.js';
 import type { SharedState } from './metrics/live.js';
 import { addTallies } from './metrics/tally.js';
 import type { DrainTask, DrainWorkerResult, SharedSeen } from './protocol.js';
@@ -35,6 +35,7 @@ export function planDrain(
     runIdFilter: d.runIdFilter,
     throughService: d.downstream !== undefined,
     sharedSeen,
+    subscriptions: d.fanOut ? queueUrls.map(queueNameOf) : undefined,
     consumer: d.consumer,
     startMs,
     endMs: config.command === 'drain' && d.durationMs !== undefined ? startMs + d.durationMs : undefined,

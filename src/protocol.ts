@@ -43,8 +43,21 @@ export interface SendTask {
   schedule: SchedulePlan;
   /** Send workers of the process: the schedule starts when all of them are ready. */
   workers: number;
+  /** send --topic-arn: queueUrls holds the topic's ARN, and batches are SNS PublishBatch calls (sns/publish-wire.ts). */
+  topic?: TopicTarget;
   /** FIFO queues: each lane owns its groups and sends them in seq order, one call at a time. */
   fifo?: { groups: number; contentDedup: boolean; firstLane: number; totalLanes: number; hotShare?: number };
+}
+
+/** Where a topic send publishes, and what each message costs downstream. */
+export interface TopicTarget {
+  arn: string;
+  /** The SNS endpoint (undefined: the SDK's own for the region). */
+  endpoint?: string;
+  /** The topic's region, which SNS signs for. */
+  region: string;
+  /** SQS subscriptions of the topic at setup: each acknowledged message is that many SQS deliveries (billed). */
+  sqsSubscriptions: number;
 }
 
 /** run: a bitmap shared by all drain threads for this process's own (runId, shard). */
@@ -73,6 +86,8 @@ export interface DrainTask {
    */
   throughService?: boolean;
   sharedSeen?: SharedSeen;
+  /** drain --fan-out: each queue's name (by index), a subscription with its own copy of every message. */
+  subscriptions?: string[];
   /** --process-time, --delete, --extend-visibility, --max-in-flight (absent: receive and batch-delete at once). */
   consumer?: ConsumerWorkload;
   startMs: number;

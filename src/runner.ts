@@ -167,7 +167,7 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
       : undefined;
 
   const sendPhase = config.send
-    ? Promise.all(planSend(config, queueUrls, state, startMs, 0, setup.contentDedup, resume?.firstSeq ?? 0).map((t) => pool.run(t, { filename: SEND_WORKER }) as Promise<SendWorkerResult>))
+    ? Promise.all(planSend(config, queueUrls, state, startMs, 0, setup.contentDedup, resume?.firstSeq ?? 0, setup.topic).map((t) => pool.run(t, { filename: SEND_WORKER }) as Promise<SendWorkerResult>))
     : undefined;
   const drainPhase = config.drain
     ? Promise.all(planDrain(config, drainUrls, state, startMs, sendWorkers, sharedSeen).map((t) => pool.run(t, { filename: DRAIN_WORKER }) as Promise<DrainWorkerResult>))

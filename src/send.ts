@@ -5,7 +5,7 @@ import { decodeBits, encodeBits, orBits } from './metrics/seq-bits.js';
 import type { SharedState } from './metrics/live.js';
 import { addTallies } from './metrics/tally.js';
 import type { PayloadIdentity } from './payload.js';
-import type { SendTask, SendWorkerResult } from './protocol.js';
+import type { SendTask, SendWorkerResult, TopicTarget } from './protocol.js';
 import type { Result } from './report/result.js';
 
 export const SEND_WORKER = new URL('../workers/send.js', import.meta.url).href;
@@ -35,6 +35,7 @@ export function planSend(
   firstRow: number,
   contentDedup = false,
   firstSeq = 0,
+  topic?: TopicTarget,
 ): SendTask[] {
   const s = config.send!;
   const lanes = spread(s.concurrency, s.workers);
@@ -46,7 +47,9 @@ export function planSend(
     row: firstRow + i,
     state,
     connection: config.connection,
-    queueUrls,
+    // A topic send publishes to the topic alone: its ARN stands where the queue URL would.
+    queueUrls: topic ? [topic.arn] : queueUrls,
+    topic,
     identity: shardIdentity(config),
     messageSize: s.messageSize,
     sizes: s.sizes,

@@ -38,7 +38,10 @@ describe('the tally', () => {
       expect(report[k], k).toBe(1101 + 3 * i);
     });
     COST_COUNTERS.forEach((k, i) => expect(report.cost[k], k).toBe(11010 + 3 * i));
-    expect(report.cost.units).toBe(report.cost.sendUnits + report.cost.receiveUnits + report.cost.deleteUnits + report.cost.visibilityUnits);
+    // Every billed request, SQS's and (send --topic-arn) SNS's publishes and their SQS deliveries.
+    const c = report.cost;
+    expect(c.units).toBe(c.sendUnits + c.receiveUnits + c.deleteUnits + c.visibilityUnits + c.publishUnits + c.deliveryUnits);
+    expect(c.usd).toBe(Math.round((c.units - c.publishUnits) * c.pricePerMillion + c.publishUnits * 0.5) / 1e6);
     expect(report.errors).toEqual({ ThrottlingException: 1101 });
   });
 

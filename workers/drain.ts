@@ -24,6 +24,7 @@ import { wireHooks } from '../src/worker-kit/wire-hooks.js';
 import { StopSignals } from '../src/worker-kit/stop-signals.js';
 import { InFlightGate } from '../src/workload/in-flight.js';
 import { drawProcessTime } from '../src/workload/process-time.js';
+import { everySubscription, SubscriptionLatencies } from '../src/sns/fan-out.js';
 
 /** One poller's delete: the queue and messages it is for, set before each call, and its own request buffer. */
 interface PollerDelete extends BatchEntries<BatchReply> {
@@ -70,6 +71,9 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   const stop = new StopSignals(live, 25);
   const caller = new BatchCaller(wire, meter, stop, task.connection.maxRetries);
   const integrity = new IntegrityTracker();
+  // --fan-out: each queue is a subscription with its own copy of the run, and its own latency.
+  const subscriptions = task.subscriptions;
+  const subscriptionE2e = subscriptions && new SubscriptionLatencies(subscriptions);
   const seen = task.sharedSeen;
   const seenWords = seen ? new Int32Array(seen.words) : undefined;
   const { maxRetries, requestTimeoutMs } = task.connection;
@@ -83,15 +87,17 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
   const fifoReceiveOptions = { ...receiveOptions, fixedBody: false };
   const stopping = () => stop.level >= 1 || (task.endMs !== undefined && now() >= task.endMs);
 
-  function account(messages: ReceivedMessage[], at: number): void {
+  function account(messages: ReceivedMessage[], at: number, queue: number): void {
     const wall = Date.now();
     let again = 0;
+    const subscription = subscriptions?.[queue];
     for (const m of messages) {
       if (m.receiveCount > 1) again++;
       const head = m.head;
       if (head && (task.runIdFilter === undefined || head.runId === task.runIdFilter)) {
         e2eLatency.record(at, wall - head.sentAt);
-        const fresh = integrity.observe(head);
+        subscriptionE2e?.record(queue, wall - head.sentAt);
+        const fresh = integrity.observe(head, subscription);
         if (fresh && orderViolations !== null && head.group !== undefined) {
           const key = head.runId + '/' + head.shard + '/' + head.group;
           const last = lastInGroup.get(key) ?? -1;
@@ -197,7 +203,7 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
         continue;
       }
       receiveLatency.record(at, at - started);
-      account(messages, at);
+      account(messages, at, queue);
       if (slow) {
         const work = consume(queue, messages);
         consuming.add(work);
@@ -257,8 +263,10 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     }
   }
 
+  /** The thread's entries; with --fan-out, a subscription that saw nothing of a run says so (sns/fan-out.ts). */
+  const seenSoFar = () => (subscriptions ? everySubscription(integrity.toJSON(), subscriptions) : integrity.toJSON());
   // A checkpoint holds what this thread has seen so far: a drain killed later leaves it behind.
-  const checkpoints = answerCheckpoints(task.row, () => meter.snapshot({ integrity: integrity.toJSON(), orderViolations }));
+  const checkpoints = answerCheckpoints(task.row, () => meter.snapshot({ integrity: seenSoFar(), orderViolations, subscriptionE2e: subscriptionE2e?.toJSON() }));
   try {
     await Promise.all(task.pollers.map(poller));
     // What the pollers handed over is worked on and deleted before the thread reports.
@@ -269,5 +277,5 @@ export default async function drainWorker(task: DrainTask): Promise<DrainWorkerR
     meter.stopSampling();
     wire.close();
   }
-  return meter.finish({ integrity: integrity.toJSON(), orderViolations });
+  return meter.finish({ integrity: seenSoFar(), orderViolations, subscriptionE2e: subscriptionE2e?.toJSON() });
 }

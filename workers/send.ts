@@ -50,14 +50,18 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
   const control = live.control;
   const factory = new PayloadFactory(task.identity, task.messageSize);
   const meter = new Meter(live, task.startMs, ['sendCall'], 'send');
-  const wire = await openWire(task.connection, task.lanes, wireHooks(task.state, meter));
+  const wire = await openWire(task.connection, task.lanes, wireHooks(task.state, meter), task.topic);
   const sendLatency = meter.latency('sendCall');
   const attempted = meter.counter('attempted');
   const sent = meter.counter('sent');
   const warmupSent = meter.counter('warmupSent');
   const warmupCalls = meter.counter('warmupCalls');
   const sendCalls = meter.cost('sendCalls');
-  const sendUnits = meter.cost('sendUnits');
+  // A topic send's calls are SNS publishes, billed by SNS; each acknowledged message is then one
+  // SQS delivery per subscribed queue, billed by SQS as a request per 64 KB (sqs/billing.ts).
+  const sendUnits = meter.cost(task.topic ? 'publishUnits' : 'sendUnits');
+  const deliveryUnits = meter.cost('deliveryUnits');
+  const subscribed = task.topic?.sqsSubscriptions ?? 0;
   // `halt` ends pacing sleeps on a graceful stop; `abort` also cuts in-flight calls.
   const stop = new StopSignals(live, 50);
   const caller = new BatchCaller(wire, meter, stop, task.connection.maxRetries);
@@ -115,6 +119,7 @@ export default async function sendWorker(task: SendTask): Promise<SendWorkerResu
         for (const s of reply.Successful ?? []) {
           const seq = this.firstSeq + Number(s.Id);
           settled.mark(seq);
+          if (subscribed) deliveryUnits.add(subscribed * billedRequests(varying ? varying.counted(seq, this.sentAt, this.group) : fixedMessageBytes), at);
           if (verifyMd5) {
             const body = template ? template.render(seq, this.sentAt) : factory.body(seq, this.sentAt, this.group, sizes?.sizeOf(seq));
             if (createHash('md5').update(body).digest('hex') !== s.MD5OfMessageBody) {

@@ -22,6 +22,7 @@ import {
   reportOptions,
   reportWaitOptions,
   sendOptions,
+  topicSendOptions,
   burstOptions,
   burstDrainOptions,
   burstRefusedOptions,
@@ -89,7 +90,7 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       'send',
       'Send messages as fast as allowed (or at --rate) with SendMessageBatch',
       (y) =>
-        loadCommand(y, [connection, sendOptions, common], [
+        loadCommand(y, [connection, sendOptions, topicSendOptions, common], [
           ['$0 send --local --total 1000000 --queues 4', 'A million 10 KB messages against the embedded server'],
           ['$0 send --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --rate 2000 --duration 60', 'A paced minute against real SQS'],
         ]),

@@ -1,6 +1,6 @@
 /** What each command does once its flags are parsed: load, report, compare, queues, local. */
 import { readFileSync } from 'node:fs';
-import { createOptions, createQueues, deleteQueues, purgeQueues, watchStats } from '../admin.js';
+import { createOptions, createQueues, createTopicQueues, deleteQueues, purgeQueues, topicOptions, watchStats } from '../admin.js';
 import { positiveArg, resolveConfig, type CommandName } from '../config.js';
 import { EXIT, UsageError } from '../errors.js';
 import { startEmbeddedServer } from '../local.js';
@@ -72,6 +72,9 @@ export async function runCompare(cliArgs: Record<string, unknown>): Promise<void
 
 export async function runQueues(action: string, cliArgs: Record<string, unknown>): Promise<void> {
   const argv = envArgs('queues', cliArgs);
+  const topic = action === 'create' ? topicOptions(argv) : undefined;
+  // --subscribe N: N queues, each subscribed to the topic.
+  if (topic && argv.subscribe !== undefined) argv.queues = argv.subscribe;
   const config = resolveConfig('queues', argv);
   await resolveEndpoint(config.connection, config.queues.urls?.[0]);
   const endpoint = endpointOf(config.connection);
@@ -79,7 +82,8 @@ export async function runQueues(action: string, cliArgs: Record<string, unknown>
   const client = createSetupClient(config.connection);
   try {
     let rows: string[][] | undefined;
-    if (action === 'create') rows = await createQueues(client, { ...config, queues: { ...config.queues } }, createOptions(argv));
+    if (action === 'create' && topic) rows = await createTopicQueues(client, config, createOptions(argv), topic);
+    else if (action === 'create') rows = await createQueues(client, { ...config, queues: { ...config.queues } }, createOptions(argv));
     else if (action === 'purge') rows = await purgeQueues(client, config, Boolean(argv.yes));
     else if (action === 'delete') rows = await deleteQueues(client, config, Boolean(argv.yes), Boolean(argv.dlq));
     else {

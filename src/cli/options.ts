@@ -161,6 +161,15 @@ export const sendOptions: OptionMap = {
   },
 };
 
+/** send only: publish to an SNS topic (README "SNS fan-out"). */
+export const topicSendOptions: OptionMap = {
+  'topic-arn': {
+    type: 'string',
+    group: 'Send:',
+    describe: 'Publish to this SNS topic with PublishBatch instead of sending to queues (10 entries and 256 KiB per call); drain its subscribed queues with drain --fan-out',
+  },
+};
+
 export const drainOptions = (run: boolean): OptionMap => ({
   expect: { type: 'number', group: 'Drain:', describe: 'Stop after receiving this many messages (first deliveries; with --process-time, once processed); fewer is reported as missing' },
   'idle-timeout': { type: 'number', group: 'Drain:', describe: 'Stop when no message arrived for this many seconds (counted from the first message)', defaultDescription: String(DEFAULTS.idleTimeout) },
@@ -175,6 +184,15 @@ export const drainOptions = (run: boolean): OptionMap => ({
         },
       } as OptionMap)),
   ...(run ? {} : { duration: { type: 'number', group: 'Drain:', describe: 'Stop after this many seconds' } as Options }),
+  ...(run
+    ? {}
+    : ({
+        'fan-out': {
+          type: 'boolean',
+          group: 'Drain:',
+          describe: 'The queues are an SNS topic’s subscriptions: each must get every message, proven per subscription (missing and duplicates per queue; --expect counts messages published)',
+        },
+      } as OptionMap)),
   'max-messages': { type: 'number', group: 'Drain:', describe: 'Messages per ReceiveMessage, 1-10', defaultDescription: String(DEFAULTS.maxMessages) },
   'wait-time': { type: 'number', group: 'Drain:', describe: `Long-poll seconds, 0-20 (after a signal polls in flight may finish; once the drain is done they are cut after ${FINISH_GRACE_MS / 1000} s)`, defaultDescription: String(run ? DEFAULTS.runWaitTime : DEFAULTS.waitTime) },
   'visibility-timeout': { type: 'number', group: 'Drain:', describe: 'Seconds a received message stays invisible', defaultDescription: 'the queue’s' },
@@ -224,6 +242,9 @@ export const queueAdminOptions: OptionMap = {
   'visibility-timeout': { type: 'number', group: 'Create:', describe: 'Seconds a received message stays invisible' },
   retention: { type: 'number', group: 'Create:', describe: 'Seconds SQS keeps a message (60-1209600)' },
   'max-message-size': { type: 'number', group: 'Create:', describe: 'Largest message in bytes, set explicitly', defaultDescription: '1048576' },
+  topic: { type: 'string', group: 'Create:', describe: 'Also create this SNS topic and subscribe the queues to it (with the queue policy that lets it deliver)' },
+  subscribe: { type: 'number', group: 'Create:', describe: 'With --topic: how many queues to create and subscribe (<prefix>-1 … -N; instead of --queues)' },
+  'raw-delivery': { type: 'boolean', group: 'Create:', describe: 'With --topic: RawMessageDelivery on (the body as published); off: SNS wraps it in its JSON envelope', defaultDescription: 'false' },
   yes: { type: 'boolean', group: 'Purge/delete:', describe: 'Do not ask for confirmation' },
   watch: { type: 'number', group: 'Stats:', describe: 'Sample again every this many seconds until Ctrl-C' },
   json: { type: 'boolean', group: 'Stats:', describe: 'One JSON line per sample' },
@@ -322,7 +343,7 @@ export const burstRefusedOptions: OptionMap = {
 
 export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues' | 'burst';
 const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
-  send: { ...connection, ...sendOptions, ...common },
+  send: { ...connection, ...sendOptions, ...topicSendOptions, ...common },
   drain: { ...connection, ...drainOptions(false), ...common },
   run: { ...connection, ...sendOptions, ...drainOptions(true), ...downstreamOptions, ...common },
   burst: { ...connection, ...sendOptions, ...burstOptions, ...burstDrainOptions, ...common },

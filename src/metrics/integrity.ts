@@ -10,6 +10,11 @@ import { andBits, countRange, decodeBits, encodeBits, minusBits, orBits, overlap
 export interface IntegrityJson {
   runId: string;
   shard: number;
+  /**
+   * drain --fan-out: the subscription queue (by name) this consumer entry saw, each one its own
+   * copy of the run (sns/fan-out.ts). Absent: the queues share one copy (and on producers' entries).
+   */
+  subscription?: string;
   shards: number;
   /** Messages the shard sent (-1 unknown: a duration-bounded producer). */
   of: number;
@@ -55,6 +60,11 @@ export interface IntegrityJson {
   open?: boolean;
 }
 
+/** One bitmap per (run, shard), and per subscription with drain --fan-out. */
+function entryKey(runId: string, shard: number, subscription: string | undefined): string {
+  return subscription === undefined ? runId + '\u0000' + shard : runId + '\u0000' + shard + '\u0000' + subscription;
+}
+
 class ShardSeen {
   readonly seen: SeqBits;
   twice: SeqBits | undefined;
@@ -66,6 +76,7 @@ class ShardSeen {
     public shards: number,
     public of: number,
     public total: number,
+    readonly subscription?: string,
   ) {
     this.seen = new SeqBits(of);
   }
@@ -82,6 +93,7 @@ class ShardSeen {
     return {
       runId: this.runId,
       shard: this.shard,
+      ...(this.subscription !== undefined ? { subscription: this.subscription } : {}),
       shards: this.shards,
       of: this.of,
       total: this.total,
@@ -98,14 +110,17 @@ export class IntegrityTracker {
   private readonly shards = new Map<string, ShardSeen>();
   private last: ShardSeen | undefined;
 
-  /** Record one received sqs-blast message; true when it is the first copy seen here. */
-  observe(head: MessageHead): boolean {
+  /**
+   * Record one received sqs-blast message; true when it is the first copy seen here (of this
+   * subscription, with drain --fan-out: each subscription queue gets every message once).
+   */
+  observe(head: MessageHead, subscription?: string): boolean {
     // Nearly every message belongs to the shard of the one before it: skip building the key.
     let s = this.last;
-    if (!s || s.shard !== head.shard || s.runId !== head.runId) {
-      const key = head.runId + '\u0000' + head.shard;
+    if (!s || s.shard !== head.shard || s.runId !== head.runId || s.subscription !== subscription) {
+      const key = entryKey(head.runId, head.shard, subscription);
       s = this.shards.get(key);
-      if (!s) this.shards.set(key, (s = new ShardSeen(head.runId, head.shard, head.shards, head.of, head.total)));
+      if (!s) this.shards.set(key, (s = new ShardSeen(head.runId, head.shard, head.shards, head.of, head.total, subscription)));
       this.last = s;
     }
     return s.mark(head.seq);
@@ -135,7 +150,7 @@ const decodeMaybe = (bits: string | undefined) => (bits === undefined ? undefine
 export function mergeIntegrity(parts: IntegrityJson[]): IntegrityJson[] {
   const byKey = new Map<string, Merging>();
   for (const p of parts) {
-    const key = p.runId + '\u0000' + p.shard;
+    const key = entryKey(p.runId, p.shard, p.subscription);
     const seen = decodeBits(p.seen);
     const have = byKey.get(key);
     if (!have) {
@@ -178,7 +193,13 @@ export function mergeIntegrity(parts: IntegrityJson[]): IntegrityJson[] {
       if (settled) out.settled = encodeBits(settled);
       return out;
     })
-    .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : a.shard - b.shard));
+    .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : a.shard - b.shard || bySubscription(a, b)));
+}
+
+function bySubscription(a: IntegrityJson, b: IntegrityJson): number {
+  const x = a.subscription ?? '';
+  const y = b.subscription ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**
@@ -262,6 +283,16 @@ export interface IntegrityVerdict {
   /** Where producers kept their seqs: exactly what SQS acknowledged (a resent copy counts once), and what ended failed. */
   sentExact: number | null;
   failedExact: number | null;
+  /** drain --fan-out: each subscription's own figures (the totals above are their sums), by queue name. */
+  subscriptions?: SubscriptionVerdict[];
+}
+
+/** One subscription queue of a fan-out: its copy of every run, proven on its own. */
+export interface SubscriptionVerdict {
+  subscription: string;
+  distinct: number;
+  duplicates: number;
+  missing: number;
 }
 
 export interface VerdictContext {
@@ -270,6 +301,83 @@ export interface VerdictContext {
 }
 
 export function verdict(entries: IntegrityJson[], context: VerdictContext = {}): IntegrityVerdict {
+  return entries.some((e) => e.subscription !== undefined) ? fanOutVerdict(entries, context) : copyVerdict(entries, context);
+}
+
+/**
+ * drain --fan-out: every subscription queue is a whole copy of the run. Each is judged alone,
+ * against the producers' entries (their acknowledged seqs, attempted counts, sizes), which carry
+ * no subscription: so `missing` is the sum over subscriptions, and a copy of a message on two
+ * subscriptions is not a duplicate. Figures of messages (sent, failed, seen though failed, what a
+ * killed producer may have sent) are each subscription's alike and taken once; figures of
+ * deliveries (distinct, duplicates, missing, resent) add up. Consumer entries without a
+ * subscription in a fan-out run (a plain drain's result merged in) are not one of its copies:
+ * their producers' fields count, their arrivals do not.
+ */
+function fanOutVerdict(entries: IntegrityJson[], context: VerdictContext): IntegrityVerdict {
+  const runs = new Map<string, IntegrityJson[]>();
+  for (const e of entries) runs.set(e.runId, [...(runs.get(e.runId) ?? []), e]);
+  const parts: IntegrityVerdict[] = [];
+  const bySub = new Map<string, SubscriptionVerdict>();
+  for (const list of runs.values()) {
+    const subs = [...new Set(list.map((e) => e.subscription).filter((s): s is string => s !== undefined))].sort();
+    if (!subs.length) {
+      parts.push(copyVerdict(list, context));
+      continue;
+    }
+    const base = new Map(list.filter((e) => e.subscription === undefined).map((e) => [e.shard, e]));
+    for (const sub of subs) {
+      const own = new Map(list.filter((e) => e.subscription === sub).map((e) => [e.shard, e]));
+      const shards = new Set([...base.keys(), ...own.keys()]);
+      const copy = [...shards].map((shard) => asCopy(base.get(shard), own.get(shard)));
+      const v = copyVerdict(copy, context);
+      parts.push(v);
+      const s = bySub.get(sub) ?? { subscription: sub, distinct: 0, duplicates: 0, missing: 0 };
+      s.distinct += v.distinct;
+      s.duplicates += v.duplicates;
+      s.missing += v.missing;
+      bySub.set(sub, s);
+    }
+  }
+  const sum = (k: 'distinct' | 'duplicates' | 'missing' | 'unaccountedByDrains' | 'resent') => parts.reduce((n, p) => n + p[k], 0);
+  const most = (k: 'unaccountedBySends' | 'seenFailed') => Math.max(0, ...parts.map((p) => p[k]));
+  const mostOrNull = (k: 'sentExact' | 'failedExact') => parts.reduce<number | null>((n, p) => (p[k] === null ? n : Math.max(n ?? 0, p[k])), null);
+  return {
+    distinct: sum('distinct'),
+    duplicates: sum('duplicates'),
+    missing: sum('missing'),
+    exact: parts.every((p) => p.exact),
+    runs: [...runs.keys()],
+    unaccountedByDrains: sum('unaccountedByDrains'),
+    unaccountedBySends: most('unaccountedBySends'),
+    resent: sum('resent'),
+    seenFailed: most('seenFailed'),
+    sentExact: mostOrNull('sentExact'),
+    failedExact: mostOrNull('failedExact'),
+    subscriptions: [...bySub.values()].sort((a, b) => (a.subscription < b.subscription ? -1 : 1)),
+  };
+}
+
+/** One shard of one subscription's copy: the producers' fields, that subscription's arrivals. */
+function asCopy(producer: IntegrityJson | undefined, arrived: IntegrityJson | undefined): IntegrityJson {
+  if (!producer) return arrived!;
+  const { subscription: _s, twice: _t, ...fields } = producer;
+  if (!arrived) return { ...fields, seen: '', distinct: 0, duplicates: 0, maxSeq: -1 };
+  return {
+    ...fields,
+    of: Math.max(producer.of, arrived.of),
+    total: Math.max(producer.total, arrived.total),
+    shards: Math.max(producer.shards, arrived.shards),
+    seen: arrived.seen,
+    ...(arrived.twice ? { twice: arrived.twice } : {}),
+    distinct: arrived.distinct,
+    duplicates: arrived.duplicates,
+    maxSeq: arrived.maxSeq,
+  };
+}
+
+/** The verdict of one copy of the runs: every queue shares it (or one subscription's). */
+function copyVerdict(entries: IntegrityJson[], context: VerdictContext): IntegrityVerdict {
   const v: IntegrityVerdict = {
     distinct: 0,
     duplicates: 0,

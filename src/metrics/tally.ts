@@ -49,9 +49,11 @@ export const COUNTERS = {
 /**
  * Billed requests by action (see sqs/billing.ts), in the result's `cost`: every call counts, and
  * each 64 KB of payload is one request; receives (empty ones too) and deletes count. Setup and
- * stats calls are not included.
+ * stats calls are not included. send --topic-arn: `publishUnits` are SNS's (PublishBatch, each
+ * 64 KB of a call's messages one request), `deliveryUnits` the SQS requests of the topic's
+ * deliveries to its subscribed queues (sns/cost.ts has the prices).
  */
-export const COST_COUNTERS = ['sendCalls', 'sendUnits', 'receiveUnits', 'deleteCalls', 'deleteUnits', 'visibilityUnits'] as const;
+export const COST_COUNTERS = ['sendCalls', 'sendUnits', 'receiveUnits', 'deleteCalls', 'deleteUnits', 'visibilityUnits', 'publishUnits', 'deliveryUnits'] as const;
 
 /** Latency histograms by name; `perSecond` ones are also kept per second in the timeline. */
 export const LATENCIES = {
@@ -85,6 +87,8 @@ export interface Tally extends Counts {
   /** FIFO drains: messages that arrived before a lower seq of their group (null: not FIFO). */
   orderViolations: number | null;
   integrity: IntegrityJson[];
+  /** drain --fan-out: end-to-end latency (encoded HDR, µs) per subscription queue, by its name. */
+  subscriptionE2e?: Record<string, string>;
   timeline?: TimelineJson;
 }
 
@@ -112,5 +116,11 @@ export function addTallies(into: Tally, parts: Array<Partial<Tally>>): void {
     if (parts.some((p) => p.histograms?.[k])) into.histograms[k] = encode(mergeEncoded([into.histograms[k], ...parts.map((p) => p.histograms?.[k])]));
   }
   into.integrity = mergeIntegrity([...into.integrity, ...parts.flatMap((p) => p.integrity ?? [])]);
+  for (const p of parts) {
+    for (const [sub, h] of Object.entries(p.subscriptionE2e ?? {})) {
+      const have = (into.subscriptionE2e ??= {})[sub];
+      into.subscriptionE2e[sub] = have ? encode(mergeEncoded([have, h])) : h;
+    }
+  }
   into.timeline = mergeTimelines([into.timeline, ...parts.map((p) => p.timeline)]);
 }

@@ -90,6 +90,19 @@ export function buildRegistry(source: LiveSource): Registry {
       }
     },
   });
+  new Gauge({
+    name: 'sqs_blast_subscription_messages',
+    help: 'drain --fan-out: per subscription queue, messages distinct, duplicates and missing (known when the run ends, absent before)',
+    labelNames: [...LABELS, 'subscription', 'state'],
+    registers: [registry],
+    collect() {
+      for (const s of source.result?.fanOut?.subscriptions ?? []) {
+        this.set({ ...source.labels, subscription: s.queue, state: 'distinct' }, s.distinct);
+        this.set({ ...source.labels, subscription: s.queue, state: 'duplicates' }, s.duplicates);
+        this.set({ ...source.labels, subscription: s.queue, state: 'missing' }, s.missing);
+      }
+    },
+  });
   return registry;
 }
 

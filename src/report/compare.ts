@@ -32,6 +32,11 @@ const perMillion = (r: Result): number | null => {
   return messages ? (r.cost.usd / messages) * 1e6 : null;
 };
 
+const slowestSubscription = (r: Result): number | null => {
+  const p99s = (r.fanOut?.subscriptions ?? []).map((s) => s.e2eLatency?.p99).filter((p): p is number => p !== undefined);
+  return p99s.length ? Math.max(...p99s) : null;
+};
+
 /** Every figure a comparison shows, in display order; `metric` names the same figure for thresholds. */
 const FIGURES: Figure[] = [
   { metric: 'send.throughput', label: 'send msg/s', better: 'higher', get: (r) => (r.phases.send ? r.throughput.send : null) },
@@ -44,6 +49,9 @@ const FIGURES: Figure[] = [
   { metric: 'throttles', label: 'throttles', better: 'lower', get: (r) => metricValue(r, 'throttles'), format: 'count' },
   { metric: 'duplicates', label: 'duplicates', better: 'lower', get: (r) => (r.phases.drain ? r.duplicates : null), format: 'count' },
   { metric: 'missing', label: 'missing', better: 'lower', get: (r) => (r.phases.drain ? r.missing : null), format: 'count' },
+  // drain --fan-out: how many subscriptions lost messages, and the slowest subscription's end-to-end p99.
+  { metric: 'fanout.lost', label: 'subscriptions with losses', better: 'lower', get: (r) => (r.fanOut ? r.fanOut.lost.length : null), format: 'count' },
+  { metric: 'fanout.e2e.p99', label: 'slowest subscription e2e p99 ms', better: 'lower', get: slowestSubscription },
   { metric: 'cost', label: 'cost $ per million msgs', better: 'lower', get: perMillion },
   { metric: 'cpu', label: 'client µs CPU per msg', better: 'lower', get: (r) => r.client?.usPerMessage ?? null },
 ];

@@ -14,6 +14,7 @@ export function publicConfig(c: Config): Record<string, unknown> {
     maxRetries: c.connection.maxRetries,
     requestTimeoutMs: c.connection.requestTimeoutMs,
     client: c.connection.client,
+    ...(c.topic ? { topicArn: c.topic.arn } : {}),
   };
 }
 

@@ -6,7 +6,8 @@
  */
 import { EXIT } from '../errors.js';
 import { decode, summarize, type LatencySummary } from '../metrics/histogram.js';
-import { notSent, verdict } from '../metrics/integrity.js';
+import { notSent, verdict, type SubscriptionVerdict } from '../metrics/integrity.js';
+import { SNS_PUBLISH_PRICE_PER_MILLION } from '../sqs/billing.js';
 import { emptyTally, type Tally } from '../metrics/tally.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import type { AttemptRecord } from '../ledger/attempt.js';
@@ -139,7 +140,18 @@ export interface Result extends Tally {
    */
   clockOffsetMs?: number;
   /** The billed requests of the Tally, their sum, and what they cost at pricePerMillion. */
-  cost: Tally['cost'] & { units: number; pricePerMillion: number; usd: number };
+  cost: Tally['cost'] & {
+    units: number;
+    pricePerMillion: number;
+    usd: number;
+    /** send --topic-arn: USD per million SNS publish requests (`publishUnits`; sqs/billing.ts). */
+    publishPricePerMillion?: number;
+  };
+  /**
+   * drain --fan-out: each subscription queue's own figures (sorted by name), and the names of
+   * those that lost messages. `missing` and `duplicates` above are their sums.
+   */
+  fanOut?: { subscriptions: SubscriptionFigures[]; lost: string[] };
   throughput: { send: number; receive: number };
   latency: LatencySummary | null;
   receiveLatency: LatencySummary | null;
@@ -155,6 +167,15 @@ export interface Result extends Tally {
   coverage?: Coverage;
   thresholds?: ThresholdOutcome[];
   exitCode?: number;
+}
+
+/** One subscription queue of a fan-out: what it got of every run, and its end-to-end latency from publish to receive. */
+export interface SubscriptionFigures {
+  queue: string;
+  distinct: number;
+  duplicates: number;
+  missing: number;
+  e2eLatency: LatencySummary | null;
 }
 
 export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): Result {
@@ -213,8 +234,11 @@ export function finalize(r: Result): Result {
   r.receiveLatency = latencyOf(r.histograms.receiveCall);
   r.e2eLatency = latencyOf(r.histograms.e2e);
   const c = r.cost;
-  c.units = c.sendUnits + c.receiveUnits + c.deleteUnits + (c.visibilityUnits ?? 0);
-  c.usd = Math.round(((c.units * c.pricePerMillion) / 1e6) * 1e6) / 1e6;
+  const publishes = c.publishUnits ?? 0;
+  const sqsUnits = c.sendUnits + c.receiveUnits + c.deleteUnits + (c.visibilityUnits ?? 0) + (c.deliveryUnits ?? 0);
+  c.units = sqsUnits + publishes;
+  if (publishes) c.publishPricePerMillion ??= SNS_PUBLISH_PRICE_PER_MILLION;
+  c.usd = Math.round(((sqsUnits * c.pricePerMillion + publishes * (c.publishPricePerMillion ?? 0)) / 1e6) * 1e6) / 1e6;
   r.notSent = notSent(r.integrity);
   const openDrainRuns = new Set((r.unfinished ?? []).filter((u) => u.kind === 'drain' || u.kind === 'run').map((u) => u.runId));
   const v = verdict(r.integrity, { openDrainRuns });
@@ -230,6 +254,7 @@ export function finalize(r: Result): Result {
     if (v.resent) r.resent = v.resent;
     if (v.seenFailed) r.seenFailed = v.seenFailed;
     if (v.runs.length) r.runIds = v.runs;
+    if (v.subscriptions) r.fanOut = fanOutFigures(v.subscriptions, r.subscriptionE2e);
     // A foreign producer's messages carry no seqs: only the expected count can show a loss.
     if (r.expected !== null) r.missing = Math.max(r.missing, r.expected - r.distinct);
     // Unseen, but maybe still in the service: as many as its input queues held at the end. A
@@ -241,6 +266,11 @@ export function finalize(r: Result): Result {
   }
   if (unaccounted) r.unaccounted = unaccounted;
   return r;
+}
+
+function fanOutFigures(subs: SubscriptionVerdict[], e2e: Record<string, string> = {}): NonNullable<Result['fanOut']> {
+  const subscriptions = subs.map((s) => ({ queue: s.subscription, distinct: s.distinct, duplicates: s.duplicates, missing: s.missing, e2eLatency: latencyOf(e2e[s.subscription]) }));
+  return { subscriptions, lost: subscriptions.filter((s) => s.missing > 0).map((s) => s.queue) };
 }
 
 /** The exit-code contract: see README "Exit codes". */

@@ -9,6 +9,7 @@ import { EXIT } from '../errors.js';
 import type { Result } from './result.js';
 import { formatActual } from './thresholds.js';
 import { messagesIn } from '../sqs/depth.js';
+import { fanOutLines, topicCost } from './fan-out-lines.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -37,7 +38,7 @@ export function verdictLine(r: Result, exitCode: number, reasons: string[] = [])
   const why: string[] = [];
   if (r.abandoned) why.push(`gave up: ${r.abandoned}`);
   if (r.failed) why.push(`${int(r.failed)} failed`);
-  if (r.missing && !r.partial) why.push(`${int(r.missing)} missing`);
+  if (r.missing && !r.partial) why.push(`${int(r.missing)} missing${r.fanOut?.lost.length ? ` (on ${r.fanOut.lost.join(', ')})` : ''}`);
   if (r.unaccounted) why.push(`${int(r.unaccounted)} unaccounted (not proven lost: see warning)`);
   if (r.dlqDepth) why.push(`${int(r.dlqDepth)} in the DLQ`);
   if (r.orderViolations) why.push(`${int(r.orderViolations)} out of FIFO order`);
@@ -72,13 +73,14 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
   const span = `${fixed(r.durationMs / 1000, 1)} s`;
   const shard = r.parts > 1 ? `${r.parts} results merged` : `shard ${r.shard}/${r.shards}`;
   out.push(`sqs-blast ${r.kind}  run ${r.runIds?.join(',') ?? r.runId}  ${shard}  ${span}${r.interrupted ? `  (interrupted: ${r.interrupted})` : ''}`);
-  const cfg = r.config as { endpoint?: string; region?: string; proxy?: string; queues?: unknown; client?: string };
+  const cfg = r.config as { endpoint?: string; region?: string; proxy?: string; queues?: unknown; client?: string; topicArn?: string };
   // Where the run went and for which region it signed: a real account's first question.
   const region = cfg.region && cfg.endpoint !== 'local' ? `  region ${cfg.region}` : '';
   const proxy = cfg.proxy ? `  via proxy ${cfg.proxy}` : '';
   // The SDK's client reads retries and errors differently (README, --client): say when it carried the calls.
   const client = cfg.client === 'sdk' ? '  client sdk' : '';
-  if (cfg.endpoint) out.push(`endpoint ${cfg.endpoint}${region}${proxy}  queues ${r.queues.length || '?'}${client}`);
+  const where = cfg.topicArn ? `topic ${cfg.topicArn}` : `queues ${r.queues.length || '?'}`;
+  if (cfg.endpoint) out.push(`endpoint ${cfg.endpoint}${region}${proxy}  ${where}${client}`);
   const through = r.downstream;
   if (through) out.push(`service  drained its output ${through.queues.map((u) => u.split('/').pop()).join(', ')}: end-to-end is the latency through the service`);
   out.push('');
@@ -135,13 +137,15 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
       `integrity  distinct ${int(r.distinct)} · duplicates ${int(r.duplicates)}${resent} · redelivered ${int(r.redelivered ?? 0)} · ${missing}${unaccounted}${seenFailed} · foreign ${int(r.foreign)} · ${dlq}${order}`,
     );
   }
+  out.push(...fanOutLines(r, table));
   const sizes = Object.entries(r.sizes ?? {});
   if (sizes.length > 1) out.push(`sizes      ${sizes.map(([upTo, n]) => `≤${upTo} ${int(n)}`).join(' · ')} (messages sent)`);
   const left = r.queues.reduce((n, q) => n + messagesIn(q), 0);
   if (r.queues.length) out.push(`queues     ${r.queues.length} · messages left ${int(left)}`);
   if (r.cost?.units) {
     const c = r.cost;
-    out.push(`cost       ${int(c.units)} billed requests (send ${int(c.sendUnits)} · receive ${int(c.receiveUnits)} · delete ${int(c.deleteUnits)}${c.visibilityUnits ? ` · visibility ${int(c.visibilityUnits)}` : ''}) ≈ $${c.usd.toFixed(4)} at $${c.pricePerMillion}/M`);
+    const sns = topicCost(c);
+    out.push(`cost       ${int(c.units)} billed requests (send ${int(c.sendUnits)} · receive ${int(c.receiveUnits)} · delete ${int(c.deleteUnits)}${c.visibilityUnits ? ` · visibility ${int(c.visibilityUnits)}` : ''}${sns.parts}) ≈ $${c.usd.toFixed(4)} at $${c.pricePerMillion}/M${sns.prices}`);
   }
   if (r.client) {
     const c = r.client;

@@ -10,6 +10,7 @@ import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.j
 import { resolveEndpoint } from '../sqs/endpoint-rules.js';
 import { resolveQueues, redriveTargets, setupError, usesContentDedup, warnFifoRate } from '../sqs/queues.js';
 import { noteLeftovers, resolveDownstreamQueues } from '../sqs/downstream.js';
+import type { TopicTarget } from '../protocol.js';
 
 export interface Setup {
   endpoint: string;
@@ -21,6 +22,8 @@ export interface Setup {
   downstreamUrls?: string[];
   /** Dead-letter queues to check at the end (drain). */
   dlqUrls: string[];
+  /** send --topic-arn: the topic the senders publish to (then `queueUrls` is empty: no queue is sent to). */
+  topic?: TopicTarget;
   /** FIFO queues that deduplicate by content: no MessageDeduplicationId needed. */
   contentDedup: boolean;
   server?: EmbeddedServer;
@@ -41,6 +44,11 @@ export async function setUp(config: Config, onServer: (s: EmbeddedServer) => voi
   }
   const endpoint = endpointOf(config.connection);
   const admin = createSetupClient(config.connection);
+  if (config.topic) {
+    // Loaded only for a topic send: the SNS client costs its import like the SQS one.
+    const topic = await (await import('../sns/setup.js')).topicTarget(config.connection, config.topic);
+    return { endpoint, admin, queueUrls: [], dlqUrls: [], contentDedup: false, topic, server };
+  }
   const queueUrls = await resolveQueues(admin, config.queues, endpoint);
   const downstream = config.drain?.downstream;
   const downstreamUrls = downstream ? await resolveDownstreamQueues(admin, downstream, queueUrls, endpoint) : undefined;

@@ -76,6 +76,25 @@ export interface HotWire {
 
 const readJson = (body: Buffer): unknown => (body.length ? JSON.parse(body.toString('utf8')) : {});
 
+/**
+ * What the wire speaks: SQS's AWS JSON 1.0 (the default), or another service's shape on the same
+ * HTTP client and signer (sns/query.ts: SNS's awsQuery PublishBatch). `target` names the call
+ * as the signer takes it; `error` reads a refusal.
+ */
+export interface WireProtocol {
+  service: string;
+  shape: 'json' | 'query';
+  target(action: HotAction): string;
+  error(status: number, text: string, queryError: string | string[] | undefined, serverDate: string | undefined, errorType: string | undefined): SqsError;
+}
+
+const SQS_JSON: WireProtocol = {
+  service: 'sqs',
+  shape: 'json',
+  target: (action) => TARGETS[action],
+  error: (status, text, queryError, date, errorType) => errorFromReply(status, text, queryError, date, errorType),
+};
+
 export class SqsWire implements HotWire {
   readonly preparesAhead = true;
   private readonly http: Http1Client;
@@ -87,11 +106,12 @@ export class SqsWire implements HotWire {
     maxSockets: number,
     tls?: Http1Options['tls'],
     private readonly hooks: WireHooks = {},
+    private readonly protocol: WireProtocol = SQS_JSON,
   ) {
     const url = new URL(endpointOf(conn));
     const proxy = conn.proxy ? new URL(conn.proxy) : undefined;
     this.http = new Http1Client(url, { maxSockets, tls, maxAgeMs: conn.maxConnectionAgeMs, proxy });
-    this.signer = new LeanSigner(credentialProvider(conn), conn.region, url.host);
+    this.signer = new LeanSigner(credentialProvider(conn), conn.region, url.host, protocol.service, protocol.shape);
     this.signer.onRefresh = hooks.onRefresh;
     this.clock = hooks.clock ?? new LocalClockOffset();
   }
@@ -105,7 +125,7 @@ export class SqsWire implements HotWire {
   async call<T = unknown>(action: HotAction, body: string | Buffer, opts: CallOptions<T> = {}): Promise<T> {
     const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const fixed = opts.fixedBody === true && payload === body;
-    const target = TARGETS[action];
+    const target = this.protocol.target(action);
     return this.send(this.signNow(target, payload, fixed) ?? (await this.signLoading(target, payload, fixed)), opts);
   }
 
@@ -129,7 +149,7 @@ export class SqsWire implements HotWire {
    * The signature's date may then be up to a wait early: SigV4 allows minutes of skew.
    */
   prepare(action: HotAction, payload: Buffer): Prepared | undefined {
-    return this.signNow(TARGETS[action], payload, false);
+    return this.signNow(this.protocol.target(action), payload, false);
   }
 
   /**
@@ -142,7 +162,7 @@ export class SqsWire implements HotWire {
     const read = (opts.read ?? readJson) as ReadReply<T>;
     try {
       return await this.http.request(prepared.head, prepared.payload, opts.timeoutMs ?? this.conn.requestTimeoutMs, (status, reply, queryError, date, errorType) => {
-        if (status !== 200) throw errorFromReply(status, reply.toString('utf8'), queryError, date, errorType);
+        if (status !== 200) throw this.protocol.error(status, reply.toString('utf8'), queryError, date, errorType);
         try {
           return read(reply);
         } catch {

@@ -64,6 +64,7 @@ export interface TallyExtras {
   integrity?: IntegrityJson[];
   orderViolations?: number | null;
   sizes?: CountMap;
+  subscriptionE2e?: Record<string, string>;
 }
 
 export class Meter {
@@ -166,6 +167,7 @@ export class Meter {
     tally.integrity = extra.integrity ?? [];
     tally.orderViolations = extra.orderViolations ?? null;
     tally.sizes = extra.sizes ?? {};
+    if (extra.subscriptionE2e) tally.subscriptionE2e = extra.subscriptionE2e;
     tally.timeline = timeline;
     return tally;
   }
