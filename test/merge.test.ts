@@ -107,6 +107,9 @@ describe('what was never sent is not missing', () => {
     // Seq 39 is lost; seq 70 (a stray from another attempt) must not make up for it.
     const m = mergeResults([send(0, 1, 100, 40), drainSaw(0, 1, 100, [...range(39), 70])]);
     expect(m).toMatchObject({ distinct: 40, missing: 1, notSent: 60 });
+    // Nor a stray exactly at `attempted` (seq 40: the first seq this producer never sent).
+    const edge = mergeResults([send(0, 1, 100, 40), drainSaw(0, 1, 100, [...range(39), 40])]);
+    expect(edge).toMatchObject({ distinct: 40, missing: 1, notSent: 60 });
   });
 
   it('takes the larger attempt of a retried shard, whose re-sent slice shows as duplicates', () => {

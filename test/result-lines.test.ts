@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { IntegrityTracker } from '../src/metrics/integrity.js';
 import { emptyResult, finalize, resultLine, type Result } from '../src/report/result.js';
-import { CHUNK_CHARS, parseResults, ResultCollector, resultChunks } from '../src/report/result-lines.js';
+import { CHUNK_CHARS, contentSha, parseResults, ResultCollector, resultChunks } from '../src/report/result-lines.js';
 
 const KIB16 = 16 * 1024;
 
@@ -109,6 +109,18 @@ describe('result chunks', () => {
     const cut = [...chunks];
     cut[6] = cut[6].slice(0, 5000);
     expect(() => parseResults(cut.join('\n'), 'stdin')).toThrow(/shard 3 \(attempt nonce01\) has cut chunk 7 of/);
+  });
+
+  it('refuse chunks that decode cleanly to a result other than the one their checksum names', () => {
+    // gzip's own CRC passes here: the payload is a whole, valid result, only not the one the
+    // header's SHA-256 belongs to (e.g. two runs' chunks crossed under one id). Only the sha check can refuse it.
+    const small = emptyResult('send', 'smallrun', 0, 1);
+    const other = { ...small, sent: 1 };
+    const [line] = resultChunks(small, JSON.stringify(other), 'nonce09');
+    const forged = line.replace(/ [0-9a-f]{16} /, ` ${contentSha(JSON.stringify(small))} `);
+    expect(forged).not.toBe(line);
+    expect(parseResults(line, 'log')).toEqual([other]);
+    expect(() => parseResults(forged, 'log')).toThrow(/^log: the send result of run smallrun shard 0 \(attempt nonce09\) fails its checksum \(corrupt chunks\); collect the whole log/);
   });
 
   it('give the same result shuffled, repeated, or with a cut copy beside a whole one', () => {
