@@ -144,3 +144,108 @@ describe('result chunks', () => {
     expect(() => parseResults(v2, 'x')).toThrow(/^x: the drain result of run bigrun01 shard 3 is in chunk format v2/);
   });
 });
+
+describe('result lines, small and exact', () => {
+  const small = finalize(Object.assign(emptyResult('send', 'tiny01', 2, 4), { sent: 5 }));
+  const smallJson = JSON.stringify(small);
+  const one = resultChunks(small, smallJson, 'nonce03');
+
+  it('a result that fits one chunk is one line, 1/1, its length and checksum in the header', () => {
+    expect(one).toHaveLength(1);
+    const [, version, id, place, sha, len, payload] = one[0].split(' ');
+    expect([version, id, place, sha]).toEqual(['v1', 'send/tiny01/2/nonce03', '1/1', contentSha(smallJson)]);
+    expect(Number(len)).toBe(payload.length);
+    expect(contentSha(smallJson)).toMatch(/^[0-9a-f]{16}$/);
+    // The process's nonce by default: the same for every result this process prints.
+    expect(resultChunks(small, smallJson)[0].split(' ')[2]).toMatch(/^send\/tiny01\/2\/[0-9a-z]{7}$/);
+  });
+
+  it('splits at exactly CHUNK_CHARS payload characters', () => {
+    const lines = resultChunks(big, json, 'n');
+    const lens = lines.map((l) => Number(l.split(' ')[5]));
+    expect(lens.slice(0, -1).every((n) => n === CHUNK_CHARS)).toBe(true);
+    expect(lens.at(-1)).toBeGreaterThan(0);
+    expect(lens.at(-1)).toBeLessThanOrEqual(CHUNK_CHARS);
+    expect(lines.at(-1)!.split(' ')[3]).toBe(`${lines.length}/${lines.length}`);
+  });
+
+  it('reads a whole JSON document, and JSON lines of old one-line results among other text', () => {
+    expect(parseResults(`  ${smallJson}\n`, 'file')).toEqual([small]);
+    expect(parseResults(`{"not":"a result"}`, 'file')).toEqual([]);
+    const other = { ...small, shard: 3 };
+    expect(parseResults(`{"level":"info"}\n${resultLine(small)}\nINFO ${resultLine(other)}\r\n`, 'log')).toEqual([small, other]);
+    // A line that is one JSON document but not a whole text of one: scanned as lines.
+    expect(parseResults(`{ broken\n${resultLine(small)}`, 'log')).toEqual([small]);
+    // An old line holding JSON that is not a result is passed over.
+    expect(parseResults('SQS_BLAST_RESULT {"schema":"other"}', 'log')).toEqual([]);
+  });
+
+  it('names what a cut old line still tells, or nothing when it tells nothing', () => {
+    expect(() => parseResults('SQS_BLAST_RESULT {"schema":"sqs-blast/result@1","kind":"drain","runId":"r5","shard":7,"x', 'a.log')).toThrow(
+      /^a\.log: a SQS_BLAST_RESULT line is cut or corrupt \(drain, run r5, shard 7\) at \d+ bytes; collect the whole log/,
+    );
+    expect(() => parseResults('SQS_BLAST_RESULT {"schema', 'b.log')).toThrow(/^b\.log: a SQS_BLAST_RESULT line is cut or corrupt at 8 bytes; /);
+  });
+
+  it('refuses a damaged header, naming the result when its id can still be read', () => {
+    const damaged = one[0].replace(/ 1\/1 /, ' 1of1 ');
+    expect(() => parseResults(damaged, 'x')).toThrow(/^x: a SQS_BLAST_RESULT_CHUNK line of the send result of run tiny01 shard 2 is cut or corrupt; collect the whole log/);
+    expect(() => parseResults('SQS_BLAST_RESULT_CHUNK v1 garbage', 'x')).toThrow(/^x: a SQS_BLAST_RESULT_CHUNK line of a result is cut or corrupt/);
+  });
+
+  it('refuses chunks of one attempt that disagree on their count or checksum, or a place outside it', () => {
+    const two = resultChunks(big, json, 'n2').slice(0, 2);
+    const recount = two[1].replace(/ 2\/(\d+) /, (_, n: string) => ` 2/${Number(n) + 1} `);
+    expect(() => parseResults([two[0], recount].join('\n'), 'x')).toThrow(/^x: chunks of the drain result of run bigrun01 shard 3 \(attempt n2\) disagree/);
+    const resum = two[1].replace(/ [0-9a-f]{16} /, ' 0000000000000000 ');
+    expect(() => parseResults([two[0], resum].join('\n'), 'x')).toThrow(/disagree/);
+    const n = resultChunks(big, json, 'n3').length;
+    const beyond = resultChunks(big, json, 'n3')[0].replace(/ 1\/(\d+) /, ` ${n + 1}/${n} `);
+    expect(() => parseResults(beyond, 'x')).toThrow(/disagree/);
+    const zero = resultChunks(big, json, 'n4')[0].replace(/ 1\/(\d+) /, ` 0/${n} `);
+    expect(() => parseResults(zero, 'x')).toThrow(/disagree/);
+  });
+
+  it('refuses two whole copies of one chunk that differ, and keeps a whole copy over a cut one either way round', () => {
+    const lines = resultChunks(big, json, 'n5');
+    const c = lines[1];
+    const alt = c.slice(0, -1) + (c.endsWith('A') ? 'B' : 'A');
+    expect(() => parseResults([...lines, alt].join('\n'), 'x')).toThrow(/^x: two different copies of chunk 2\/\d+ of the drain result of run bigrun01 shard 3 \(attempt n5\)/);
+    const cut = c.slice(0, 200);
+    expect(parseResults([cut, ...lines].join('\n'), 'x')).toEqual([big]);
+    expect(parseResults([...lines, cut].join('\n'), 'x')).toEqual([big]);
+  });
+
+  it('lists every lacking and cut chunk, in order', () => {
+    const lines = resultChunks(big, json, 'n6');
+    const n = lines.length;
+    const kept = lines.filter((_, i) => i !== 0 && i !== 2).map((l, i) => (i === 0 || i === 1 ? l.slice(0, 300) : l));
+    expect(() => parseResults(kept.join('\n'), 'x')).toThrow(new RegExp(`\\(attempt n6\\) lacks chunks 1, 3 and has cut chunks 2, 4 of ${n}; `));
+  });
+
+  it('joins CRI partial records per stream, and passes on a log that ends inside one', () => {
+    const line = resultLine(small);
+    const cri = [
+      `2026-11-27T04:13:00.1Z stdout P ${line.slice(0, 50)}`,
+      '2026-11-27T04:13:00.2Z stderr F a warning',
+      `2026-11-27T04:13:00.3Z stdout F ${line.slice(50)}`,
+    ].join('\n');
+    expect(parseResults(cri, 'cri')).toEqual([small]);
+    const open = `2026-11-27T04:13:00.1Z stdout P ${line.slice(0, 50)}\n2026-11-27T04:13:00.1Z stdout P ${line.slice(50)}`;
+    expect(parseResults(open, 'cri')).toEqual([small]);
+    // An F record with no content is an empty line.
+    expect(parseResults('2026-11-27T04:13:00.1Z stdout F', 'cri')).toEqual([]);
+  });
+
+  it('reads results and burst documents apart, found in the order given', () => {
+    const c = new ResultCollector();
+    expect(c.add(smallJson, 'a.json')).toBe(1);
+    expect(c.add(`x\n${one[0]}\ny`, 'b.log')).toBe(1);
+    expect(c.add('nothing here', 'c.log')).toBe(0);
+    expect(c.results()).toEqual([
+      { result: small, source: 'a.json' },
+      { result: small, source: 'b.log' },
+    ]);
+    expect(c.bursts()).toEqual([]);
+  });
+});
