@@ -42,9 +42,19 @@ function bigDrainResult(shard = 3, runId = 'bigrun01'): Result {
   return finalize(r);
 }
 
-const big = bigDrainResult();
-const json = JSON.stringify(big);
-const chunks = resultChunks(big, json, 'nonce01');
+/**
+ * Built at first use, in a test: built at import, it would be rebuilt by every mutation-testing
+ * run of this file (npm run mutate), and the code it runs would count as reached by no test.
+ */
+let fixture: { big: Result; json: string; chunks: string[] } | undefined;
+function fixtures(): { big: Result; json: string; chunks: string[] } {
+  if (!fixture) {
+    const big = bigDrainResult();
+    const json = JSON.stringify(big);
+    fixture = { big, json, chunks: resultChunks(big, json, 'nonce01') };
+  }
+  return fixture;
+}
 
 /** A CRI log file as containerd writes it: lines over 16 KiB become P records ending in an F record. */
 function criLog(lines: string[], stream = 'stdout'): string[] {
@@ -62,51 +72,51 @@ function criLog(lines: string[], stream = 'stdout'): string[] {
 
 describe('result chunks', () => {
   it('keep every line of a 1M-run drain result far below 16 KiB and read back to the same result', () => {
-    expect(json.length).toBeGreaterThan(150_000);
-    expect(chunks.length).toBeGreaterThan(10);
-    for (const c of chunks) expect(Buffer.byteLength(c)).toBeLessThanOrEqual(CHUNK_CHARS + 120);
-    expect(chunks[0]).toMatch(/^SQS_BLAST_RESULT_CHUNK v1 drain\/bigrun01\/3\/nonce01 1\/\d+ [0-9a-f]{16} 8000 [A-Za-z0-9+/]+$/);
-    expect(parseResults(['starting', ...chunks, 'done'].join('\n'), 'log')).toEqual([big]);
+    expect(fixtures().json.length).toBeGreaterThan(150_000);
+    expect(fixtures().chunks.length).toBeGreaterThan(10);
+    for (const c of fixtures().chunks) expect(Buffer.byteLength(c)).toBeLessThanOrEqual(CHUNK_CHARS + 120);
+    expect(fixtures().chunks[0]).toMatch(/^SQS_BLAST_RESULT_CHUNK v1 drain\/bigrun01\/3\/nonce01 1\/\d+ [0-9a-f]{16} 8000 [A-Za-z0-9+/]+$/);
+    expect(parseResults(['starting', ...fixtures().chunks, 'done'].join('\n'), 'log')).toEqual([fixtures().big]);
   });
 
   it('are found behind kubectl --prefix and --timestamps', () => {
-    const log = chunks.map((c, i) => `[pod/sqs-blast-drain-3-x7k2p/sqs-blast] 2026-11-27T04:13:${String(i % 60).padStart(2, '0')}.000000000Z ${c}`).join('\n');
-    expect(parseResults(log, 'kubectl')).toEqual([big]);
+    const log = fixtures().chunks.map((c, i) => `[pod/sqs-blast-drain-3-x7k2p/sqs-blast] 2026-11-27T04:13:${String(i % 60).padStart(2, '0')}.000000000Z ${c}`).join('\n');
+    expect(parseResults(log, 'kubectl')).toEqual([fixtures().big]);
   });
 
   it('survive a CRI log whose 16 KiB partial records are joined first, beside an old one-line result', () => {
     // The old one-line form of a result this size is ~170 KB: containerd writes it as 10 P records and an F.
     const other = bigDrainResult(4, 'bigrun02');
     const legacy = resultLine(other);
-    const cri = [...criLog(['[10s] received 100000', legacy]), ...criLog(['a warning'], 'stderr'), ...criLog(chunks)];
+    const cri = [...criLog(['[10s] received 100000', legacy]), ...criLog(['a warning'], 'stderr'), ...criLog(fixtures().chunks)];
     expect(cri.filter((l) => / stdout P /.test(l)).length).toBeGreaterThanOrEqual(10);
     // Interleave a stderr record between the stdout partials, as the runtime may.
     cri.splice(3, 0, '2026-11-27T04:13:05.000000000Z stderr F interleaved');
     const found = parseResults(cri.join('\n'), '0.log');
     expect(found).toHaveLength(2);
-    expect(found).toContainEqual(big);
+    expect(found).toContainEqual(fixtures().big);
     expect(found).toContainEqual(other);
   });
 
   it('give the exact result when a shipper cuts every line at 16 KiB, and refuse an old line it cut', () => {
     const cut = (lines: string[]) => lines.map((l) => l.slice(0, KIB16)).join('\n');
-    expect(parseResults(cut(chunks), 'shipped')).toEqual([big]);
-    expect(() => parseResults(cut([resultLine(big)]), 'shipped')).toThrow(/^shipped: a SQS_BLAST_RESULT line is cut or corrupt \(drain, run bigrun01, shard 3\) at 16367 bytes; collect the whole log/);
+    expect(parseResults(cut(fixtures().chunks), 'shipped')).toEqual([fixtures().big]);
+    expect(() => parseResults(cut([resultLine(fixtures().big)]), 'shipped')).toThrow(/^shipped: a SQS_BLAST_RESULT line is cut or corrupt \(drain, run bigrun01, shard 3\) at 16367 bytes; collect the whole log/);
   });
 
   it('refuse a result with a lost chunk, naming kind, run id and shard', () => {
-    const lost = chunks.filter((_, i) => i !== 4);
+    const lost = fixtures().chunks.filter((_, i) => i !== 4);
     expect(() => parseResults(lost.join('\n'), 'stdin')).toThrow(
-      new RegExp(`^stdin: the drain result of run bigrun01 shard 3 \\(attempt nonce01\\) lacks chunk 5 of ${chunks.length}; collect the whole log`),
+      new RegExp(`^stdin: the drain result of run bigrun01 shard 3 \\(attempt nonce01\\) lacks chunk 5 of ${fixtures().chunks.length}; collect the whole log`),
     );
   });
 
   it('refuse a corrupt chunk (same length, one character changed) and a cut one', () => {
-    const flipped = [...chunks];
+    const flipped = [...fixtures().chunks];
     const c = flipped[2];
     flipped[2] = c.slice(0, -10) + (c.at(-10) === 'A' ? 'B' : 'A') + c.slice(-9);
     expect(() => parseResults(flipped.join('\n'), 'stdin')).toThrow(/the drain result of run bigrun01 shard 3 \(attempt nonce01\) (fails its checksum|does not decode)/);
-    const cut = [...chunks];
+    const cut = [...fixtures().chunks];
     cut[6] = cut[6].slice(0, 5000);
     expect(() => parseResults(cut.join('\n'), 'stdin')).toThrow(/shard 3 \(attempt nonce01\) has cut chunk 7 of/);
   });
@@ -125,22 +135,22 @@ describe('result chunks', () => {
 
   it('give the same result shuffled, repeated, or with a cut copy beside a whole one', () => {
     const rnd = random(7);
-    const shuffled = [...chunks, ...chunks.slice(0, 5), chunks[6].slice(0, 100)].sort(() => rnd() - 0.5);
-    expect(parseResults(shuffled.join('\n'), 'twice')).toEqual([big]);
+    const shuffled = [...fixtures().chunks, ...fixtures().chunks.slice(0, 5), fixtures().chunks[6].slice(0, 100)].sort(() => rnd() - 0.5);
+    expect(parseResults(shuffled.join('\n'), 'twice')).toEqual([fixtures().big]);
   });
 
   it('keep two attempts of one shard apart, and join one result split over two files', () => {
-    const retry = { ...big, startedAt: big.startedAt + 1 };
+    const retry = { ...fixtures().big, startedAt: fixtures().big.startedAt + 1 };
     const second = resultChunks(retry, JSON.stringify(retry), 'nonce02');
-    expect(parseResults([...chunks, ...second].join('\n'), 'x')).toHaveLength(2);
+    expect(parseResults([...fixtures().chunks, ...second].join('\n'), 'x')).toHaveLength(2);
     const c = new ResultCollector();
-    c.add(chunks.slice(0, 5).join('\n'), '0.log.1');
-    c.add(chunks.slice(5).join('\n'), '0.log');
-    expect(c.results().map((r) => r.result)).toEqual([big]);
+    c.add(fixtures().chunks.slice(0, 5).join('\n'), '0.log.1');
+    c.add(fixtures().chunks.slice(5).join('\n'), '0.log');
+    expect(c.results().map((r) => r.result)).toEqual([fixtures().big]);
   });
 
   it('refuse a chunk format from another version by name', () => {
-    const v2 = chunks[0].replace(' v1 ', ' v2 ');
+    const v2 = fixtures().chunks[0].replace(' v1 ', ' v2 ');
     expect(() => parseResults(v2, 'x')).toThrow(/^x: the drain result of run bigrun01 shard 3 is in chunk format v2/);
   });
 });
@@ -161,7 +171,7 @@ describe('result lines, small and exact', () => {
   });
 
   it('splits at exactly CHUNK_CHARS payload characters', () => {
-    const lines = resultChunks(big, json, 'n');
+    const lines = resultChunks(fixtures().big, fixtures().json, 'n');
     const lens = lines.map((l) => Number(l.split(' ')[5]));
     expect(lens.slice(0, -1).every((n) => n === CHUNK_CHARS)).toBe(true);
     expect(lens.at(-1)).toBeGreaterThan(0);
@@ -194,30 +204,30 @@ describe('result lines, small and exact', () => {
   });
 
   it('refuses chunks of one attempt that disagree on their count or checksum, or a place outside it', () => {
-    const two = resultChunks(big, json, 'n2').slice(0, 2);
+    const two = resultChunks(fixtures().big, fixtures().json, 'n2').slice(0, 2);
     const recount = two[1].replace(/ 2\/(\d+) /, (_, n: string) => ` 2/${Number(n) + 1} `);
     expect(() => parseResults([two[0], recount].join('\n'), 'x')).toThrow(/^x: chunks of the drain result of run bigrun01 shard 3 \(attempt n2\) disagree/);
     const resum = two[1].replace(/ [0-9a-f]{16} /, ' 0000000000000000 ');
     expect(() => parseResults([two[0], resum].join('\n'), 'x')).toThrow(/disagree/);
-    const n = resultChunks(big, json, 'n3').length;
-    const beyond = resultChunks(big, json, 'n3')[0].replace(/ 1\/(\d+) /, ` ${n + 1}/${n} `);
+    const n = resultChunks(fixtures().big, fixtures().json, 'n3').length;
+    const beyond = resultChunks(fixtures().big, fixtures().json, 'n3')[0].replace(/ 1\/(\d+) /, ` ${n + 1}/${n} `);
     expect(() => parseResults(beyond, 'x')).toThrow(/disagree/);
-    const zero = resultChunks(big, json, 'n4')[0].replace(/ 1\/(\d+) /, ` 0/${n} `);
+    const zero = resultChunks(fixtures().big, fixtures().json, 'n4')[0].replace(/ 1\/(\d+) /, ` 0/${n} `);
     expect(() => parseResults(zero, 'x')).toThrow(/disagree/);
   });
 
   it('refuses two whole copies of one chunk that differ, and keeps a whole copy over a cut one either way round', () => {
-    const lines = resultChunks(big, json, 'n5');
+    const lines = resultChunks(fixtures().big, fixtures().json, 'n5');
     const c = lines[1];
     const alt = c.slice(0, -1) + (c.endsWith('A') ? 'B' : 'A');
     expect(() => parseResults([...lines, alt].join('\n'), 'x')).toThrow(/^x: two different copies of chunk 2\/\d+ of the drain result of run bigrun01 shard 3 \(attempt n5\)/);
     const cut = c.slice(0, 200);
-    expect(parseResults([cut, ...lines].join('\n'), 'x')).toEqual([big]);
-    expect(parseResults([...lines, cut].join('\n'), 'x')).toEqual([big]);
+    expect(parseResults([cut, ...lines].join('\n'), 'x')).toEqual([fixtures().big]);
+    expect(parseResults([...lines, cut].join('\n'), 'x')).toEqual([fixtures().big]);
   });
 
   it('lists every lacking and cut chunk, in order', () => {
-    const lines = resultChunks(big, json, 'n6');
+    const lines = resultChunks(fixtures().big, fixtures().json, 'n6');
     const n = lines.length;
     const kept = lines.filter((_, i) => i !== 0 && i !== 2).map((l, i) => (i === 0 || i === 1 ? l.slice(0, 300) : l));
     expect(() => parseResults(kept.join('\n'), 'x')).toThrow(new RegExp(`\\(attempt n6\\) lacks chunks 1, 3 and has cut chunks 2, 4 of ${n}; `));
