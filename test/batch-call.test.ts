@@ -256,6 +256,47 @@ describe('BatchCaller', () => {
   });
 });
 
+describe('BatchCaller.prepare', () => {
+  it('builds the first attempt ahead on the lean wire, and builds only retries at the call', async () => {
+    server.script = [ok];
+    server.requests.length = 0;
+    const live = new LiveRow(createSharedState(1), 0);
+    const meter = new Meter(live, Date.now(), [], 'send');
+    const stop = new StopSignals(live, 5);
+    const wire = new SqsWire(connection(), 1);
+    const built: number[][] = [];
+    let succeeded = 0;
+    const batch: BatchEntries<BatchReply> = {
+      action: 'SendMessageBatch',
+      request: (pending) => {
+        built.push([...pending]);
+        return Buffer.from(JSON.stringify({ QueueUrl: `${server.url}/000000000000/q`, Entries: pending.map((i) => ({ Id: String(i), MessageBody: 'm' })) }));
+      },
+      succeeded: (reply) => (succeeded += reply.Successful?.length ?? 0),
+      failed: () => expect.fail('nothing fails'),
+    };
+    try {
+      const caller = new BatchCaller(wire, meter, stop, 2);
+      // The wire signs ahead once it holds credentials (loaded at its first call).
+      await caller.call(batch, allEntries(1));
+      built.length = 0;
+      server.requests.length = 0;
+      server.script = [partial(8, 'InternalError'), ok];
+      succeeded = 0;
+      const prepared = caller.prepare(batch, allEntries(10));
+      expect(prepared).toBeDefined();
+      expect(built).toEqual([[...Array(10).keys()]]);
+      await caller.call(batch, allEntries(10), prepared);
+    } finally {
+      wire.close();
+      stop.close();
+    }
+    expect(built).toEqual([[...Array(10).keys()], [8, 9]]);
+    expect(server.requests.map((r) => r.ids)).toEqual([ids(0, 10), ['8', '9']]);
+    expect(succeeded).toBe(10);
+  });
+});
+
 describe('unreportedIds', () => {
   it('names the entries a reply names in neither list, and none when it names them all', () => {
     expect(unreportedIds([0, 1, 2, 3], { Successful: [{ Id: '0' }], Failed: [{ Id: '2', Code: 'X' }] })).toEqual([1, 3]);
