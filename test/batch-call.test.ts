@@ -18,6 +18,8 @@ import { StopSignals } from '../src/worker-kit/stop-signals.js';
 
 interface Answer {
   status: number;
+  /** Answer this much later (a slow server). */
+  delayMs?: number;
   /** The x-amzn-query-error code, for an error reply. */
   error?: string;
   body: unknown;
@@ -40,16 +42,24 @@ class ScriptedSqs {
         this.requests.push({ action: String(req.headers['x-amz-target']).replace('AmazonSQS.', ''), ids });
         const a = this.script[Math.min(this.requests.length - 1, this.script.length - 1)](ids);
         const text = JSON.stringify(a.body);
-        res.writeHead(a.status, {
-          'content-type': 'application/x-amz-json-1.0',
-          'content-length': String(Buffer.byteLength(text)),
-          ...(a.error ? { 'x-amzn-query-error': `${a.error};Sender` } : {}),
-        });
-        res.end(text);
+        if (a.delayMs) {
+          const timer = setTimeout(() => this.reply(res, a, text), a.delayMs);
+          res.on('close', () => clearTimeout(timer));
+        } else this.reply(res, a, text);
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  private reply(res: http.ServerResponse, a: Answer, text: string): void {
+    if (res.destroyed) return;
+    res.writeHead(a.status, {
+          'content-type': 'application/x-amz-json-1.0',
+          'content-length': String(Buffer.byteLength(text)),
+          ...(a.error ? { 'x-amzn-query-error': `${a.error};Sender` } : {}),
+        });
+    res.end(text);
   }
 
   async stop(): Promise<void> {
@@ -253,6 +263,42 @@ describe('BatchCaller', () => {
     expect(server.requests).toHaveLength(3);
     expect(failed).toEqual([{ entries: [0, 1, 2], code: 'Aborted' }]);
     expect(meter.finish().retries).toBe(3);
+  });
+});
+
+describe('BatchCaller and a stop during a call', () => {
+  it('a call in flight at a hard stop is cut, and its entries end failed at once, not retried', async () => {
+    server.script = [(batchIds) => ({ ...ok(batchIds), delayMs: 3000 })];
+    server.requests.length = 0;
+    const state = createSharedState(1);
+    const live = new LiveRow(state, 0);
+    const meter = new Meter(live, Date.now(), [], 'send');
+    const stop = new StopSignals(live, 5);
+    const wire = new SqsWire(connection(), 1);
+    const failed: Array<{ entries: number[]; code: string }> = [];
+    const batch: BatchEntries<BatchReply> = {
+      action: 'SendMessageBatch',
+      request: (pending) => Buffer.from(JSON.stringify({ QueueUrl: `${server.url}/000000000000/q`, Entries: pending.map((i) => ({ Id: String(i), MessageBody: 'm' })) })),
+      succeeded: () => expect.fail('the reply never came'),
+      failed: (entries, code) => failed.push({ entries: [...entries], code }),
+    };
+    let cutAfterMs: number;
+    try {
+      const done = new BatchCaller(wire, meter, stop, 5).call(batch, allEntries(4));
+      while (server.requests.length < 1) await new Promise((resolve) => setTimeout(resolve, 2));
+      const stoppedAt = performance.now();
+      new LiveView(state).stop(2);
+      await done;
+      cutAfterMs = performance.now() - stoppedAt;
+    } finally {
+      wire.close();
+      stop.close();
+    }
+    // Cut at the stop (5 ms polls), not at the reply 3 s later; the margin is for a busy machine.
+    expect(cutAfterMs).toBeLessThan(1500);
+    expect(server.requests).toHaveLength(1);
+    expect(failed).toEqual([{ entries: [0, 1, 2, 3], code: 'Aborted' }]);
+    expect(meter.finish().retries).toBe(0);
   });
 });
 

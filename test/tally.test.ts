@@ -109,4 +109,14 @@ describe('the tally', () => {
     expect(decode(into.histograms.sendCall!).totalCount).toBe(3);
     expect(into.orderViolations).toBe(4);
   });
+
+  it('adds timelines by wall-clock second, and has none when no part has one', () => {
+    const into = emptyTally();
+    addTallies(into, [{ timeline: { start: 2000, series: { sent: [1, 2] } } }, {}, { timeline: { start: 1000, series: { sent: [5, 5, 5] } } }]);
+    expect(into.timeline).toMatchObject({ start: 1000, series: { sent: [5, 6, 7] } });
+    const none = emptyTally();
+    addTallies(none, [{}, { sent: 3 }]);
+    expect(none.timeline).toBeUndefined();
+    expect(none.sent).toBe(3);
+  });
 });
