@@ -95,3 +95,36 @@ describe('verdict', () => {
     expect(verdict(merged)).toMatchObject({ missing: 1, failedExact: 15, sentExact: 185, seenFailed: 1, distinct: 185 });
   });
 });
+
+describe('integrity at its edges', () => {
+  it('keeps run r1 shard 12 apart from run r11 shard 2, in a tracker and in a merge', () => {
+    const t = new IntegrityTracker();
+    t.observe({ runId: 'r1', shard: 12, shards: 20, seq: 0, of: 10, total: 200, sentAt: 0 });
+    t.observe({ runId: 'r11', shard: 2, shards: 20, seq: 0, of: 10, total: 200, sentAt: 0 });
+    expect(t.toJSON().map((e) => [e.runId, e.shard, e.distinct])).toEqual([['r1', 12, 1], ['r11', 2, 1]]);
+    expect(mergeIntegrity(t.toJSON()).map((e) => [e.runId, e.shard, e.duplicates])).toEqual([['r1', 12, 0], ['r11', 2, 0]]);
+  });
+
+  it('an open attempt merged after a finished one still leaves the shard open', () => {
+    const done = producedShard(ID, { sent: 10, attempted: 10, failed: 0 }, { acked: set(range(0, 10)), settled: set(range(0, 10)), from: 0 });
+    const [m] = mergeIntegrity([done, { ...done, open: true }]);
+    expect(m.open).toBe(true);
+  });
+
+  it('only an open attempt leaves seqs unaccounted by sends; seen twice without a resume point is duplicates', () => {
+    const p = producedShard(ID, { sent: 40, attempted: 40, failed: 0 }, { acked: set(range(0, 40)), settled: set(range(0, 40)), from: 0 });
+    const seen = consumer([...range(0, 40), 5, 6]);
+    const v = verdict(mergeIntegrity([p, seen]));
+    expect(v).toMatchObject({ unaccountedBySends: 0, resent: 0, duplicates: 2, missing: 0 });
+  });
+
+  it('judges a run by its largest shard count and total, whichever entry carries them', () => {
+    // A consumer saw only shard 0 of a run it took for one shard; the producer of shard 1 says there are two.
+    const seen = consumer(range(0, 5), { shards: 1, of: 5, total: 5 });
+    const other = producedShard({ ...ID, shard: 1, shards: 2, of: 5, total: 10 }, { sent: 5, attempted: 5, failed: 0 });
+    expect(verdict(mergeIntegrity([seen, other]))).toMatchObject({ missing: 5 });
+    // Two consumers' entries, one of which knows the run has two shards: shard 1 lacks 4 of its 5.
+    expect(verdict([consumer(range(0, 5), { shards: 1, of: 5, total: 5 }), consumer([0], { shard: 1, shards: 2, of: 5, total: 10 })])).toMatchObject({ missing: 4 });
+  });
+});
+
