@@ -4,7 +4,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'test-output/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'test-output/', 'reports/', '.stryker-tmp/'] },
   {
     files: ['src/**/*.ts', 'workers/**/*.ts', 'test/**/*.ts', 'vitest*.config.ts', 'bench/**/*.mjs'],
     extends: [tseslint.configs.base],

@@ -196,6 +196,11 @@ describe('run: send and drain together', () => {
     expect(run.code).toBe(0);
     const r = JSON.parse(run.stdout);
     expect(r).toMatchObject({ kind: 'run', sent: 20000, received: 20000, distinct: 20000, missing: 0, duplicates: 0, failed: 0 });
+    // Every message received was deleted, and the queues hold nothing afterwards: a drain whose
+    // deletes never happened would read the same counts above, its messages back in the queues.
+    expect(r).toMatchObject({ deleted: 20000, deleteFailed: 0 });
+    expect(r.queues).toHaveLength(4);
+    for (const q of r.queues) expect(q).toMatchObject({ visible: 0, inFlight: 0, delayed: 0 });
     expect(r.e2eLatency.count).toBe(20000);
     expect(r.throughput.send).toBeGreaterThan(0);
     expect(r.throughput.receive).toBeGreaterThan(0);

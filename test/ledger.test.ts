@@ -10,6 +10,7 @@ import { doneKey, doneShards } from '../src/ledger/markers.js';
 import { resumeAfter } from '../src/ledger/resume.js';
 import { mergeIntegrity, notSent, producedShard, verdict, type IntegrityJson } from '../src/metrics/integrity.js';
 import { countRange, decodeBits, firstAbsent, SeqBits } from '../src/metrics/seq-bits.js';
+import { mergeResults } from '../src/report/merge.js';
 import { emptyResult, type Result } from '../src/report/result.js';
 
 const ID = { runId: 'r1', shard: 0, shards: 1, of: 100, total: 100 };
@@ -117,6 +118,22 @@ describe('pod attempts in a merge', () => {
     expect([...view.superseded]).toEqual([term]);
     // Each shard planned once: 100 + 100, not 100 + 100 + 60.
     expect(plannedOf(view.parts)).toBe(200);
+  });
+
+  it('in a merge, a killed send attempt is resumed only by a later final attempt of the same shard', () => {
+    const killed = attempt('send', 1, 'send-1-a', 1000, { final: false });
+    const warning = (parts: Result[]) => mergeResults(parts).coverage!.warnings.filter((w) => w.startsWith('send shard 1 (pod send-1-a)'));
+    const resumed = /a later attempt resumed the shard/;
+    const unfinished = /no later attempt finished the shard/;
+    expect(mergeResults([killed, attempt('send', 0, 'send-0-a', 900)]).unfinished).toEqual([expect.objectContaining({ pod: 'send-1-a', lastCheckpointAt: 1000 })]);
+    expect(warning([killed, attempt('send', 1, 'send-1-b', 2000, { resumedFrom: 40 })])).toEqual([expect.stringMatching(resumed)]);
+    // Not a later one: finished before the killed attempt's last checkpoint, of another shard, kind or run, or itself not final.
+    expect(warning([killed, attempt('send', 1, 'send-1-b', 1000)])).toEqual([expect.stringMatching(unfinished)]);
+    expect(warning([killed, attempt('send', 0, 'send-0-b', 2000)])).toEqual([expect.stringMatching(unfinished)]);
+    expect(warning([killed, attempt('drain', 1, 'drain-1-b', 2000)])).toEqual([expect.stringMatching(unfinished)]);
+    expect(warning([killed, { ...attempt('send', 1, 'send-1-b', 2000), runId: 'r2' }])).toEqual([expect.stringMatching(unfinished)]);
+    expect(warning([killed, attempt('send', 1, 'send-1-c', 2000, { final: false })])).toEqual([expect.stringMatching(unfinished)]);
+    expect(mergeResults([attempt('send', 0, 'send-0-a', 900)])).not.toHaveProperty('unfinished');
   });
 
   it('refuses one run id applied twice, naming both Job uids, and merges one apply by choice', () => {

@@ -107,6 +107,9 @@ describe('what was never sent is not missing', () => {
     // Seq 39 is lost; seq 70 (a stray from another attempt) must not make up for it.
     const m = mergeResults([send(0, 1, 100, 40), drainSaw(0, 1, 100, [...range(39), 70])]);
     expect(m).toMatchObject({ distinct: 40, missing: 1, notSent: 60 });
+    // Nor a stray exactly at `attempted` (seq 40: the first seq this producer never sent).
+    const edge = mergeResults([send(0, 1, 100, 40), drainSaw(0, 1, 100, [...range(39), 40])]);
+    expect(edge).toMatchObject({ distinct: 40, missing: 1, notSent: 60 });
   });
 
   it('takes the larger attempt of a retried shard, whose re-sent slice shows as duplicates', () => {
@@ -167,5 +170,59 @@ describe('report coverage', () => {
 
   it('compresses long shard lists into ranges', () => {
     expect(ranges([0, 1, 2, 3, 7, 9, 10, 11, 12])).toBe('0-3, 7, 9-12');
+  });
+});
+
+describe('what a merge carries over from its parts', () => {
+  const part = (kind: Result['kind'], shard: number, fields: Partial<Result>): Result => {
+    const r = emptyResult(kind, 'run9', shard, 3);
+    Object.assign(r, fields);
+    return r;
+  };
+
+  it('spans phases, adds planned and expected, keeps the furthest clock and each queue’s latest depth', () => {
+    const q = (url: string, visible: number) => ({ url, visible, inFlight: 0, delayed: 0 });
+    const a = part('send', 0, { startedAt: 100, endedAt: 900, planned: 40, expected: 5, clockOffsetMs: -30, phases: { send: { startedAt: 110, endedAt: 800 } }, queues: [q('u1', 7), q('u2', 1)] });
+    const b = part('send', 1, { startedAt: 50, endedAt: 700, planned: 60, expected: null, clockOffsetMs: 12, phases: { send: { startedAt: 60, endedAt: 650 } }, queues: [q('u1', 9)] });
+    const c = part('drain', 0, { startedAt: 200, endedAt: 2000, planned: null, expected: 2, clockOffsetMs: 45, phases: { drain: { startedAt: 300, endedAt: 1900 } }, queues: [q('u2', 0)], parts: 4 });
+    c.cost.pricePerMillion = 0.5;
+    const m = mergeResults([a, b, c]);
+    expect(m).toMatchObject({ kind: 'report', runId: 'run9', shards: 3, parts: 6, startedAt: 50, endedAt: 2000, planned: 100, expected: 7, clockOffsetMs: 45 });
+    expect(m.phases).toEqual({ send: { startedAt: 60, endedAt: 800 }, drain: { startedAt: 300, endedAt: 1900 } });
+    expect(m.cost.pricePerMillion).toBe(0.5);
+    // u1: a's (ended 900) is later than b's (700); u2: c's (2000) is later than a's.
+    expect(m.queues).toEqual([q('u1', 7), q('u2', 0)]);
+    expect(m.config).toMatchObject({
+      merged: [
+        { kind: 'send', runId: 'run9', shard: 0, shards: 3 },
+        { kind: 'send', runId: 'run9', shard: 1, shards: 3 },
+        { kind: 'drain', runId: 'run9', shard: 0, shards: 3 },
+      ],
+      partsInterrupted: 0,
+    });
+  });
+
+  it('knows no plan when a send part has none, and none without a send phase', () => {
+    const a = part('send', 0, { planned: 40, phases: { send: { startedAt: 0, endedAt: 1 } } });
+    const b = part('send', 1, { planned: null, phases: { send: { startedAt: 0, endedAt: 1 } } });
+    expect(mergeResults([a, b]).planned).toBeNull();
+    expect(mergeResults([b, a]).planned).toBeNull();
+    expect(mergeResults([part('drain', 0, { phases: { drain: { startedAt: 0, endedAt: 1 } } })]).planned).toBeNull();
+    expect(mergeResults([part('drain', 0, {})]).expected).toBeNull();
+  });
+
+  it('names a merge of several runs "mixed", and counts its interrupted parts', () => {
+    const a = emptyResult('send', 'a', 0, 1);
+    const b = emptyResult('send', 'b', 0, 2);
+    b.interrupted = 'SIGTERM';
+    const m = mergeResults([a, b]);
+    expect(m.runId).toBe('mixed');
+    expect(m.shards).toBe(2);
+    expect(m.config).toMatchObject({ partsInterrupted: 1, merged: [{ runId: 'a', interrupted: null }, { runId: 'b', interrupted: 'SIGTERM' }] });
+  });
+
+  it('keeps the DLQ depth a level: the largest any part saw', () => {
+    const m = mergeResults([part('drain', 0, { dlqDepth: 3 }), part('drain', 1, { dlqDepth: null }), part('drain', 2, { dlqDepth: 8 })]);
+    expect(m.dlqDepth).toBe(8);
   });
 });

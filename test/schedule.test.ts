@@ -85,3 +85,65 @@ describe('the open-model schedule', () => {
   });
 });
 
+
+describe('Schedule at its edges', () => {
+  it('a falling ramp: dueAt inverts dueBy, and the rate falls linearly to 0', () => {
+    const s = new Schedule(planSchedule({ stages: [{ durationMs: 1000, target: 1000 }, { durationMs: 2000, target: 0 }], warmupMs: 0 }));
+    // 500 up the first ramp, 1,000 down the second.
+    expect(s.dueBy(Infinity)).toBeCloseTo(1500, 9);
+    expect(s.dueBy(2000)).toBeCloseTo(500 + 750, 9);
+    for (const n of [1, 500, 501, 1000, 1499]) expect(s.dueBy(s.dueAt(n))).toBeCloseTo(n, 6);
+    expect(s.dueAt(500)).toBeCloseTo(1000, 6);
+    expect(s.rateAt(0)).toBe(0);
+    expect(s.rateAt(500)).toBeCloseTo(500, 9);
+    expect(s.rateAt(1000)).toBeCloseTo(1000, 9);
+    expect(s.rateAt(2000)).toBeCloseTo(500, 9);
+    expect(s.rateAt(3000)).toBe(0); // the end: nothing starts at or after it
+    expect(s.rateAt(-1)).toBe(0);
+    expect(s.dueAt(1500)).toBe(Infinity);
+  });
+
+  it('a stage at rate 0 is a pause: what is due after it waits until the next stage', () => {
+    const s = new Schedule(planSchedule({ stages: [{ durationMs: 1000, target: 0 }, { durationMs: 1000, target: 0 }, { durationMs: 1000, target: 200 }], warmupMs: 0 }));
+    expect(s.dueAt(0)).toBe(2000);
+    expect(s.dueAt(25)).toBeCloseTo(2500, 6); // up a 0→200 ramp: 100·t² = 25
+    expect(s.dueAt(100)).toBe(Infinity); // the last of the ramp's 100 is its end
+    expect(s.dueBy(2000)).toBe(0);
+    expect(s.rateAt(1500)).toBe(0);
+    expect(s.rateAt(2500)).toBeCloseTo(100, 9);
+  });
+
+  it('a rate that never ends is flat from 0 to Infinity, and a --duration cuts dueBy, not dueAt', () => {
+    const s = new Schedule(planSchedule({ rate: 100, warmupMs: 0, durationMs: 5000 }));
+    expect(s.paced).toBe(true);
+    expect(s.endMs).toBe(5000);
+    expect(s.dueBy(10_000)).toBeCloseTo(500, 9);
+    expect(s.dueBy(1000)).toBeCloseTo(100, 9);
+    expect(s.dueAt(1000)).toBeCloseTo(10_000, 6);
+    expect(s.rateAt(4999)).toBe(100);
+    expect(s.rateAt(5000)).toBe(0);
+  });
+
+  it('unpaced: nothing is due by a schedule, and it says so', () => {
+    const s = new Schedule(planSchedule({ warmupMs: 1000 }));
+    expect(s.paced).toBe(false);
+    expect(s.warmupMs).toBe(1000);
+    expect(s.dueAt(5)).toBe(Infinity);
+    expect(s.dueBy(1000)).toBe(0);
+    expect(s.rateAt(10)).toBe(0);
+  });
+
+  it('a warm-up before stages is its own flat segment; none without a warm-up', () => {
+    expect(planSchedule({ stages: [{ durationMs: 1000, target: 50 }], warmupMs: 0 }).segments).toEqual([{ durationMs: 1000, from: 0, to: 50 }]);
+    expect(planSchedule({ stages: [{ durationMs: 1000, target: 50 }], warmupMs: 500, durationMs: 10_000 })).toEqual({
+      warmupMs: 500,
+      segments: [{ durationMs: 500, from: 50, to: 50 }, { durationMs: 1000, from: 0, to: 50 }],
+      endMs: 1500,
+    });
+  });
+
+  it('stage lists take spaces and fractions', () => {
+    expect(parseStages(' 1.5s : 10.5 , 2m:0')).toEqual([{ durationMs: 1500, target: 10.5 }, { durationMs: 120_000, target: 0 }]);
+    expect(parseStages('1s:10,x')).toBeNull();
+  });
+});

@@ -5,6 +5,7 @@
  * is covered without a line here.
  */
 import { describe, expect, it } from 'vitest';
+import { createHistogram, decode, encode, recordMs } from '../src/metrics/histogram.js';
 import { createSharedState, LiveRow, LiveView } from '../src/metrics/live.js';
 import { addTallies, COST_COUNTERS, COUNTER_NAMES, COUNTERS, emptyTally, type CounterDisplay, type Tally } from '../src/metrics/tally.js';
 import { mergeResults } from '../src/report/merge.js';
@@ -82,5 +83,43 @@ describe('the tally', () => {
     expect(tally.failed).toBe(3);
     expect([view.sum('errors'), view.sum('throttles'), view.sum('failed')]).toEqual([2, 1, 3]);
     expect(tally.timeline!.series).toMatchObject({ errors: [2], throttles: [1], 'error:KmsThrottled': [1], failed: [3] });
+  });
+
+  it('adds failures, sizes and FIFO order violations, and a histogram only where some part has one', () => {
+    const h = (ms: number[]) => {
+      const x = createHistogram();
+      for (const m of ms) recordMs(x, m);
+      return encode(x);
+    };
+    const into = emptyTally();
+    addTallies(into, [
+      { failures: { InternalError: 2 }, sizes: { '1KiB': 5 }, orderViolations: null, histograms: { sendCall: h([10, 20]) } },
+      { failures: { InternalError: 1, Aborted: 4 }, sizes: { '1KiB': 1, '16KiB': 2 }, orderViolations: 3 },
+      { orderViolations: 0 },
+      {},
+    ]);
+    expect(into.failures).toEqual({ InternalError: 3, Aborted: 4 });
+    expect(into.sizes).toEqual({ '1KiB': 6, '16KiB': 2 });
+    expect(into.orderViolations).toBe(3);
+    expect(Object.keys(into.histograms)).toEqual(['sendCall']);
+    expect(decode(into.histograms.sendCall!).totalCount).toBe(2);
+    // Standard queues: no part knows of order, and the sum says so (null), not 0.
+    const standard = emptyTally();
+    addTallies(standard, [{ orderViolations: null }, {}]);
+    expect(standard.orderViolations).toBeNull();
+    // A later merge adds to what is there.
+    addTallies(into, [{ histograms: { sendCall: h([30]) }, orderViolations: 1 }]);
+    expect(decode(into.histograms.sendCall!).totalCount).toBe(3);
+    expect(into.orderViolations).toBe(4);
+  });
+
+  it('adds timelines by wall-clock second, and has none when no part has one', () => {
+    const into = emptyTally();
+    addTallies(into, [{ timeline: { start: 2000, series: { sent: [1, 2] } } }, {}, { timeline: { start: 1000, series: { sent: [5, 5, 5] } } }]);
+    expect(into.timeline).toMatchObject({ start: 1000, series: { sent: [5, 6, 7] } });
+    const none = emptyTally();
+    addTallies(none, [{}, { sent: 3 }]);
+    expect(none.timeline).toBeUndefined();
+    expect(none.sent).toBe(3);
   });
 });
