@@ -288,6 +288,24 @@ export const burstOptions: OptionMap = {
     describe:
       'Each step also runs consumers (like `run`, shaped by the Drain:/Consumer: flags) and fails when they fall behind: the backlog (sent − received) grows by over 3% of the window’s messages (and over 20); each step’s backlog is drained before the next',
   },
+  consumer: {
+    type: 'string',
+    group: 'Burst:',
+    describe:
+      'external: your own consumers read the queues and sqs-blast consumes nothing; each step samples the queues’ depth (and their DLQs’) every second and fails when the backlog grows beyond --max-growth or a DLQ gains messages',
+  },
+  'max-growth': {
+    type: 'number',
+    group: 'Burst:',
+    describe: '--drain / --consumer external: a step fails when the backlog grows by more than this % of the messages sent in its window (and by more than 20)',
+    defaultDescription: String(BURST_DEFAULTS.maxGrowth),
+  },
+  'settle-timeout': {
+    type: 'number',
+    group: 'Burst:',
+    describe: '--consumer external: most seconds to wait after a step for your consumers to drain its backlog before the next step',
+    defaultDescription: String(BURST_DEFAULTS.settleTimeout),
+  },
 };
 
 /**
