@@ -113,12 +113,12 @@ export interface ExternalLimit {
  * the server failed the step first: the generic verdict names that).
  */
 export function externalVerdict(sustained: number | null, limit: ExternalLimit | null, ceiling: number, startRate: number): string | null {
-  const held = sustained === null ? `your consumers did not keep up with the first step (${n(startRate)} msg/s)` : `your consumers keep up with ${n(sustained)} msg/s`;
+  const held = sustained === null ? `no step held (the first, ${n(startRate)} msg/s, failed)` : `your consumers keep up with ${n(sustained)} msg/s`;
   if (!limit) return `${held}: the ceiling (${n(ceiling)} msg/s) was reached without a failing step`;
-  if (!limit.consumersBehind && !limit.consumersFailed) return null;
-  const growth = `the backlog grows by ${n(limit.backlogPerSec ?? 0)} msg/s (they took ${n(limit.consumedPerSec ?? 0)} msg/s)`;
-  if (limit.consumersBehind) return `${held}; at ${n(limit.target)} msg/s ${growth}; ${dlq(limit.dlqGain)}`;
-  return `${held}; at ${n(limit.target)} msg/s the consumers failed messages: ${dlq(limit.dlqGain)} (the backlog grew by ${n(limit.backlogPerSec ?? 0)} msg/s)`;
+  const at = `at ${n(limit.target)} msg/s`;
+  if (limit.consumersBehind) return `${held}; ${at} the backlog grows by ${n(limit.backlogPerSec ?? 0)} msg/s (they took ${n(limit.consumedPerSec ?? 0)} msg/s); ${dlq(limit.dlqGain)}`;
+  if (limit.consumersFailed) return `${held}; ${at} your consumers failed messages: ${dlq(limit.dlqGain)}`;
+  return null;
 }
 
 /** A step's consumer figures for its stderr line: ", consumers 480 msg/s, backlog +20.5 msg/s, DLQ +0". */
