@@ -156,6 +156,40 @@ describe('burst --consumer external: the user’s consumers as the system under 
     expect(run.stdout).toMatch(new RegExp(`^no step held \\(the first, 100 msg/s, failed\\); at 100 msg/s your consumers failed messages: DLQ \\+${did.failed}$`, 'm'));
   }, 70_000);
 
+  it('two shards on one ladder: report merges each step (the fleet’s sent against the shared backlog) and finds the consumers behind above their cap', async () => {
+    const CAP = 300;
+    const { url } = await queueWithDlq(uniquePrefix('ext-shard'), {}, 5);
+    const pods = await Promise.all([startConsumer(url, CAP / 2, 0, 4), startConsumer(url, CAP / 2, 0, 4)]);
+    // Enough lead for two Node processes to start on a busy two-core machine (~3 s seen).
+    const startAt = Math.ceil(Date.now() / 1000) + 6;
+    // Fleet steps 200, 260, 338, 439 msg/s, each shard sending half; 8 s apart (1 + 4 + a 3 s gap).
+    const shard = (i: number) =>
+      runCli([
+        'burst', '--consumer', 'external', '--endpoint', endpoint(), '--queue-url', url, '--message-size', '256',
+        '--shards', '2', '--shard', String(i), '--run-id', 'extshard1', '--start-at', String(startAt),
+        '--start-rate', '200', '--step-factor', '1.3', '--ceiling', '450', '--step-duration', '4', '--warmup', '1', '--step-gap', '3',
+        '--out', join(tmp, `shard-${i}.json`),
+      ], { timeoutMs: 90_000 });
+    const runs = await Promise.all([shard(0), shard(1)]);
+    await Promise.all(pods.map((p) => p.stop()));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const out = join(tmp, 'shard-report.json');
+    const report = await runCli(['report', join(tmp, 'shard-0.json'), join(tmp, 'shard-1.json'), '--out', out]);
+    expect(report.code, report.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(out, 'utf8')).search;
+    const table = JSON.stringify(s.steps.map((x: StepJson) => [x.target, x.achieved, x.consumedPerSec, x.backlogPerSec, x.passed, x.why]));
+    expect(s.steps.map((x: StepJson) => x.target), table).toEqual([200, 260, 338, 439]);
+    // The fleet's step: achieved adds both shards' messages, and the consumers' pace is the fleet's
+    // sent less the one backlog (a shard's share alone would put it near half).
+    expect(s.steps[0].achieved, table).toBeGreaterThanOrEqual(194);
+    expect(s.steps[0].passed, table).toBe(true);
+    expect(Math.abs(s.steps[0].consumedPerSec - 200), table).toBeLessThanOrEqual(30);
+    expect(s.limit, table).toMatchObject({ target: 338, consumersBehind: true });
+    expect(Math.abs(s.limit.consumedPerSec - CAP), table).toBeLessThanOrEqual(0.15 * CAP);
+    expect(s.steps[3].consumersBehind, table).toBe(true);
+    expect(report.stdout).toMatch(/^your consumers keep up with 260 msg\/s; at 338 msg\/s the backlog grows by [\d,]+ msg\/s \(they took [\d,]+ msg\/s\); DLQ \+0$/m);
+  }, 120_000);
+
   it('refuses --consumer with anything but external, beside --drain, or with sqs-blast’s consumer flags, in one line', async () => {
     const base = ['burst', '--endpoint', endpoint(), '--queue-url', `${endpoint()}/000000000000/none`];
     const cases: Array<[string[], RegExp]> = [
