@@ -81,7 +81,7 @@ export class BacklogWatch {
     }
     const q = setup.queueUrls.length;
     hooks.log(
-      `burst: watching ${q} queue${q === 1 ? '' : 's'}' depth every ${SAMPLE_MS / 1000} s for your consumers; ` +
+      `burst: watching the depth of ${q} queue${q === 1 ? '' : 's'} every ${SAMPLE_MS / 1000} s for your consumers; ` +
         (dlqUrls.length ? `DLQ ${dlqUrls.join(', ')}` : 'no DLQ (no RedrivePolicy, no --dlq-url): failed messages cannot be seen'),
     );
     return new BacklogWatch(setup.admin, setup.queueUrls, dlqUrls, hooks);

@@ -88,6 +88,7 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
         loadCommand(y, [connection, sendOptions, burstOptions, burstDrainOptions, burstRefusedOptions, common], [
           ['$0 burst --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --start-rate 2000 --ceiling 60000', 'The rate one queue sustains from this client'],
           ['$0 burst --drain --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --drain-workers 2 --process-time 20ms', 'The rate these consumers keep up with'],
+          ['$0 burst --consumer external --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/orders --start-rate 500', 'The rate your own consumers of that queue keep up with (steps of 60 + 120 s)'],
           [
             '$0 burst --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --shards 4 --shard $I --run-id r1 --start-at 2026-11-27T09:00:00Z --out s3://my-results/burst/',
             'One of 4 pods on one shared ladder (I = 0..3); then: sqs-blast report s3://my-results/burst/ --run-id r1',
