@@ -190,17 +190,51 @@ describe('burst --consumer external: the user’s consumers as the system under 
     expect(report.stdout).toMatch(/^your consumers keep up with 260 msg\/s; at 338 msg\/s the backlog grows by [\d,]+ msg\/s \(they took [\d,]+ msg\/s\); DLQ \+0$/m);
   }, 120_000);
 
-  it('refuses --consumer with anything but external, beside --drain, or with sqs-blast’s consumer flags, in one line', async () => {
+  it('send --observe at a fixed rate: the consumers’ pace and the backlog’s growth in the result, and compare carries them', async () => {
+    const CAP = 150;
+    const { url } = await queueWithDlq(uniquePrefix('ext-observe'), {}, 5);
+    const consumer = await startConsumer(url, CAP, 0, 4);
+    const send = (rate: number, out: string) =>
+      runCli(['send', '--observe', '--endpoint', endpoint(), '--queue-url', url, '--message-size', '256', '--rate', String(rate), '--duration', '6', '--warmup', '1', '--settle-timeout', '20', '--out', out], { timeoutMs: 60_000 });
+    // Over the cap: the backlog grows by about the difference. Under it: it holds.
+    const over = await send(250, join(tmp, 'observe-over.json'));
+    const under = await send(100, join(tmp, 'observe-under.json'));
+    const did = await consumer.stop();
+    for (const r of [over, under]) expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(readFileSync(join(tmp, 'observe-over.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(tmp, 'observe-under.json'), 'utf8'));
+    const seen = JSON.stringify([a.consumers, b.consumers]);
+    expect(Math.abs(a.consumers.consumedPerSec - CAP), seen).toBeLessThanOrEqual(0.15 * CAP);
+    expect(a.consumers.growthPerSec, seen).toBeGreaterThan(250 - 1.15 * CAP);
+    expect(a.consumers.dlqGain, seen).toBe(0);
+    expect(Math.abs(b.consumers.consumedPerSec - 100), seen).toBeLessThanOrEqual(15);
+    expect(Math.abs(b.consumers.growthPerSec), seen).toBeLessThan(15);
+    expect(over.stdout).toMatch(/^consumers {2}yours took [\d.,]+ msg\/s of [\d.,]+ sent · backlog \+[\d.,]+ msg\/s · DLQ \+0 {2}\(queue depth, \d+ samples\)$/m);
+    // Each send waited for the consumers to drain its backlog: they took every message.
+    expect(did.deleted).toBe(a.sent + b.sent);
+    const compared = await runCli(['compare', join(tmp, 'observe-over.json'), join(tmp, 'observe-under.json'), '--json']);
+    expect(compared.code, compared.stderr).toBe(0);
+    const figures = JSON.parse(compared.stdout).figures as Array<{ metric: string; base: number; next: number }>;
+    expect(figures.find((f) => f.metric === 'consumers.throughput')).toMatchObject({ base: a.consumers.consumedPerSec, next: b.consumers.consumedPerSec });
+    expect(figures.find((f) => f.metric === 'backlog.growth')).toMatchObject({ base: a.consumers.growthPerSec, next: b.consumers.growthPerSec });
+  }, 90_000);
+
+  it('refuses --consumer with anything but external, beside --drain, or with sqs-blast’s consumer flags, and send’s --observe flags out of place, in one line', async () => {
     const base = ['burst', '--endpoint', endpoint(), '--queue-url', `${endpoint()}/000000000000/none`];
-    const cases: Array<[string[], RegExp]> = [
+    const burst: Array<[string[], RegExp]> = [
       [['--consumer', 'mine'], /^sqs-blast: --consumer \(env SQS_BLAST_CONSUMER\) must be external \(got "mine"\)/],
       [['--consumer', 'external', '--drain'], /^sqs-blast: --consumer external and --drain both name the consumers/],
       [['--consumer', 'external', '--drain-workers', '2'], /^sqs-blast: --drain-workers shapes sqs-blast’s own consumers; with --consumer external yours read the queues: drop --drain-workers/],
       [['--settle-timeout', '5'], /^sqs-blast: --settle-timeout waits for your consumers .*add --consumer external/],
       [['--max-growth', '5'], /^sqs-blast: --max-growth bounds the backlog .*add --drain or --consumer external/],
     ];
+    const cases: Array<[string[], RegExp]> = [
+      ...burst.map(([args, line]): [string[], RegExp] => [[...base, ...args], line]),
+      [['send', '--endpoint', endpoint(), '--queue-url', `${endpoint()}/000000000000/none`, '--total', '10', '--settle-timeout', '5'], /^sqs-blast: --settle-timeout belongs to send --observe .*add --observe/],
+      [['send', '--local', '--total', '10', '--observe'], /^sqs-blast: --observe watches your consumers, who cannot reach the server --local starts/],
+    ];
     for (const [args, line] of cases) {
-      const r = await runCli([...base, ...args]);
+      const r = await runCli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stderr, args.join(' ')).toMatch(line);

@@ -5,7 +5,7 @@
  * less what the backlog grew by.
  */
 import type { DepthSample } from '../metrics/timeline.js';
-import type { Result } from '../report/result.js';
+import type { ObservedConsumers, Result } from '../report/result.js';
 import { messagesIn } from '../sqs/depth.js';
 import { judgedSeconds } from './window.js';
 
@@ -16,21 +16,8 @@ import { judgedSeconds } from './window.js';
  */
 export const BACKLOG_FLOOR = 20;
 
-export interface Backlog {
-  /** Messages sent in the window's whole seconds, and over its length. */
-  sent: number;
-  sentPerSec: number;
-  /** The backlog's growth, msg/s: the least-squares slope of the samples inside the window. */
-  growthPerSec: number;
-  /** The slope over the window's length: the messages it grew by. */
-  growth: number;
-  /** The consumers' pace: sent − growth, msg/s. */
-  consumedPerSec: number;
-  /** Depth samples the slope was fitted to. */
-  samples: number;
-  /** Messages the DLQs gained from the step's start to the end of its drain; null: no DLQ known. */
-  dlqGain: number | null;
-}
+/** A step's (or send --observe's) consumers, as report/result.ts defines them for results. */
+export type Backlog = ObservedConsumers;
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 

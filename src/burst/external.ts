@@ -127,8 +127,8 @@ export class BacklogWatch {
     const after = left();
     while (left() > baseline && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, until - Date.now()))));
     const waited = ((Date.now() - began) / 1000).toFixed(1);
-    if (left() > baseline) this.hooks.log(`burst: ${left()} messages still in the queues ${waited} s after the step (${after} at its end; ${baseline} before it): the next step starts on them (--settle-timeout)`);
-    else if (after > baseline) this.hooks.log(`burst: your consumers drained the step's backlog (${after} message${after === 1 ? '' : 's'}) in ${waited} s`);
+    if (left() > baseline) this.hooks.log(`burst: ${left()} messages still in the queues ${waited} s after the load (${after} at its end, ${baseline} before it): --settle-timeout ran out, what follows starts on them`);
+    else if (after > baseline) this.hooks.log(`burst: your consumers drained the backlog (${after} message${after === 1 ? '' : 's'}) in ${waited} s`);
   }
 
   /** One sample of every queue and DLQ, stamped at the middle of its calls; a failed one is a gap. */

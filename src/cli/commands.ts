@@ -23,6 +23,7 @@ import {
   reportWaitOptions,
   sendOptions,
   burstOptions,
+  observeOptions,
   burstDrainOptions,
   burstRefusedOptions,
   type OptionMap,
@@ -75,9 +76,10 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       'send',
       'Send messages as fast as allowed (or at --rate) with SendMessageBatch',
       (y) =>
-        loadCommand(y, [connection, sendOptions, common], [
+        loadCommand(y, [connection, sendOptions, observeOptions, common], [
           ['$0 send --local --total 1000000 --queues 4', 'A million 10 KB messages against the embedded server'],
           ['$0 send --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --rate 2000 --duration 60', 'A paced minute against real SQS'],
+          ['$0 send --observe --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/orders --rate 500 --duration 300 --warmup 60', 'Five minutes at 500 msg/s: what your consumers of that queue take, and the backlog'],
         ]),
       (argv) => handlers.load('send', argv),
     )

@@ -325,9 +325,20 @@ export const burstRefusedOptions: OptionMap = {
   'only-run-id': { ..._onlyRunId, hidden: true },
 };
 
+/** send --observe: the user's consumers watched through the queues' depth (burst/observe-send.ts). */
+export const observeOptions: OptionMap = {
+  observe: {
+    type: 'boolean',
+    group: 'Your consumers:',
+    describe: 'Your own consumers read the queues: sample their depth (and their DLQs’) every second, and report the consumers’ msg/s (sent − the backlog’s growth), the backlog’s growth and the DLQ’s gain',
+  },
+  'settle-timeout': { type: 'number', group: 'Your consumers:', describe: '--observe: most seconds to wait after the send for your consumers to drain the backlog', defaultDescription: String(BURST_DEFAULTS.settleTimeout) },
+  'dlq-url': { type: 'string', group: 'Your consumers:', describe: '--observe: the DLQ to watch', defaultDescription: 'from the RedrivePolicy' },
+};
+
 export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues' | 'burst';
 const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
-  send: { ...connection, ...sendOptions, ...common },
+  send: { ...connection, ...sendOptions, ...observeOptions, ...common },
   drain: { ...connection, ...drainOptions(false), ...common },
   run: { ...connection, ...sendOptions, ...drainOptions(true), ...common },
   burst: { ...connection, ...sendOptions, ...burstOptions, ...burstDrainOptions, ...common },
