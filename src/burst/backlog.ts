@@ -22,9 +22,11 @@ export type Backlog = ObservedConsumers;
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /**
- * The least-squares slope of the backlog (messages per ms) through the samples: unlike the
- * difference of two samples, one late or noisy sample moves it by 1/N of its error, and a
- * consumer's batches landing beside a sample do not decide the step. Null below two samples.
+ * The least-squares slope of the backlog (messages per ms) through the samples. Against the
+ * difference of the first and last samples, independent noise in N samples moves it by about
+ * √(6/N) as much (an error in the last of 21 samples over 20 s: 0.39 msg/s against 1.5), so over
+ * the minutes a real-SQS step lasts a lagging or noisy sample weighs little; over the few samples
+ * of a short step it is no better than the difference. Null below two samples.
  */
 export function slope(points: Array<{ t: number; n: number }>): number | null {
   if (points.length < 2) return null;
