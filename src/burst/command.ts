@@ -11,14 +11,17 @@ import { burstDrainOptions } from '../cli/options.js';
 import { EXIT, UsageError } from '../errors.js';
 import { checkWritable, openStore } from '../report/output.js';
 import { resultChunks } from '../report/result-lines.js';
+import type { Result } from '../report/result.js';
 import type { ResultStore } from '../report/s3.js';
 import { isS3Url } from '../report/s3-location.js';
 import { execute } from '../runner.js';
-import { BURST_DEFAULTS } from './defaults.js';
+import { BURST_DEFAULTS, EXTERNAL_DEFAULTS } from './defaults.js';
 import { BURST_SCHEMA, type BurstDocument, type StepRecord } from './document.js';
 import { writeSearchHtml } from './html.js';
-import { climbLadder, windowOf } from './ladder-run.js';
-import { resolveLadder } from './ladder.js';
+import { externalNote } from './backlog.js';
+import { BacklogWatch, resolveExternal } from './external.js';
+import { climbLadder, PREPARE_MS, windowOf } from './ladder-run.js';
+import { resolveLadder, stepStartAt } from './ladder.js';
 import { renderSearch } from './render.js';
 import { conclude, search, type BurstOptions, type Search, type Step } from './search.js';
 
@@ -41,13 +44,16 @@ export function resolveBurst(args: RawArgs): BurstOptions {
   if (args.onlyRunId !== undefined) throw new UsageError('--only-run-id is set by burst --drain for each step (each step counts its own messages); drop it');
   if (args.maxBacklog !== undefined) throw new UsageError('--max-backlog would hold the senders back and hide the backlog growth a burst --drain step is judged on; drop it (each step drains its own backlog)');
   const drain = boolArg(args, 'drain') ?? false;
-  const stray = drain ? undefined : DRAIN_ONLY.find((key) => args[key] !== undefined);
+  const { external, settleMs } = resolveExternal(args, drain, DRAIN_ONLY);
+  const stray = drain || external ? undefined : DRAIN_ONLY.find((key) => args[key] !== undefined);
   if (stray) throw new UsageError(`${flagOf(stray)} shapes the consumers of burst --drain: add --drain, or drop ${flagOf(stray)}`);
+  const maxGrowth = positiveArg(args, 'maxGrowth', 'give a percentage of the messages a step sends, e.g. --max-growth 3');
+  if (maxGrowth !== undefined && !drain && !external) throw new UsageError('--max-growth bounds the backlog a step’s consumers let grow: add --drain or --consumer external, or drop --max-growth');
   const sloErrors = positiveArg(args, 'sloErrors', 'give a percentage of calls, e.g. --slo-errors 1') ?? D.sloErrors;
   return {
     startRate,
     stepFactor,
-    stepMs: (positiveArg(args, 'stepDuration', 'give seconds per step, e.g. --step-duration 10') ?? D.stepDuration) * 1000,
+    stepMs: (positiveArg(args, 'stepDuration', 'give seconds per step, e.g. --step-duration 10') ?? (external ? EXTERNAL_DEFAULTS.stepDuration : D.stepDuration)) * 1000,
     ceiling,
     refineSteps: intArg(args, 'refineSteps', 0, 20, 'give how many bisection steps follow the first failing step') ?? D.refineSteps,
     sloP99Ms: positiveArg(args, 'sloP99', 'give the send p99 a step may reach in ms, e.g. --slo-p99 250') ?? D.sloP99,
@@ -56,13 +62,14 @@ export function resolveBurst(args: RawArgs): BurstOptions {
     drain,
     // The consumers' mirror of the 97% the producers must achieve: they take at least 97% of
     // what was sent in the window, or the backlog grew.
-    maxGrowthShare: 0.03,
+    maxGrowthShare: (maxGrowth ?? D.maxGrowth) / 100,
+    ...(external ? { external, settleMs } : {}),
   };
 }
 
 export async function runBurst(args: RawArgs): Promise<void> {
   const o = resolveBurst(args);
-  const warmup = nonNegativeArg(args, 'warmup') ?? BURST_DEFAULTS.warmup;
+  const warmup = nonNegativeArg(args, 'warmup') ?? (o.external ? EXTERNAL_DEFAULTS.warmup : BURST_DEFAULTS.warmup);
   const ladder = resolveLadder(args, o, warmup * 1000);
   const command = o.drain ? 'run' : 'send';
   // Every other flag is refused before a step runs; the probe also settles the run id (flag,
@@ -78,6 +85,8 @@ export async function runBurst(args: RawArgs): Promise<void> {
     step.runId = `${runId.slice(0, 28)}-${index}`;
     // An earlier step's leftovers are judged by the step (foreign ends the search), not refused.
     step.allowForeign = true;
+    // External consumers: burst samples the depth itself, every second, around the whole step (burst/external.ts).
+    if (o.external) step.depthInterval = 0;
     if (!o.drain) return step;
     // run knows a bounded step's messages up front, so its consumers count each one exactly and
     // stop once all have arrived: the next step never starts on this one's backlog. The extra
@@ -92,6 +101,12 @@ export async function runBurst(args: RawArgs): Promise<void> {
   checkWritable(out);
   checkWritable(stringArg(args, 'html'), '--html');
   const store = await openStore(out, probe.connection.endpoint, probe.connection.region);
+  const log = (line: string) => process.stderr.write(line + '\n');
+  let watch: BacklogWatch | undefined;
+  // A step with external consumers runs inside the watch's depth samples; the settle ends by
+  // --settle-timeout, or in a sharded ladder also before the next step's setup.
+  const watched = (run: () => Promise<Result>, nextStartAt?: number): Promise<Result> =>
+    watch ? watch.around(run, () => Math.min(Date.now() + o.settleMs!, nextStartAt === undefined ? Infinity : nextStartAt - PREPARE_MS - 500)) : run();
   const startedAt = Date.now();
   const records: StepRecord[] = [];
   let skipped: number[] = [];
@@ -99,6 +114,7 @@ export async function runBurst(args: RawArgs): Promise<void> {
   let s: Search;
   let interrupted: string | null = null;
   try {
+    if (o.external) watch = await BacklogWatch.open(probe, args, { log });
     if (ladder) {
       // Between steps no run listens for signals: a pod stopped in a gap keeps the steps it ran.
       const stop = new AbortController();
@@ -112,7 +128,7 @@ export async function runBurst(args: RawArgs): Promise<void> {
         runStep: (index, rate, notBefore) => {
           const config = resolveConfig(command, stepArgs(rate, index));
           config.send!.schedule.notBefore = notBefore;
-          return execute(config);
+          return watched(() => execute(config), index + 1 < ladder.targets.length ? stepStartAt(ladder, index + 1) : undefined);
         },
         log: (line) => process.stderr.write(line + '\n'),
         wait: (ms) => sleep(ms, undefined, { signal: stop.signal }).catch(() => {}),
@@ -128,13 +144,13 @@ export async function runBurst(args: RawArgs): Promise<void> {
         o,
         async (rate) => {
           const index = n++;
-          const result = await execute(resolveConfig(command, stepArgs(rate, index)));
+          const result = await watched(() => execute(resolveConfig(command, stepArgs(rate, index))));
           records.push({ index, phase: 'coarse', target: rate, shareTarget: rate, window: windowOf(result, null, warmup * 1000, o.stepMs), result });
           return result;
         },
         (step) => {
           records[records.length - 1].phase = step.phase;
-          const growth = step.depthGrowth === null ? '' : `, depth ${step.depthGrowth >= 0 ? '+' : ''}${step.depthGrowth}`;
+          const growth = o.external ? externalNote(step) : step.depthGrowth === null ? '' : `, depth ${step.depthGrowth >= 0 ? '+' : ''}${step.depthGrowth}`;
           process.stderr.write(`burst: ${step.target} msg/s → ${step.achieved} achieved, p99 ${step.p99 ?? '-'} ms${growth}: ${step.passed ? 'pass' : 'FAIL'}\n`);
         },
       );
@@ -142,6 +158,8 @@ export async function runBurst(args: RawArgs): Promise<void> {
   } catch (e) {
     store?.close();
     throw e;
+  } finally {
+    watch?.close();
   }
   const doc: BurstDocument = { kind: 'burst', schema: BURST_SCHEMA, runId, shard: probe.shard, shards: probe.shards, startedAt, options: o, ladder, steps: records, skipped, stopped, search: s };
   await writeBurst(doc, { out, html: stringArg(args, 'html'), json: Boolean(args.json), resultLine: probe.output.resultLine }, store);

@@ -5,6 +5,7 @@
  * points needs no chart library.
  */
 import { writeFileSync } from 'node:fs';
+import { externalChart } from './html-external.js';
 import type { Search, Step } from './search.js';
 
 const W = 560;
@@ -44,6 +45,6 @@ export function writeSearchHtml(path: string, s: Search): void {
 <h1>sqs-blast burst</h1><p>${esc(s.verdict)}</p>
 ${chart('Achieved vs target (dashed: achieved = target)', s.steps, (x) => x.achieved, 'achieved msg/s', knee, true)}
 ${chart('Send p99 vs target', s.steps, (x) => x.p99, 'p99 ms', knee, false)}
-${s.steps.some((x) => x.depthGrowth !== null) ? chart('Depth growth in the step vs target (burst --drain)', s.steps, (x) => x.depthGrowth, 'messages', knee, false) : ''}`;
+${s.steps.some((x) => x.consumedPerSec !== undefined) ? externalChart(s) : s.steps.some((x) => x.depthGrowth !== null) ? chart('Depth growth in the step vs target (burst --drain)', s.steps, (x) => x.depthGrowth, 'messages', knee, false) : ''}`;
   writeFileSync(path, html);
 }

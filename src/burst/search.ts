@@ -7,6 +7,7 @@
 import { SATURATED } from '../metrics/loop.js';
 import type { Result } from '../report/result.js';
 import { isThrottle } from '../sqs/error-codes.js';
+import { backlogOf, consumerFailures, externalVerdict } from './backlog.js';
 import { depthGrowth, hostBusy, measuredBusy } from './window.js';
 
 export interface BurstOptions {
@@ -23,8 +24,15 @@ export interface BurstOptions {
   minAchievedShare: number;
   /** burst --drain: each step also runs consumers, and is judged on the backlog's growth. */
   drain: boolean;
-  /** --drain: a step fails when the backlog grew by more than this share of the messages sent in its window. */
+  /** --drain and --consumer external: a step fails when the backlog grew by more than this share of the messages sent in its window. */
   maxGrowthShare: number;
+  /**
+   * --consumer external: the user's consumers read the queues, sqs-blast none; a step is judged
+   * on the backlog burst sampled (burst/backlog.ts). Absent in documents from before it.
+   */
+  external?: boolean;
+  /** --consumer external: the most ms to wait after a step for the consumers to drain its backlog. */
+  settleMs?: number;
 }
 
 /**
@@ -52,6 +60,14 @@ export interface Step {
   consumersBehind: boolean;
   /** --drain: messages received that were not this step's (the queue was not empty); null without --drain. */
   foreign: number | null;
+  /** --consumer external: the consumers' msg/s in the window (sent − the backlog's growth). */
+  consumedPerSec?: number | null;
+  /** --consumer external: the backlog's growth in msg/s (the slope of the depth samples). */
+  backlogPerSec?: number | null;
+  /** --consumer external: messages the DLQs gained over the step and its drain (null: no DLQ). */
+  dlqGain?: number | null;
+  /** --consumer external: the DLQ gained messages, so the step failed. */
+  consumersFailed?: boolean;
   passed: boolean;
   /** Why it failed (empty when it passed). */
   why: string[];
@@ -61,7 +77,20 @@ export interface Search {
   sustainedMsgPerSec: number | null;
   steps: Step[];
   /** The failing step the verdict is about (the lowest failing target). */
-  limit: { target: number; clientLimited: boolean; clientLimitedBy: ClientLimit | null; consumersBehind: boolean; growth: number | null; foreign: number; why: string[] } | null;
+  limit: {
+    target: number;
+    clientLimited: boolean;
+    clientLimitedBy: ClientLimit | null;
+    consumersBehind: boolean;
+    growth: number | null;
+    foreign: number;
+    why: string[];
+    /** --consumer external: the failing step's figures (see Step). */
+    consumersFailed?: boolean;
+    backlogPerSec?: number | null;
+    consumedPerSec?: number | null;
+    dlqGain?: number | null;
+  } | null;
   verdict: string;
 }
 
@@ -101,6 +130,7 @@ export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Ste
   if (step.p99 !== null && step.p99 > o.sloP99Ms) step.why.push(`p99 ${step.p99} ms > ${o.sloP99Ms} ms`);
   if (r.failed) step.why.push(`${r.failed} messages failed`);
   if (o.drain) judgeConsumers(r, step, growth, o);
+  if (o.external) judgeExternal(r, step, o);
   step.passed = step.why.length === 0;
   return step;
 }
@@ -115,6 +145,21 @@ function judgeConsumers(r: Result, step: Step, growth: ReturnType<typeof depthGr
   if (r.missing) step.why.push(`${r.missing} messages missing`);
   // Messages not of this step inflate what the consumers seem to take: the growth would be hidden.
   if (r.foreign) step.why.push(`${r.foreign} messages received that were not this step's`);
+}
+
+/** --consumer external: the backlog burst sampled did not grow beyond the bound, and no message went to a DLQ. */
+function judgeExternal(r: Result, step: Step, o: BurstOptions): void {
+  const b = backlogOf(r, o.stepMs);
+  const failures = consumerFailures(b, o.maxGrowthShare);
+  Object.assign(step, {
+    depthGrowth: b?.growth ?? null,
+    consumedPerSec: b?.consumedPerSec ?? null,
+    backlogPerSec: b?.growthPerSec ?? null,
+    dlqGain: b?.dlqGain ?? null,
+    consumersBehind: failures.behind,
+    consumersFailed: failures.failedMessages,
+  });
+  step.why.push(...failures.why);
 }
 
 /** Runs the search; `runStep(rate)` sends one step at that rate (msg/s for the whole run) and returns its result. */
@@ -180,12 +225,23 @@ export function conclude(steps: Step[], o: BurstOptions): Search {
   const sustained = below.reduce<number | null>((m, s) => (m === null || s.target > m ? s.target : m), null);
   const by = bad && clientLimit(bad, o);
   const limit = bad
-    ? { target: bad.target, clientLimited: by !== null, clientLimitedBy: by ?? null, consumersBehind: bad.consumersBehind, growth: bad.depthGrowth, foreign: bad.foreign ?? 0, why: bad.why }
+    ? {
+        target: bad.target,
+        clientLimited: by !== null,
+        clientLimitedBy: by ?? null,
+        consumersBehind: bad.consumersBehind,
+        growth: bad.depthGrowth,
+        foreign: bad.foreign ?? 0,
+        why: bad.why,
+        ...(o.external ? { consumersFailed: bad.consumersFailed ?? false, backlogPerSec: bad.backlogPerSec ?? null, consumedPerSec: bad.consumedPerSec ?? null, dlqGain: bad.dlqGain ?? null } : {}),
+      }
     : null;
   return { sustainedMsgPerSec: sustained, steps, limit, verdict: verdictOf(sustained, limit, o) };
 }
 
 function verdictOf(sustained: number | null, limit: Search['limit'], o: BurstOptions): string {
+  const external = o.external ? externalVerdict(sustained, limit, o.ceiling, o.startRate) : null;
+  if (external) return external;
   const held = sustained === null ? `no step held (the first, ${o.startRate} msg/s, failed)` : `sustained ${sustained} msg/s`;
   if (!limit) return `${held}; the ceiling (${o.ceiling} msg/s) was reached without a failing step`;
   if (limit.foreign) {

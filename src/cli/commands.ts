@@ -24,6 +24,7 @@ import {
   sendOptions,
   topicSendOptions,
   burstOptions,
+  observeOptions,
   burstDrainOptions,
   burstRefusedOptions,
   type OptionMap,
@@ -90,9 +91,10 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
       'send',
       'Send messages as fast as allowed (or at --rate) with SendMessageBatch',
       (y) =>
-        loadCommand(y, [connection, sendOptions, topicSendOptions, common], [
+        loadCommand(y, [connection, sendOptions, topicSendOptions, observeOptions, common], [
           ['$0 send --local --total 1000000 --queues 4', 'A million 10 KB messages against the embedded server'],
           ['$0 send --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --rate 2000 --duration 60', 'A paced minute against real SQS'],
+          ['$0 send --observe --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/orders --rate 500 --duration 300 --warmup 60', 'Five minutes at 500 msg/s: what your consumers of that queue take, and the backlog'],
         ]),
       (argv) => handlers.load('send', argv),
     )
@@ -103,6 +105,7 @@ export function buildCli(args: string[], handlers: Handlers = RUN): Argv {
         loadCommand(y, [connection, sendOptions, burstOptions, burstDrainOptions, burstRefusedOptions, common], [
           ['$0 burst --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --start-rate 2000 --ceiling 60000', 'The rate one queue sustains from this client'],
           ['$0 burst --drain --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --drain-workers 2 --process-time 20ms', 'The rate these consumers keep up with'],
+          ['$0 burst --consumer external --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/orders --start-rate 500', 'The rate your own consumers of that queue keep up with (steps of 60 + 120 s)'],
           [
             '$0 burst --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/load --shards 4 --shard $I --run-id r1 --start-at 2026-11-27T09:00:00Z --out s3://my-results/burst/',
             'One of 4 pods on one shared ladder (I = 0..3); then: sqs-blast report s3://my-results/burst/ --run-id r1',

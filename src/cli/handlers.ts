@@ -19,13 +19,17 @@ import { setupError } from '../sqs/queues.js';
 import { resolveEndpoint } from '../sqs/endpoint-rules.js';
 import { envArgs } from './options.js';
 import { markShardDone } from '../ledger/markers.js';
+import { observeSend, resolveObserve } from '../burst/observe-send.js';
 
 export async function runLoad(command: CommandName, argv: Record<string, unknown>): Promise<void> {
-  const config = resolveConfig(command, envArgs(command, argv));
+  const args = envArgs(command, argv);
+  const config = resolveConfig(command, args);
+  const observe = command === 'send' ? resolveObserve(args) : null;
   checkWritable(config.output.out);
   checkWritable(config.output.html, '--html');
   const store = await openStore(config.output.out, config.connection.endpoint, config.connection.region);
-  const result = await execute(config, { store }).catch((e: unknown) => {
+  const load = () => execute(config, { store });
+  const result = await (observe ? observeSend(args, observe.settleMs, load) : load()).catch((e: unknown) => {
     store?.close();
     throw e;
   });

@@ -322,6 +322,24 @@ export const burstOptions: OptionMap = {
     describe:
       'Each step also runs consumers (like `run`, shaped by the Drain:/Consumer: flags) and fails when they fall behind: the backlog (sent − received) grows by over 3% of the window’s messages (and over 20); each step’s backlog is drained before the next',
   },
+  consumer: {
+    type: 'string',
+    group: 'Burst:',
+    describe:
+      'external: your own consumers read the queues and sqs-blast consumes nothing; each step samples the queues’ depth (and their DLQs’) every second and fails when the backlog grows beyond --max-growth or a DLQ gains messages',
+  },
+  'max-growth': {
+    type: 'number',
+    group: 'Burst:',
+    describe: '--drain / --consumer external: a step fails when the backlog grows by more than this % of the messages sent in its window (and by more than 20)',
+    defaultDescription: String(BURST_DEFAULTS.maxGrowth),
+  },
+  'settle-timeout': {
+    type: 'number',
+    group: 'Burst:',
+    describe: '--consumer external: most seconds to wait after a step for your consumers to drain its backlog before the next step',
+    defaultDescription: String(BURST_DEFAULTS.settleTimeout),
+  },
 };
 
 /**
@@ -341,9 +359,20 @@ export const burstRefusedOptions: OptionMap = {
   'only-run-id': { ..._onlyRunId, hidden: true },
 };
 
+/** send --observe: the user's consumers watched through the queues' depth (burst/observe-send.ts). */
+export const observeOptions: OptionMap = {
+  observe: {
+    type: 'boolean',
+    group: 'Your consumers:',
+    describe: 'Your own consumers read the queues: sample their depth (and their DLQs’) every second, and report the consumers’ msg/s (sent − the backlog’s growth), the backlog’s growth and the DLQ’s gain',
+  },
+  'settle-timeout': { type: 'number', group: 'Your consumers:', describe: '--observe: most seconds to wait after the send for your consumers to drain the backlog', defaultDescription: String(BURST_DEFAULTS.settleTimeout) },
+  'dlq-url': { type: 'string', group: 'Your consumers:', describe: '--observe: the DLQ to watch', defaultDescription: 'from the RedrivePolicy' },
+};
+
 export type EnvCommand = CommandName | 'report' | 'compare' | 'local' | 'queues' | 'burst';
 const COMMAND_OPTIONS: Record<EnvCommand, OptionMap> = {
-  send: { ...connection, ...sendOptions, ...topicSendOptions, ...common },
+  send: { ...connection, ...sendOptions, ...topicSendOptions, ...observeOptions, ...common },
   drain: { ...connection, ...drainOptions(false), ...common },
   run: { ...connection, ...sendOptions, ...drainOptions(true), ...downstreamOptions, ...common },
   burst: { ...connection, ...sendOptions, ...burstOptions, ...burstDrainOptions, ...common },

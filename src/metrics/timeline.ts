@@ -14,6 +14,8 @@ export interface DepthSample {
   visible: number;
   inFlight: number;
   delayed: number;
+  /** Messages in the queues' DLQs at the same moment (burst --consumer external samples them). */
+  dlq?: number;
 }
 
 export interface TimelineJson {

@@ -54,6 +54,10 @@ const FIGURES: Figure[] = [
   { metric: 'fanout.e2e.p99', label: 'slowest subscription e2e p99 ms', better: 'lower', get: slowestSubscription },
   { metric: 'cost', label: 'cost $ per million msgs', better: 'lower', get: perMillion },
   { metric: 'cpu', label: 'client µs CPU per msg', better: 'lower', get: (r) => r.client?.usPerMessage ?? null },
+  // send --observe: the user's consumers, from the queue depth.
+  { metric: 'consumers.throughput', label: 'your consumers msg/s', better: 'higher', get: (r) => r.consumers?.consumedPerSec ?? null },
+  { metric: 'backlog.growth', label: 'backlog growth msg/s', better: 'lower', get: (r) => r.consumers?.growthPerSec ?? null },
+  { metric: 'dlq.gain', label: 'DLQ gain', better: 'lower', get: (r) => r.consumers?.dlqGain ?? null, format: 'count' },
 ];
 
 /** Changes smaller than this are noise in any load test; they are shown as '≈'. */

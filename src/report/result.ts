@@ -133,6 +133,8 @@ export interface Result extends Tally {
   unfinished?: UnfinishedAttempt[];
   expected: number | null;
   dlqDepth: number | null;
+  /** send --observe: the user's consumers of the queues, as their sampled depth showed them (burst/backlog.ts). */
+  consumers?: ObservedConsumers;
   /**
    * ms the hot path added to this machine's clock to sign requests, learned from SQS's refusals
    * and Date headers (sqs/clock-offset.ts): the server's clock minus ours. Absent when 0. A merge
@@ -289,4 +291,25 @@ export function exitCodeOf(r: Result, thresholdsFailed = false): number {
 
 export function resultLine(r: Result): string {
   return RESULT_PREFIX + JSON.stringify(r);
+}
+
+/**
+ * The user's consumers over a judged window (a burst step's, or send --observe's send phase),
+ * from the queues' depth sampled every second: sqs-blast consumed nothing, so their pace is what
+ * was sent less what the backlog grew by.
+ */
+export interface ObservedConsumers {
+  /** Messages sent in the window's whole seconds, and over its length. */
+  sent: number;
+  sentPerSec: number;
+  /** The backlog's growth, msg/s: the least-squares slope of the samples inside the window. */
+  growthPerSec: number;
+  /** The slope over the window's length: the messages it grew by. */
+  growth: number;
+  /** The consumers' pace: sent − growth, msg/s. */
+  consumedPerSec: number;
+  /** Depth samples the slope was fitted to. */
+  samples: number;
+  /** Messages the DLQs gained from the first sample to the end of the drain; null: no DLQ known. */
+  dlqGain: number | null;
 }

@@ -103,6 +103,7 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
   counts.push(['retries', int(r.retries), '']);
   out.push(...table(counts));
   out.push('');
+  if (r.consumers) out.push(consumersLine(r.consumers), '');
 
   const lat = [
     latencyRow(r.phases.send ? 'send batch' : '', r.latency),
@@ -185,4 +186,11 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
   }
   out.push(verdictLine(r, exitCode, extras.reasons));
   return out.join('\n');
+}
+
+/** send --observe: the user's consumers in one line, from the queue depth sampled every second. */
+function consumersLine(c: NonNullable<Result['consumers']>): string {
+  const growth = `${c.growthPerSec > 0 ? '+' : ''}${fixed(c.growthPerSec)}`;
+  const dlq = c.dlqGain === null ? 'no DLQ' : `DLQ +${int(c.dlqGain)}`;
+  return `consumers  yours took ${fixed(c.consumedPerSec)} msg/s of ${fixed(c.sentPerSec)} sent · backlog ${growth} msg/s · ${dlq}  (queue depth, ${c.samples} samples)`;
 }
