@@ -97,7 +97,8 @@ describe('the CLI through the verifying front', () => {
     try {
       const prefix = uniquePrefix('skew');
       const common = ['--endpoint', front.endpoint, '--region', 'us-east-1', '--queues', '2', '--queue-prefix', prefix, '--json', '--quiet'];
-      const send = await runCli(['send', ...common, '--create-queues', '--total', '2000', '--message-size', '1024']);
+      const [out, html] = [join(tmp, 'skew-send.json'), join(tmp, 'skew-send.html')];
+      const send = await runCli(['send', ...common, '--create-queues', '--total', '2000', '--message-size', '1024', '--out', out, '--html', html]);
       expect(send.code).toBe(0);
       // The summary (on stderr beside --json) names the clock.
       expect(send.stderr).toMatch(/^clock +this machine's clock is (89|90)\d\.\d s behind SQS's/m);
@@ -109,6 +110,14 @@ describe('the CLI through the verifying front', () => {
       expect(s.errors).toEqual({});
       const afterSend = front.refused.InvalidSignatureException;
       expect(afterSend).toBeGreaterThan(0);
+      // The HTML report's facts and compare name it too; compare only when either side was off.
+      expect(readFileSync(html, 'utf8')).toMatch(/<div class="v">(89|90)\d\.\d s behind SQS<\/div><div class="k">this machine's clock<\/div>/);
+      const synced = join(tmp, 'synced-send.json');
+      writeFileSync(synced, JSON.stringify({ ...JSON.parse(readFileSync(out, 'utf8')), clockOffsetMs: undefined }));
+      const cmp = await runCli(['compare', synced, out]);
+      expect(cmp.code, cmp.stderr).toBe(0);
+      expect(cmp.stdout).toMatch(/^clock off by s +0\.00 +(89|90)\d +\+∞% +▼ worse$/m);
+      expect((await runCli(['compare', synced, synced])).stdout).not.toMatch(/clock/);
       const drain = await runCli(['drain', ...common, '--expect', '2000', '--wait-time', '1']);
       expect(drain.code).toBe(0);
       const d = resultFrom(drain.stdout);

@@ -19,6 +19,8 @@ interface Figure {
   better: Better;
   get: (r: Result) => number | null;
   format?: Format;
+  /** Shown only when either side is not 0 (a fact most runs do not have). */
+  onlyNonZero?: boolean;
 }
 
 const latency = (side: string, label: string): Figure[] =>
@@ -46,6 +48,8 @@ const FIGURES: Figure[] = [
   { metric: 'missing', label: 'missing', better: 'lower', get: (r) => (r.phases.drain ? r.missing : null), format: 'count' },
   { metric: 'cost', label: 'cost $ per million msgs', better: 'lower', get: perMillion },
   { metric: 'cpu', label: 'client µs CPU per msg', better: 'lower', get: (r) => r.client?.usPerMessage ?? null },
+  // How far this machine's clock was from SQS's, either way (requests were signed at the offset).
+  { metric: 'clock_offset', label: 'clock off by s', better: 'lower', get: (r) => Math.abs(r.clockOffsetMs ?? 0) / 1000, onlyNonZero: true },
 ];
 
 /** Changes smaller than this are noise in any load test; they are shown as '≈'. */
@@ -80,7 +84,7 @@ export function compareResults(base: Result, next: Result): ComparedFigure[] {
       else verdict = (change > 0) === (f.better === 'higher') ? 'better' : 'worse';
     }
     return { metric: f.metric, label: f.label, base: b, next: n, changePct: change, verdict, format: f.format ?? 'number' };
-  }).filter((c) => c.base !== null || c.next !== null);
+  }).filter((c, i) => (FIGURES[i].onlyNonZero ? Boolean(c.base || c.next) : c.base !== null || c.next !== null));
 }
 
 export interface RelativeThreshold {
