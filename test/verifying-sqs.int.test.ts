@@ -130,7 +130,11 @@ describe('the CLI through the verifying front', () => {
     }
   }, 120_000);
 
-  it('a credential_process profile whose keys last 20 s carries a 75 s paced run: refreshes counted, nothing failed', async () => {
+  // Issue #22 asks for 90 s; CI runs 45 s (over two key lifetimes, so each thread renews more than
+  // once) to keep the suite short, and the 90 s run is made by hand with CREDENTIAL_RUN_SECONDS=90
+  // (bench/NOTES.md, "Credentials in a long run", has its command and output).
+  const RUN_SECONDS = Number(process.env.CREDENTIAL_RUN_SECONDS ?? 45);
+  it(`a credential_process profile whose keys last 20 s carries a ${RUN_SECONDS} s paced run: refreshes counted, nothing failed`, async () => {
     const keysFile = join(tmp, 'keys.jsonl');
     writeFileSync(keysFile, '');
     const script = join(tmp, 'creds.mjs');
@@ -156,22 +160,24 @@ process.stdout.write(JSON.stringify({ Version: 1, AccessKeyId: key.accessKeyId, 
       // (config.ts): the front knows no dummy key, so a call signed with one would be refused.
       const env = { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_PROFILE: 'blast', AWS_EC2_METADATA_DISABLED: 'true' };
       const run = await runCli(
-        ['run', '--endpoint', front.endpoint, '--region', 'us-east-1', '--queues', '2', '--queue-prefix', prefix, '--create-queues', '--rate', '100', '--duration', '75', '--message-size', '1024', '--json', '--quiet'],
-        { env, timeoutMs: 150_000 },
+        ['run', '--endpoint', front.endpoint, '--region', 'us-east-1', '--queues', '2', '--queue-prefix', prefix, '--create-queues', '--rate', '100', '--duration', String(RUN_SECONDS), '--message-size', '1024', '--json', '--quiet'],
+        { env, timeoutMs: (RUN_SECONDS + 75) * 1000 },
       );
       expect(run.code).toBe(0);
       expect(run.stderr).toMatch(/^credentials refreshed \d+ times/m);
       const r = resultFrom(run.stdout);
       expect(r.failed).toBe(0);
       expect(r.missing).toBe(0);
-      expect(r.sent).toBeGreaterThan(7000);
+      // 100 msg/s paced: all but the start-up's few seconds of the duration.
+      expect(r.sent).toBeGreaterThan(100 * (RUN_SECONDS - 5));
+      console.log(`credential_process run: ${RUN_SECONDS} s, sent ${r.sent}, received ${r.received}, failed ${r.failed}, missing ${r.missing}, credentialRefreshes ${r.credentialRefreshes}, keys issued ${readFileSync(keysFile, 'utf8').trim().split('\n').length}, keys signed ${front.keysUsed.size}, refused ${JSON.stringify(front.refused)}, errors ${JSON.stringify(r.errors)}`);
       expect(r.credentialRefreshes).toBeGreaterThan(0);
       // Many keys signed (each lived 20 s), none of them a dummy; no call failed on an expired one.
-      expect(front.keysUsed.size).toBeGreaterThan(3);
+      expect(front.keysUsed.size).toBeGreaterThan(RUN_SECONDS / 20);
       expect([...front.keysUsed].every((k) => k.startsWith('ASIA'))).toBe(true);
       expect(readFileSync(keysFile, 'utf8').trim().split('\n').length).toBeGreaterThan(3);
     } finally {
       await front.stop();
     }
-  }, 180_000);
+  }, (RUN_SECONDS + 100) * 1000);
 });
