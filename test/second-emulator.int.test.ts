@@ -140,7 +140,8 @@ describe('on local-aws-sqs, a second and stricter emulator', () => {
     expect(f.redelivered).toBeGreaterThan(0);
     expect(f.duplicates).toBe(f.received - 20);
     // What was not deleted is still there, and a consumer that keeps up takes it: each one a redelivery.
-    const rest = await runCli(['drain', ...target(prefix, 1), '--fifo', '--concurrency', '1', ...FAST, '--idle-timeout', '2', '--json']);
+    const rest = await runCli(['drain', ...target(prefix, 1), '--fifo', '--concurrency', '1', '--wait-time', '1', '--idle-timeout', '2', '--json', '--quiet']);
+    expect(rest.code, rest.stderr).toBe(0);
     const r: Result = JSON.parse(rest.stdout);
     expect(r.received).toBe(20 - f.deleted);
     expect(r.redelivered).toBe(r.received);
