@@ -28,6 +28,7 @@ import { setUp, type Setup } from './run/setup.js';
 import { StopSignals } from './run/signals.js';
 import { mergeSend, planSend, SEND_WORKER, shardIdentity } from './send.js';
 import { endpointOf } from './sqs/client.js';
+import { sdkClockOffset, SharedClockOffset } from './sqs/clock-offset.js';
 import { messagesIn, queueDepth } from './sqs/depth.js';
 import { setupError } from './sqs/queues.js';
 import type { LedgerOptions } from './config.js';
@@ -81,6 +82,9 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Sto
   if (resume?.note) process.stderr.write(`sqs-blast: ${resume.note}\n`);
   if (ledger && config.send) await claimQueues(ledger.store, admin, queueUrls, config.runId, config.shard, ledger.attempt, config.queues.allowForeign);
   const state = createSharedState(sendWorkers + drainWorkers);
+  // Setup's SDK calls may have met a skewed clock already: the workers start on what they learned.
+  const learned = sdkClockOffset(admin);
+  if (learned) new SharedClockOffset(new Int32Array(state.control), CONTROL.clockOffset).set(learned);
   // run knows its own messages up front: one shared bitmap lets all drain threads count
   // distinct arrivals exactly while the run is on.
   const sharedSeen =

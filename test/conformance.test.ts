@@ -28,6 +28,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
   type MessageAttributeValue,
+  type QueueAttributeName,
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy, isThrottlingError, isTransientError } from '@smithy/core/retry';
@@ -240,7 +241,12 @@ function sdkSend(c: SendCase, factory: PayloadFactory) {
 
 const RECEIVE = { maxMessages: 10, waitTimeSeconds: 20 };
 /** What drain.ts asks every receive for (requests.ts receiveRequest). */
-const RECEIVE_ATTRIBUTES = { MessageSystemAttributeNames: ['SentTimestamp' as const, 'ApproximateReceiveCount' as const], MessageAttributeNames: [HEAD_ATTRIBUTE] };
+const RECEIVE_ATTRIBUTES = {
+  MessageSystemAttributeNames: ['SentTimestamp' as const, 'ApproximateReceiveCount' as const],
+  // The older name of the same list (requests.ts), which the SDK types with the queue's attribute names.
+  AttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'] as unknown as QueueAttributeName[],
+  MessageAttributeNames: [HEAD_ATTRIBUTE],
+};
 
 /** As the drain's poller: the queue's fixed request, read with the skimming reader. */
 async function leanReceive(kit: Kit, request: Buffer, fixedBody: boolean): Promise<void> {

@@ -25,9 +25,10 @@ export function s3Client(): S3Client {
   return new S3Client({ endpoint: endpoint(), region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 }
 
-export function sdk(): SQSClient {
+/** An SDK client on the shared server, or on `at` (another server, e.g. test/strict-sqs.ts). */
+export function sdk(at = endpoint()): SQSClient {
   return new SQSClient({
-    endpoint: endpoint(),
+    endpoint: at,
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });

@@ -7,7 +7,7 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from './fault-proxy.js';
-import { endpoint, resultFrom, runCli, uniquePrefix } from './helpers.js';
+import { endpoint, runCli, uniquePrefix } from './helpers.js';
 import { startStrictSqs, type StrictSqs } from './strict-sqs.js';
 
 const DELETED_LINE = (name: string) =>
@@ -23,16 +23,8 @@ describe('queue lifecycle on a strict emulator', () => {
   });
   afterAll(async () => strict?.stop());
 
-  it('send --create-queues waits until the new queues answer: 2,000 sent, none failed', async () => {
-    const p = uniquePrefix('lazy');
-    const run = await runCli(['send', '--endpoint', strict.endpoint, '--queues', '2', '--queue-prefix', p, '--create-queues', '--total', '2000', '--message-size', '512', '--quiet']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(resultFrom(run.stdout)).toMatchObject({ sent: 2000, failed: 0 });
-    // Two queues waited for, one line (it names the first to wait).
-    expect(linesMatching(run.stderr, /was created but does not answer yet/)).toEqual([
-      expect.stringMatching(new RegExp(`^sqs-blast: queue ${p}-[12] was created but does not answer yet \\(a new SQS queue can take about a second\\): waiting up to 30 s$`)),
-    ]);
-  });
+  // A new queue's first second (send --create-queues waits, one line for all queues): in
+  // test/second-emulator.int.test.ts, whose runs all meet it on this same server.
 
   it('delete then create at once: --no-wait fails fast with one line, exit 2; without it the 60 s are waited out', async () => {
     const p = uniquePrefix('reuse');

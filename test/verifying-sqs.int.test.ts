@@ -97,27 +97,44 @@ describe('the CLI through the verifying front', () => {
     try {
       const prefix = uniquePrefix('skew');
       const common = ['--endpoint', front.endpoint, '--region', 'us-east-1', '--queues', '2', '--queue-prefix', prefix, '--json', '--quiet'];
-      const send = await runCli(['send', ...common, '--create-queues', '--total', '2000', '--message-size', '1024']);
+      const [out, html] = [join(tmp, 'skew-send.json'), join(tmp, 'skew-send.html')];
+      const send = await runCli(['send', ...common, '--create-queues', '--total', '2000', '--message-size', '1024', '--out', out, '--html', html]);
       expect(send.code).toBe(0);
-      // The summary (on stderr beside --json) names the clock, and the refusals as retried events.
+      // The summary (on stderr beside --json) names the clock.
       expect(send.stderr).toMatch(/^clock +this machine's clock is (89|90)\d\.\d s behind SQS's/m);
-      expect(send.stderr).toMatch(/^ +InvalidSignatureException +\d+$/m);
       const s = resultFrom(send.stdout);
       expect(s).toMatchObject({ sent: 2000, failed: 0 });
       expect(Math.abs(s.clockOffsetMs! - FIFTEEN_MINUTES)).toBeLessThan(3000);
+      // Setup's SDK client met the skew first (its first call refused, then signed at the offset it
+      // learned); the lanes started on that offset, so no hot call was refused.
+      expect(s.errors).toEqual({});
+      const afterSend = front.refused.InvalidSignatureException;
+      expect(afterSend).toBeGreaterThan(0);
+      // The HTML report's facts and compare name it too; compare only when either side was off.
+      expect(readFileSync(html, 'utf8')).toMatch(/<div class="v">(89|90)\d\.\d s behind SQS<\/div><div class="k">this machine's clock<\/div>/);
+      const synced = join(tmp, 'synced-send.json');
+      writeFileSync(synced, JSON.stringify({ ...JSON.parse(readFileSync(out, 'utf8')), clockOffsetMs: undefined }));
+      const cmp = await runCli(['compare', synced, out]);
+      expect(cmp.code, cmp.stderr).toBe(0);
+      expect(cmp.stdout).toMatch(/^clock off by s +0\.00 +(89|90)\d +\+∞% +▼ worse$/m);
+      expect((await runCli(['compare', synced, synced])).stdout).not.toMatch(/clock/);
       const drain = await runCli(['drain', ...common, '--expect', '2000', '--wait-time', '1']);
       expect(drain.code).toBe(0);
       const d = resultFrom(drain.stdout);
-      expect(d).toMatchObject({ received: 2000, deleted: 2000, missing: 0, failed: 0, deleteFailed: 0 });
+      expect(d).toMatchObject({ received: 2000, deleted: 2000, missing: 0, failed: 0, deleteFailed: 0, errors: {} });
       expect(Math.abs(d.clockOffsetMs! - FIFTEEN_MINUTES)).toBeLessThan(3000);
-      // The refusals were real: every lane's first call, and the SDK's setup calls, were signed on our clock.
-      expect(front.refused.InvalidSignatureException).toBeGreaterThan(0);
+      // The drain's setup met it again, as few times as the send's: the pollers were never refused.
+      expect(front.refused.InvalidSignatureException - afterSend).toBeLessThanOrEqual(afterSend);
     } finally {
       await front.stop();
     }
   }, 120_000);
 
-  it('a credential_process profile whose keys last 20 s carries a 75 s paced run: refreshes counted, nothing failed', async () => {
+  // Issue #22 asks for 90 s; CI runs 45 s (over two key lifetimes, so each thread renews more than
+  // once) to keep the suite short, and the 90 s run is made by hand with CREDENTIAL_RUN_SECONDS=90
+  // (bench/NOTES.md, "Credentials in a long run", has its command and output).
+  const RUN_SECONDS = Number(process.env.CREDENTIAL_RUN_SECONDS ?? 45);
+  it(`a credential_process profile whose keys last 20 s carries a ${RUN_SECONDS} s paced run: refreshes counted, nothing failed`, async () => {
     const keysFile = join(tmp, 'keys.jsonl');
     writeFileSync(keysFile, '');
     const script = join(tmp, 'creds.mjs');
@@ -143,22 +160,24 @@ process.stdout.write(JSON.stringify({ Version: 1, AccessKeyId: key.accessKeyId, 
       // (config.ts): the front knows no dummy key, so a call signed with one would be refused.
       const env = { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_PROFILE: 'blast', AWS_EC2_METADATA_DISABLED: 'true' };
       const run = await runCli(
-        ['run', '--endpoint', front.endpoint, '--region', 'us-east-1', '--queues', '2', '--queue-prefix', prefix, '--create-queues', '--rate', '100', '--duration', '75', '--message-size', '1024', '--json', '--quiet'],
-        { env, timeoutMs: 150_000 },
+        ['run', '--endpoint', front.endpoint, '--region', 'us-east-1', '--queues', '2', '--queue-prefix', prefix, '--create-queues', '--rate', '100', '--duration', String(RUN_SECONDS), '--message-size', '1024', '--json', '--quiet'],
+        { env, timeoutMs: (RUN_SECONDS + 75) * 1000 },
       );
       expect(run.code).toBe(0);
       expect(run.stderr).toMatch(/^credentials refreshed \d+ times/m);
       const r = resultFrom(run.stdout);
       expect(r.failed).toBe(0);
       expect(r.missing).toBe(0);
-      expect(r.sent).toBeGreaterThan(7000);
+      // 100 msg/s paced: all but the start-up's few seconds of the duration.
+      expect(r.sent).toBeGreaterThan(100 * (RUN_SECONDS - 5));
+      console.log(`credential_process run: ${RUN_SECONDS} s, sent ${r.sent}, received ${r.received}, failed ${r.failed}, missing ${r.missing}, credentialRefreshes ${r.credentialRefreshes}, keys issued ${readFileSync(keysFile, 'utf8').trim().split('\n').length}, keys signed ${front.keysUsed.size}, refused ${JSON.stringify(front.refused)}, errors ${JSON.stringify(r.errors)}`);
       expect(r.credentialRefreshes).toBeGreaterThan(0);
       // Many keys signed (each lived 20 s), none of them a dummy; no call failed on an expired one.
-      expect(front.keysUsed.size).toBeGreaterThan(3);
+      expect(front.keysUsed.size).toBeGreaterThan(RUN_SECONDS / 20);
       expect([...front.keysUsed].every((k) => k.startsWith('ASIA'))).toBe(true);
       expect(readFileSync(keysFile, 'utf8').trim().split('\n').length).toBeGreaterThan(3);
     } finally {
       await front.stop();
     }
-  }, 180_000);
+  }, (RUN_SECONDS + 100) * 1000);
 });

@@ -19,6 +19,8 @@ interface Figure {
   better: Better;
   get: (r: Result) => number | null;
   format?: Format;
+  /** Shown only when either side is not 0 (a fact most runs do not have). */
+  onlyNonZero?: boolean;
 }
 
 const latency = (side: string, label: string): Figure[] =>
@@ -58,6 +60,8 @@ const FIGURES: Figure[] = [
   { metric: 'consumers.throughput', label: 'your consumers msg/s', better: 'higher', get: (r) => r.consumers?.consumedPerSec ?? null },
   { metric: 'backlog.growth', label: 'backlog growth msg/s', better: 'lower', get: (r) => r.consumers?.growthPerSec ?? null },
   { metric: 'dlq.gain', label: 'DLQ gain', better: 'lower', get: (r) => r.consumers?.dlqGain ?? null, format: 'count' },
+  // How far this machine's clock was from SQS's, either way (requests were signed at the offset).
+  { metric: 'clock_offset', label: 'clock off by s', better: 'lower', get: (r) => Math.abs(r.clockOffsetMs ?? 0) / 1000, onlyNonZero: true },
 ];
 
 /** Changes smaller than this are noise in any load test; they are shown as '≈'. */
@@ -92,7 +96,7 @@ export function compareResults(base: Result, next: Result): ComparedFigure[] {
       else verdict = (change > 0) === (f.better === 'higher') ? 'better' : 'worse';
     }
     return { metric: f.metric, label: f.label, base: b, next: n, changePct: change, verdict, format: f.format ?? 'number' };
-  }).filter((c) => c.base !== null || c.next !== null);
+  }).filter((c, i) => (FIGURES[i].onlyNonZero ? Boolean(c.base || c.next) : c.base !== null || c.next !== null));
 }
 
 export interface RelativeThreshold {

@@ -147,6 +147,8 @@ export function cards(r: Result): string {
   if (r.latency) items.push(['send p99', `${r.latency.p99.toFixed(1)} ms`]);
   if (r.e2eLatency) items.push([r.downstream ? 'through service p99' : 'e2e p99', `${r.e2eLatency.p99.toFixed(1)} ms`]);
   items.push(['duration', `${(r.durationMs / 1000).toFixed(1)} s`], ['exit code', String(r.exitCode ?? '')]);
+  // As the summary's clock line: requests were signed on SQS's time, and the clock wants NTP.
+  if (r.clockOffsetMs) items.push(["this machine's clock", `${(Math.abs(r.clockOffsetMs) / 1000).toFixed(1)} s ${r.clockOffsetMs > 0 ? 'behind' : 'ahead of'} SQS`]);
   return items.map(([k, v]) => `<div class="card"><div class="v">${esc(v)}</div><div class="k">${esc(k)}</div></div>`).join('');
 }
 

@@ -60,3 +60,14 @@ export function correctedOffset(code: string, serverDate: string | undefined, si
   // a second apart (Date has whole seconds).
   return Math.abs(wallNow + current - server) < SKEW_THRESHOLD_MS ? current : server - wallNow;
 }
+
+/**
+ * The offset an SDK client has learned (its config's `systemClockOffset`, which the SDK sets from
+ * a skew refusal's Date header and keeps), for the hot path to start on: setup's calls meet a skew
+ * before any worker does, so seeding the shared offset with it signs every lane's first call
+ * right instead of having each one refused once. 0 when the SDK learned nothing.
+ */
+export function sdkClockOffset(client: { config: { systemClockOffset?: number } }): number {
+  const ms = client.config.systemClockOffset ?? 0;
+  return Number.isFinite(ms) ? Math.round(ms) : 0;
+}

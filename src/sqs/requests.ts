@@ -23,6 +23,8 @@ export interface ReceiveOptions {
   visibilityTimeout?: number;
 }
 
+const SYSTEM_ATTRIBUTES = ['SentTimestamp', 'ApproximateReceiveCount'];
+
 /** A queue's ReceiveMessage: the same bytes on every poll, so it is encoded (and hashed, see wire.ts) once. */
 export function receiveRequest(queueUrl: string, o: ReceiveOptions): Buffer {
   return Buffer.from(
@@ -32,7 +34,11 @@ export function receiveRequest(queueUrl: string, o: ReceiveOptions): Buffer {
       WaitTimeSeconds: o.waitTimeSeconds,
       ...(o.visibilityTimeout !== undefined ? { VisibilityTimeout: o.visibilityTimeout } : {}),
       // The receive count tells a redelivery (its visibility timeout ran out) from a first delivery.
-      MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+      MessageSystemAttributeNames: SYSTEM_ATTRIBUTES,
+      // The same names under the older parameter, which SQS still takes beside the new one: a server
+      // that knows only it (local-aws-sqs 2.0.2) returned no receive count, and every redelivery of a
+      // slow consumer read as a plain duplicate (redelivered 0; test/second-emulator.int.test.ts).
+      AttributeNames: SYSTEM_ATTRIBUTES,
       // Only --body-template messages carry it (their head); other replies are unchanged.
       MessageAttributeNames: [HEAD_ATTRIBUTE],
     }),
