@@ -4,7 +4,7 @@
  * parsed before the run starts, so a bad one is a usage error (exit 2), not a failed run.
  */
 import { UsageError } from '../errors.js';
-import type { LatencySummary } from '../metrics/histogram.js';
+import { LATENCY_ROWS, type LatencyRow } from '../metrics/latencies.js';
 import { loopBusy } from '../metrics/loop.js';
 import { throttleCount } from '../sqs/error-codes.js';
 import { exitCodeOf, type Result, type Threshold, type ThresholdOutcome } from './result.js';
@@ -16,11 +16,8 @@ type Op = Threshold['op'];
 type Unit = 'ms' | 'rate' | 'count' | 'msg/s';
 
 const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean', 'min'] as const;
-const LATENCIES: Record<string, (r: Result) => LatencySummary | null> = {
-  send: (r) => r.latency,
-  receive: (r) => r.receiveLatency,
-  e2e: (r) => r.e2eLatency,
-};
+/** Latency thresholds by prefix (metrics/latencies.ts): `receive.p99`, `delete.max`…; bare `p99` is the send side's. */
+const LATENCIES = new Map<string, LatencyRow>(LATENCY_ROWS.map((l) => [l.threshold, l]));
 
 const SCALARS: Record<string, { unit: Unit; get: (r: Result) => number | null; doc: string }> = {
   throughput: { unit: 'msg/s', get: (r) => (r.phases.send ? r.throughput.send : r.throughput.receive), doc: 'send msg/s (receive msg/s for drain)' },
@@ -48,11 +45,9 @@ const SCALARS: Record<string, { unit: Unit; get: (r: Result) => number | null; d
 
 /** The documented metric table (README and --help). */
 export function metricTable(): Array<[string, string]> {
-  const rows: Array<[string, string]> = [
-    ['p50 p90 p95 p99 p999 max mean min', 'send-batch latency (ms); also send.p99'],
-    ['receive.p99 …', 'receive-call latency (ms)'],
-    ['e2e.p99 …', 'end-to-end latency (ms)'],
-  ];
+  const rows: Array<[string, string]> = LATENCY_ROWS.map((l) =>
+    l.threshold === 'send' ? [LATENCY_STATS.join(' '), `${l.label} latency (ms); also send.p99`] : [`${l.threshold}.p99 …`, `${l.label} latency (ms)`],
+  );
   for (const [name, s] of Object.entries(SCALARS)) rows.push([name, s.doc]);
   return rows;
 }
@@ -60,7 +55,7 @@ export function metricTable(): Array<[string, string]> {
 export function metricUnit(metric: string): Unit | undefined {
   if (SCALARS[metric]) return SCALARS[metric].unit;
   const [side, stat] = metric.includes('.') ? metric.split('.') : ['send', metric];
-  if (LATENCIES[side] && (LATENCY_STATS as readonly string[]).includes(stat)) return 'ms';
+  if (LATENCIES.has(side) && (LATENCY_STATS as readonly string[]).includes(stat)) return 'ms';
   return undefined;
 }
 
@@ -75,7 +70,7 @@ export function parseThreshold(expr: string): Threshold {
   const unit = metricUnit(metric);
   if (!unit) {
     throw new UsageError(
-      `--threshold ${JSON.stringify(expr)}: unknown metric ${JSON.stringify(metric)}; use one of p99, e2e.p99, receive.p99, ${Object.keys(SCALARS).join(', ')}`,
+      `--threshold ${JSON.stringify(expr)}: unknown metric ${JSON.stringify(metric)}; use one of p99, ${LATENCY_ROWS.filter((l) => l.threshold !== 'send').map((l) => `${l.threshold}.p99`).join(', ')}, ${Object.keys(SCALARS).join(', ')}`,
     );
   }
   let value = Number(num);
@@ -102,7 +97,7 @@ export function parseThresholds(exprs: unknown): Threshold[] {
 export function metricValue(r: Result, metric: string): number | null {
   if (SCALARS[metric]) return SCALARS[metric].get(r);
   const [side, stat] = metric.includes('.') ? metric.split('.') : ['send', metric];
-  const l = LATENCIES[side](r);
+  const l = r[LATENCIES.get(side)!.result];
   return l ? l[stat as (typeof LATENCY_STATS)[number]] : null;
 }
 
