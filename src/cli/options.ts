@@ -291,6 +291,7 @@ export const compareOptions: OptionMap = {
     describe: "Gate, repeatable: a signed % is a change against base ('p99<+10%', 'throughput>-5%'); otherwise on new alone ('p99<250ms'); a failure exits 99",
   },
   json: { type: 'boolean', describe: 'Print the comparison as JSON on stdout (the table goes to stderr)' },
+  out: { type: 'string', describe: 'Write the comparison JSON to a file, or to s3://bucket/prefix/ (as compare-….json)' },
   html: { type: 'string', describe: 'Write both runs on the same charts (HDR percentile curves, msg/s) to this file' },
 };
 export const localOptions: OptionMap = { port: { type: 'number', describe: 'Port to listen on (0: any free port)', defaultDescription: '4566' } };

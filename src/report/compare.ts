@@ -7,6 +7,7 @@
 import { UsageError } from '../errors.js';
 import { LATENCY_ROWS } from '../metrics/latencies.js';
 import type { Result } from './result.js';
+import type { StoreNotes } from './sink.js';
 import { evaluate, holds, metricUnit, metricValue, parseThreshold, type Threshold, type ThresholdOutcome } from './thresholds.js';
 import { table } from './summary.js';
 
@@ -163,7 +164,8 @@ export function formatChange(pct: number | null): string {
 
 const MARK = { better: '▲ better', worse: '▼ worse', same: '≈', 'n/a': '' } as const;
 
-export function renderComparison(base: Result, next: Result, figures: ComparedFigure[], outcomes: CompareOutcome[]): string {
+/** `stored`: where the sink put the comparison (report/sink.ts), and why the exit rose if it could not. */
+export function renderComparison(base: Result, next: Result, figures: ComparedFigure[], outcomes: CompareOutcome[], stored: StoreNotes = { notes: [], reasons: [] }): string {
   const who = (r: Result) => `${r.kind} run ${r.runIds?.join(',') ?? r.runId} (${r.parts > 1 ? `${r.parts} results` : `shard ${r.shard}/${r.shards}`})`;
   const out = [`sqs-blast compare`, `base  ${who(base)}`, `new   ${who(next)}`, ''];
   out.push(...table([['', 'base', 'new', 'change', ''], ...figures.map((f) => [f.label, num(f.base, f.format), num(f.next, f.format), formatChange(f.changePct), MARK[f.verdict]])], ['l', 'r', 'r', 'r', 'l']));
@@ -178,6 +180,10 @@ export function renderComparison(base: Result, next: Result, figures: ComparedFi
   }
   const failed = outcomes.filter((o) => !o.ok).length;
   out.push('');
-  out.push(failed ? `FAIL  exit 99: ${failed} of ${outcomes.length} thresholds failed` : `PASS  exit 0${outcomes.length ? `: ${outcomes.length} thresholds met` : ''}`);
+  out.push(...stored.notes);
+  const also = stored.reasons.length ? ` (also ${stored.reasons.join(', ')})` : '';
+  if (failed) out.push(`FAIL  exit 99: ${failed} of ${outcomes.length} thresholds failed${also}`);
+  else if (stored.reasons.length) out.push(`FAIL  exit 1: ${stored.reasons.join(', ')}`);
+  else out.push(`PASS  exit 0${outcomes.length ? `: ${outcomes.length} thresholds met` : ''}`);
   return out.join('\n');
 }

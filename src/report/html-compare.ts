@@ -2,7 +2,6 @@
  * `compare --html FILE`: both runs on the same charts, in the report's one page design. Base is
  * dashed, new is solid; time runs from each run's own start so runs of different days line up.
  */
-import { writeFileSync } from 'node:fs';
 import { decode } from '../metrics/histogram.js';
 import { LATENCY_ROWS } from '../metrics/latencies.js';
 import { formatChange, type CompareOutcome, type ComparedFigure } from './compare.js';
@@ -77,8 +76,4 @@ export function renderCompareHtml(base: Result, next: Result, figures: ComparedF
     charts: [throughputOverlay(base, next), percentileOverlay(base, next)].filter((c): c is ChartSpec => Boolean(c)),
     sections: `<h2>Figures</h2>${figureTable(figures)}<h2>Thresholds</h2>${outcomeTable(outcomes)}`,
   });
-}
-
-export function writeCompareHtml(file: string, base: Result, next: Result, figures: ComparedFigure[], outcomes: CompareOutcome[]): void {
-  writeFileSync(file, renderCompareHtml(base, next, figures, outcomes));
 }

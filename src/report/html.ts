@@ -3,7 +3,7 @@
  * by uPlot (inlined): msg/s over time, queue depth, HDR percentile curves on a log scale, latency
  * per second, errors by code over time, the threshold table and the run's parameters.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as hdr from 'hdr-histogram-js';
 import { decode } from '../metrics/histogram.js';
@@ -282,8 +282,4 @@ if (events) {
 </script>
 </body></html>
 `;
-}
-
-export function writeHtml(file: string, r: Result): void {
-  writeFileSync(file, renderHtml(r));
 }
