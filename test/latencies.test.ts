@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
 import { LATENCIES, LATENCY_ROWS } from '../src/metrics/latencies.js';
 import { createSharedState, LiveView } from '../src/metrics/live.js';
-import { BucketWriter } from '../src/observe/latency-buckets.js';
+import { BucketWriter } from '../src/metrics/latency-buckets.js';
 import { LiveSource } from '../src/observe/live-source.js';
 import { buildRegistry, serveMetrics } from '../src/observe/prometheus.js';
 import { compareResults } from '../src/report/compare.js';

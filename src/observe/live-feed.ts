@@ -2,7 +2,7 @@
  * The dashboard's data while the run goes on: once a second, what the shared live counters and
  * latency buckets moved by, kept as a timeline of the same shape a result carries, so the live
  * page is drawn by the report's own chart code (report/html.ts). Latencies here are bucket upper
- * bounds (observe/latency-buckets.ts), "at most" figures; the final report's are exact.
+ * bounds (metrics/latency-buckets.ts), "at most" figures; the final report's are exact.
  * Memory grows with the run's seconds, not its messages; the page shows the last WINDOW_SECONDS.
  */
 import * as hdr from 'hdr-histogram-js';
@@ -10,7 +10,7 @@ import { createHistogram, encode } from '../metrics/histogram.js';
 import { LATENCY_NAMES, LATENCY_ROWS, type LatencyName } from '../metrics/latencies.js';
 import { mergeTimelines, type Timeline, type TimelineJson } from '../metrics/timeline.js';
 import { emptyResult, finalize, type Kind, type Result } from '../report/result.js';
-import { BOUNDS_SECONDS, type BucketTotals } from './latency-buckets.js';
+import { BOUNDS_SECONDS, type BucketTotals } from '../metrics/latency-buckets.js';
 import type { LiveCounts, LiveSource } from './live-source.js';
 
 const PER_SECOND: LatencyName[] = LATENCY_ROWS.filter((l) => l.perSecond).map((l) => l.key);

@@ -9,8 +9,8 @@ import type { LiveView, SharedState } from '../metrics/live.js';
 import type { Result } from '../report/result.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import { throttleCount } from '../sqs/error-codes.js';
-import { foldErrorCodes, readErrorCodes } from './error-codes.js';
-import { readBuckets, type BucketTotals } from './latency-buckets.js';
+import { foldErrorCodes, readErrorCodes } from '../metrics/error-code-slots.js';
+import { readBuckets, type BucketTotals } from '../metrics/latency-buckets.js';
 
 export interface RunLabels {
   run_id: string;

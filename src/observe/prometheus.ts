@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, type Metric, type MetricValueWithName } from 'prom-client';
 import { LATENCY_ROWS, type LatencyName } from '../metrics/latencies.js';
-import { BOUNDS_SECONDS } from './latency-buckets.js';
+import { BOUNDS_SECONDS } from '../metrics/latency-buckets.js';
 import type { LiveSource } from './live-source.js';
 
 const LABELS = ['run_id', 'shard', 'command'] as const;

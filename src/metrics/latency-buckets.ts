@@ -6,7 +6,7 @@
  * a latency lands here exactly when it lands in the worker's HDR histogram, so the bucket total
  * equals the result's histogram count once the workers are done.
  */
-import { LATENCY_NAMES, type LatencyName } from '../metrics/latencies.js';
+import { LATENCY_NAMES, type LatencyName } from './latencies.js';
 
 // Every latency of metrics/latencies.ts is kept live, in its table order.
 
