@@ -7,7 +7,7 @@ import type { CommandName } from '../config.js';
 import { DEFAULTS, FINISH_GRACE_MS, WAIT_DEFAULTS } from '../config/defaults.js';
 import { UsageError } from '../errors.js';
 import { boolText } from '../config/args.js';
-import { metricTable } from '../report/thresholds.js';
+import { metricTable } from '../config/thresholds.js';
 import { BURST_DEFAULTS } from '../burst/defaults.js';
 
 const EXIT_CODES = `Exit codes:

@@ -12,7 +12,7 @@ import { runReport } from '../report/command.js';
 import { checkWritable } from '../report/sink.js';
 import { s3Connection } from '../report/s3-location.js';
 import type { ResultStore } from '../report/s3.js';
-import { parseThresholds } from '../report/thresholds.js';
+import { parseThresholds } from '../config/thresholds.js';
 import { Kubectl, type PodCounts } from './kubectl.js';
 import { jobName, TERMINATION_GRACE_S } from './manifests.js';
 import { resolveRunSpec, type RunSpec } from './options.js';

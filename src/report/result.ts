@@ -12,6 +12,7 @@ import { SNS_PUBLISH_PRICE_PER_MILLION } from '../sqs/billing.js';
 import { emptyTally, type Tally } from '../metrics/tally.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import type { AttemptRecord } from '../ledger/attempt.js';
+import type { Threshold } from '../config/thresholds.js';
 
 export const SCHEMA = 'sqs-blast/result@1';
 export const RESULT_PREFIX = 'SQS_BLAST_RESULT ';
@@ -23,16 +24,8 @@ export interface Phase {
   endedAt: number;
 }
 
-type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
-
-/** A pass/fail gate (report/thresholds.ts parses and evaluates them). */
-export interface Threshold {
-  expr: string;
-  metric: string;
-  op: Op;
-  /** In the metric's own unit: ms for latencies, a fraction for rates, msg/s, counts. */
-  value: number;
-}
+/** A pass/fail gate: config/thresholds.ts parses them, report/thresholds.ts evaluates them. */
+export type { Threshold };
 
 /** Does a merge hold the whole run? Computed by report/coverage.ts. */
 export interface RunCoverage {
