@@ -11,6 +11,7 @@ export default {
     'src/metrics/seq-bits.ts',
     'src/metrics/tally.ts',
     'src/report/merge.ts',
+    'src/config/thresholds.ts',
     'src/report/thresholds.ts',
     'src/report/result-lines.ts',
     'src/load/schedule.ts',

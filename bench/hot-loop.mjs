@@ -36,7 +36,7 @@ async function once(n) {
   const state = createSharedState(1);
   const startMs = Date.now();
   if (mode === 'send') {
-    return worker({ row: 0, state, connection, queueUrls: ['http://127.0.0.1:9/000000000000/q-1', 'http://127.0.0.1:9/000000000000/q-2'], identity: { ...identity, of: n, total: n }, messageSize: 10240, batchSize: 10, total: n, lanes: 64, startMs });
+    return worker({ row: 0, state, connection, queueUrls: ['http://127.0.0.1:9/000000000000/q-1', 'http://127.0.0.1:9/000000000000/q-2'], identity: { ...identity, of: n, total: n }, messageSize: 10240, batchSize: 10, total: n, lanes: 64, startMs, firstSeq: 0, workers: 1, schedule: { segments: [], warmupMs: 0, endMs: Infinity } });
   }
   new Int32Array(state.control)[CONTROL.expect] = n; // the worker stops itself there
   return worker({ row: 0, state, connection, queueUrls: ['http://127.0.0.1:9/000000000000/q-1'], pollers: Array(32).fill(0), maxMessages: 10, waitTimeSeconds: 1, startMs });

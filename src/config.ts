@@ -19,7 +19,7 @@ export { intArg, positiveArg, type RawArgs } from './config/args.js';
 export { usableCpus } from './config/cpus.js';
 export { queueNameOf, validateQueueUrl } from './config/queue-url.js';
 import { checkS3Out, isS3Url } from './report/s3-location.js';
-import { parseThresholds, type Threshold } from './report/thresholds.js';
+import { parseThresholds, type Threshold } from './config/thresholds.js';
 import { defaultShardIndex, shardSize } from './shard.js';
 import { resolveObserve, type ObserveOptions } from './config/observe.js';
 import { checkFifoWorkload, resolveProducerWorkload, type ProducerWorkload } from './config/workload.js';

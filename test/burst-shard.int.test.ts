@@ -37,7 +37,7 @@ describe('burst --shards: one shared ladder, judged by report', () => {
       ], { timeoutMs: 80_000, env: { AWS_ENDPOINT_URL_S3: endpoint() } });
     const runs = await Promise.all([shard(0), shard(1)]);
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
-    expect(runs[1].stderr).toMatch(new RegExp(`^burst: stored s3://${bucket}/bursts/bshard1/burst-0001-of-0002-`, 'm'));
+    expect(runs[1].stdout).toMatch(new RegExp(`^stored {5}s3://${bucket}/bursts/bshard1/burst-0001-of-0002-`, 'm'));
     // Shard 1's document as its log has it (the result lines on stdout).
     const lines = new ResultCollector();
     lines.add(runs[1].stdout, 'shard 1 stdout');

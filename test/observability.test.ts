@@ -13,7 +13,7 @@ import { resolveConfig } from '../src/config.js';
 import { resolveRunSpec } from '../src/k8s/options.js';
 import { runManifests } from '../src/k8s/manifests.js';
 import { createSharedState, LiveView } from '../src/metrics/live.js';
-import { BucketWriter } from '../src/observe/latency-buckets.js';
+import { BucketWriter } from '../src/metrics/latency-buckets.js';
 import { LiveSource } from '../src/observe/live-source.js';
 import { buildRegistry, serveMetrics } from '../src/observe/prometheus.js';
 import { find, render, ROOT, type Doc } from './k8s.contract.js';

@@ -102,7 +102,7 @@ describe('threshold units and values', () => {
   });
 
   it('names the metrics it knows when given one it does not', () => {
-    expect(() => parseThreshold('bogus<1')).toThrow(/^--threshold "bogus<1": unknown metric "bogus"; use one of p99, e2e.p99, receive.p99, throughput, send.throughput, /);
+    expect(() => parseThreshold('bogus<1')).toThrow(/^--threshold "bogus<1": unknown metric "bogus"; use one of p99, receive\.p99, delete\.p99, e2e\.p99, throughput, send\.throughput, /);
     expect(() => parseThreshold('send.p98<1')).toThrow(/unknown metric "send.p98"/);
     expect(() => parseThreshold('queue.p99<1')).toThrow(/unknown metric "queue.p99"/);
   });

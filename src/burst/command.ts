@@ -3,21 +3,17 @@
  * (required with --shards > 1) one shard's climb of a shared ladder (burst/ladder-run.ts) → the
  * burst document (burst/document.ts), table, verdict.
  */
-import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveConfig } from '../config.js';
 import { boolArg, flagOf, intArg, nonNegativeArg, positiveArg, stringArg, type RawArgs } from '../config/args.js';
 import { burstDrainOptions } from '../cli/options.js';
 import { EXIT, UsageError } from '../errors.js';
-import { checkWritable, openStore } from '../report/output.js';
-import { resultChunks } from '../report/result-lines.js';
 import type { Result } from '../report/result.js';
-import type { ResultStore } from '../report/s3.js';
-import { isS3Url } from '../report/s3-location.js';
+import { checkWritable, deliver, openStore, withStoreNotes } from '../report/sink.js';
 import { execute } from '../runner.js';
 import { BURST_DEFAULTS, EXTERNAL_DEFAULTS } from './defaults.js';
 import { BURST_SCHEMA, type BurstDocument, type StepRecord } from './document.js';
-import { writeSearchHtml } from './html.js';
+import { renderSearchHtml } from './html.js';
 import { externalNote } from './backlog.js';
 import { BacklogWatch, resolveExternal } from './external.js';
 import { climbLadder, PREPARE_MS, windowOf } from './ladder-run.js';
@@ -162,9 +158,22 @@ export async function runBurst(args: RawArgs): Promise<void> {
     watch?.close();
   }
   const doc: BurstDocument = { kind: 'burst', schema: BURST_SCHEMA, runId, shard: probe.shard, shards: probe.shards, startedAt, options: o, ladder, steps: records, skipped, stopped, search: s };
-  await writeBurst(doc, { out, html: stringArg(args, 'html'), json: Boolean(args.json), resultLine: probe.output.resultLine }, store);
   const signal = interrupted ?? records.find((r) => r.result.interrupted)?.result.interrupted;
-  process.exitCode = signal === 'SIGINT' ? EXIT.sigint : signal === 'SIGTERM' ? EXIT.sigterm : EXIT.ok;
+  const code = signal === 'SIGINT' ? EXIT.sigint : signal === 'SIGTERM' ? EXIT.sigterm : EXIT.ok;
+  const title = doc.shards > 1 ? `sqs-blast burst: shard ${doc.shard} of ${doc.shards} (targets and figures are this shard's share)` : undefined;
+  process.exitCode = await deliver(
+    {
+      doc,
+      noun: 'burst document',
+      key: doc,
+      lines: true,
+      text: (exit, stored) => withStoreNotes(renderSearch(doc.search, title), exit, stored),
+      html: () => renderSearchHtml(doc.search),
+    },
+    { out, html: stringArg(args, 'html'), json: Boolean(args.json), resultLine: probe.output.resultLine },
+    code,
+    store,
+  );
 }
 
 /** One shard's own view: its share's steps, and a verdict that sends the reader to `report`. */
@@ -173,23 +182,4 @@ function shardSearch(steps: Step[], o: BurstOptions, shard: number, shards: numb
   if (shards === 1) return own;
   const ran = `shard ${shard} of ${shards} ran ${steps.length} step${steps.length === 1 ? '' : 's'} on its share${skipped ? `, skipped ${skipped}` : ''}${stopped ? ` (stopped: ${stopped})` : ''}`;
   return { ...own, verdict: `${ran}; the fleet's verdict comes from its merged steps: sqs-blast report <every shard's --out, logs or s3://>` };
-}
-
-/** The result lines first (the copy that remains if the upload or the pod dies), then S3, the file, HTML, and the table. */
-async function writeBurst(doc: BurstDocument, output: { out?: string; html?: string; json: boolean; resultLine: boolean }, store?: ResultStore): Promise<void> {
-  const json = JSON.stringify(doc);
-  if (!output.json && output.resultLine) process.stdout.write(resultChunks(doc, json).join('\n') + '\n');
-  if (store) {
-    try {
-      process.stderr.write(`burst: stored ${await store.put(doc, json)}\n`);
-    } catch (e) {
-      process.stderr.write(`sqs-blast: ${(e as Error).message}; the burst document was not stored, keep ${output.json ? 'the JSON on stdout' : 'the result lines on stdout (sqs-blast report -)'}\n`);
-    } finally {
-      store.close();
-    }
-  }
-  if (output.out && !isS3Url(output.out)) writeFileSync(output.out, JSON.stringify(doc, null, 2));
-  if (output.html) writeSearchHtml(output.html, doc.search);
-  const title = doc.shards > 1 ? `sqs-blast burst: shard ${doc.shard} of ${doc.shards} (targets and figures are this shard's share)` : undefined;
-  process.stdout.write((output.json ? json : renderSearch(doc.search, title)) + '\n');
 }

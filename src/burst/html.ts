@@ -4,7 +4,6 @@
  * sustained target) marked. Plain SVG: a handful of
  * points needs no chart library.
  */
-import { writeFileSync } from 'node:fs';
 import { externalChart } from './html-external.js';
 import type { Search, Step } from './search.js';
 
@@ -38,13 +37,12 @@ ${knee !== null ? `<line class="knee" x1="${sx(knee)}" y1="${PAD}" x2="${sx(knee
 ${dots}</svg></figure>`;
 }
 
-export function writeSearchHtml(path: string, s: Search): void {
+export function renderSearchHtml(s: Search): string {
   const knee = s.sustainedMsgPerSec;
-  const html = `<!doctype html><meta charset="utf-8"><title>sqs-blast burst</title>
+  return `<!doctype html><meta charset="utf-8"><title>sqs-blast burst</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em}figure{display:inline-block;margin:0 2em 2em 0}text{font-size:11px}</style>
 <h1>sqs-blast burst</h1><p>${esc(s.verdict)}</p>
 ${chart('Achieved vs target (dashed: achieved = target)', s.steps, (x) => x.achieved, 'achieved msg/s', knee, true)}
 ${chart('Send p99 vs target', s.steps, (x) => x.p99, 'p99 ms', knee, false)}
 ${s.steps.some((x) => x.consumedPerSec !== undefined) ? externalChart(s) : s.steps.some((x) => x.depthGrowth !== null) ? chart('Depth growth in the step vs target (burst --drain)', s.steps, (x) => x.depthGrowth, 'messages', knee, false) : ''}`;
-  writeFileSync(path, html);
 }

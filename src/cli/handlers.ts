@@ -4,12 +4,14 @@ import { createOptions, createQueues, createTopicQueues, deleteQueues, purgeQueu
 import { positiveArg, resolveConfig, type CommandName } from '../config.js';
 import { EXIT, UsageError } from '../errors.js';
 import { startEmbeddedServer } from '../local.js';
-import { runReport } from '../report/command.js';
+import { reportConnection, runReport } from '../report/command.js';
 import { compareResults, evaluateCompare, parseCompareThreshold, renderComparison } from '../report/compare.js';
-import { writeCompareHtml } from '../report/html-compare.js';
+import { renderCompareHtml } from '../report/html-compare.js';
 import { mergeResults } from '../report/merge.js';
-import { checkWritable, emit, openStore } from '../report/output.js';
+import { emit } from '../report/output.js';
 import type { Result } from '../report/result.js';
+import { isS3Url, parseS3Url } from '../report/s3-location.js';
+import { checkWritable, deliver, openStore } from '../report/sink.js';
 import { readResults } from '../report/sources.js';
 import { table } from '../report/summary.js';
 import { conclude } from '../report/thresholds.js';
@@ -58,20 +60,32 @@ async function loadSide(source: string): Promise<Result> {
 export async function runCompare(cliArgs: Record<string, unknown>): Promise<void> {
   const argv = envArgs('compare', cliArgs);
   const html = argv.html === undefined ? undefined : String(argv.html);
+  const out = argv.out === undefined ? undefined : String(argv.out);
+  checkWritable(out);
   checkWritable(html, '--html');
+  if (isS3Url(out)) parseS3Url(out, '--out');
   const thresholds = (((argv.threshold as unknown[]) ?? []).flatMap((e) => String(e).split(/\s*;\s*/)).filter(Boolean)).map(parseCompareThreshold);
   const base = await loadSide(String(argv.base));
   const next = await loadSide(String(argv.new));
   const figures = compareResults(base, next);
   const outcomes = evaluateCompare(base, next, thresholds);
   const code = outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.threshold;
-  const text = renderComparison(base, next, figures, outcomes);
-  if (argv.json) {
-    process.stderr.write(text + '\n');
-    process.stdout.write(JSON.stringify({ base: { runId: base.runId, kind: base.kind }, new: { runId: next.runId, kind: next.kind }, figures, thresholds: outcomes, exitCode: code }) + '\n');
-  } else process.stdout.write(text + '\n');
-  if (html) writeCompareHtml(html, base, next, figures, outcomes);
-  process.exitCode = code;
+  const { endpoint, region } = reportConnection(argv);
+  const store = await openStore(out, endpoint, region);
+  process.exitCode = await deliver(
+    {
+      doc: { base: { runId: base.runId, kind: base.kind }, new: { runId: next.runId, kind: next.kind }, figures, thresholds: outcomes, exitCode: code },
+      noun: 'comparison',
+      key: { kind: 'compare', runId: next.runIds?.join(',') ?? next.runId, shard: 0, shards: 1, startedAt: Date.now() },
+      // Not a result: report does not read comparisons back.
+      lines: false,
+      text: (_exit, stored) => renderComparison(base, next, figures, outcomes, stored),
+      html: () => renderCompareHtml(base, next, figures, outcomes),
+    },
+    { out, html, json: Boolean(argv.json), resultLine: false },
+    code,
+    store,
+  );
 }
 
 export async function runQueues(action: string, cliArgs: Record<string, unknown>): Promise<void> {

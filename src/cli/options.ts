@@ -7,7 +7,7 @@ import type { CommandName } from '../config.js';
 import { DEFAULTS, FINISH_GRACE_MS, WAIT_DEFAULTS } from '../config/defaults.js';
 import { UsageError } from '../errors.js';
 import { boolText } from '../config/args.js';
-import { metricTable } from '../report/thresholds.js';
+import { metricTable } from '../config/thresholds.js';
 import { BURST_DEFAULTS } from '../burst/defaults.js';
 
 const EXIT_CODES = `Exit codes:
@@ -291,6 +291,7 @@ export const compareOptions: OptionMap = {
     describe: "Gate, repeatable: a signed % is a change against base ('p99<+10%', 'throughput>-5%'); otherwise on new alone ('p99<250ms'); a failure exits 99",
   },
   json: { type: 'boolean', describe: 'Print the comparison as JSON on stdout (the table goes to stderr)' },
+  out: { type: 'string', describe: 'Write the comparison JSON to a file, or to s3://bucket/prefix/ (as compare-….json)' },
   html: { type: 'string', describe: 'Write both runs on the same charts (HDR percentile curves, msg/s) to this file' },
 };
 export const localOptions: OptionMap = { port: { type: 'number', describe: 'Port to listen on (0: any free port)', defaultDescription: '4566' } };

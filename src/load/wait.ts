@@ -6,7 +6,7 @@
  * monotonic clock in setImmediate turns, which let replies in meanwhile.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sleep } from '../sqs/retry.js';
+import { sleep } from './sleep.js';
 import { monoNow } from './clock.js';
 
 /** How early the timer is asked to fire: more than its usual lateness, less than a turn's cost matters. */

@@ -4,8 +4,8 @@
  * writes only its own row, so progress reads need no locks; exact totals come from each
  * worker's final result, not from here.
  */
-import { createErrorCodeBuffer } from '../observe/error-codes.js';
-import { createLatencyBuffer } from '../observe/latency-buckets.js';
+import { createErrorCodeBuffer } from './error-code-slots.js';
+import { createLatencyBuffer } from './latency-buckets.js';
 
 export const CONTROL = {
   /** 0 running, 1 stop starting new calls, 2 abandon in-flight calls too. */

@@ -6,11 +6,13 @@
  *
  * A new counter is one entry in COUNTERS (or COST_COUNTERS): that gives it its place in worker
  * results, in the result JSON, its zero, and its sum in every merge. What remains is to count it
- * where it happens (Meter#count) and to show it (report/summary.ts, report/html.ts).
+ * where it happens (Meter#count) and to show it (report/summary.ts, report/html.ts). Latencies
+ * have their own table, metrics/latencies.ts, which also says where each is shown.
  */
 import { addCounts, type CountMap } from './counters.js';
 import { encode, mergeEncoded } from './histogram.js';
 import { mergeIntegrity, type IntegrityJson } from './integrity.js';
+import { LATENCY_NAMES, type LatencyName } from './latencies.js';
 import type { Field } from './live.js';
 import { mergeTimelines, type TimelineJson } from './timeline.js';
 
@@ -55,21 +57,9 @@ export const COUNTERS = {
  */
 export const COST_COUNTERS = ['sendCalls', 'sendUnits', 'receiveUnits', 'deleteCalls', 'deleteUnits', 'visibilityUnits', 'publishUnits', 'deliveryUnits'] as const;
 
-/** Latency histograms by name; `perSecond` ones are also kept per second in the timeline. */
-export const LATENCIES = {
-  /** SendMessageBatch, from the batch's (intended) start to its final answer, retries included. */
-  sendCall: { perSecond: true },
-  receiveCall: { perSecond: true },
-  deleteCall: { perSecond: false },
-  /** Receive time minus the body's sentAt (or SentTimestamp). */
-  e2e: { perSecond: true },
-} satisfies Record<string, { perSecond: boolean }>;
-
 export type Counter = keyof typeof COUNTERS;
 export type CostCounter = (typeof COST_COUNTERS)[number];
-export type LatencyName = keyof typeof LATENCIES;
 export const COUNTER_NAMES = Object.keys(COUNTERS) as Counter[];
-export const LATENCY_NAMES = Object.keys(LATENCIES) as LatencyName[];
 
 /** Encoded HDR histograms (µs) by name. */
 export type HistogramSet = Partial<Record<LatencyName, string>>;

@@ -2,17 +2,18 @@
  * The dashboard's data while the run goes on: once a second, what the shared live counters and
  * latency buckets moved by, kept as a timeline of the same shape a result carries, so the live
  * page is drawn by the report's own chart code (report/html.ts). Latencies here are bucket upper
- * bounds (observe/latency-buckets.ts), "at most" figures; the final report's are exact.
+ * bounds (metrics/latency-buckets.ts), "at most" figures; the final report's are exact.
  * Memory grows with the run's seconds, not its messages; the page shows the last WINDOW_SECONDS.
  */
 import * as hdr from 'hdr-histogram-js';
 import { createHistogram, encode } from '../metrics/histogram.js';
+import { LATENCY_NAMES, LATENCY_ROWS, type LatencyName } from '../metrics/latencies.js';
 import { mergeTimelines, type Timeline, type TimelineJson } from '../metrics/timeline.js';
 import { emptyResult, finalize, type Kind, type Result } from '../report/result.js';
-import { BOUNDS_SECONDS, type BucketTotals, type LiveLatency } from './latency-buckets.js';
+import { BOUNDS_SECONDS, type BucketTotals } from '../metrics/latency-buckets.js';
 import type { LiveCounts, LiveSource } from './live-source.js';
 
-const PER_SECOND: LiveLatency[] = ['sendCall', 'receiveCall', 'e2e'];
+const PER_SECOND: LatencyName[] = LATENCY_ROWS.filter((l) => l.perSecond).map((l) => l.key);
 /** The live charts show the last ten minutes: redrawing an hour each second would cost the main thread. */
 export const WINDOW_SECONDS = 600;
 /** What a +Inf bucket's latencies are drawn at (above the last bound). */
@@ -43,7 +44,7 @@ export class LiveFeed {
   private readonly start: number;
   private readonly series: Record<string, number[]> = {};
   private readonly latency: Record<string, Array<string | null>> = {};
-  private last: { counts: LiveCounts; loop: { busyMs: number; observedMs: number }; buckets: Map<LiveLatency, BucketTotals> };
+  private last: { counts: LiveCounts; loop: { busyMs: number; observedMs: number }; buckets: Map<LatencyName, BucketTotals> };
   private readonly timer: NodeJS.Timeout;
   private readonly listeners = new Set<() => void>();
 
@@ -111,7 +112,7 @@ export class LiveFeed {
     r.endedAt = Date.now();
     if (this.kind !== 'drain') r.phases.send = { startedAt: this.startMs, endedAt: r.endedAt };
     if (this.kind !== 'send') r.phases.drain = { startedAt: this.startMs, endedAt: r.endedAt };
-    for (const name of ['sendCall', 'receiveCall', 'e2e'] as const) {
+    for (const name of LATENCY_NAMES) {
       const b = this.source.buckets(name);
       if (b.count) r.histograms[name] = encode(histogramOfBuckets(b.counts));
     }

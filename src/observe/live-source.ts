@@ -4,12 +4,13 @@
  * final, its exact figures. Duplicates are known only then (the integrity bitmaps merge at the
  * end), so they read 0 until the result is in.
  */
+import type { LatencyName } from '../metrics/latencies.js';
 import type { LiveView, SharedState } from '../metrics/live.js';
 import type { Result } from '../report/result.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import { throttleCount } from '../sqs/error-codes.js';
-import { foldErrorCodes, readErrorCodes } from './error-codes.js';
-import { readBuckets, type BucketTotals, type LiveLatency } from './latency-buckets.js';
+import { foldErrorCodes, readErrorCodes } from '../metrics/error-code-slots.js';
+import { readBuckets, type BucketTotals } from '../metrics/latency-buckets.js';
 
 export interface RunLabels {
   run_id: string;
@@ -61,7 +62,7 @@ export class LiveSource {
   }
 
   /** Latency buckets: a latency is counted here as it enters the worker's histogram, so these are exact at the end too. */
-  buckets(name: LiveLatency): BucketTotals {
+  buckets(name: LatencyName): BucketTotals {
     return readBuckets(this.state.latency, this.state.rows, name);
   }
 

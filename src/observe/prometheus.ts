@@ -7,13 +7,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, type Metric, type MetricValueWithName } from 'prom-client';
-import { BOUNDS_SECONDS, type LiveLatency } from './latency-buckets.js';
+import { LATENCY_ROWS, type LatencyName } from '../metrics/latencies.js';
+import { BOUNDS_SECONDS } from '../metrics/latency-buckets.js';
 import type { LiveSource } from './live-source.js';
 
 const LABELS = ['run_id', 'shard', 'command'] as const;
 
 /** A histogram whose buckets live in shared memory: prom-client formats it, the workers fill it. */
-function sharedHistogram(source: LiveSource, name: string, help: string, latency: LiveLatency): Metric {
+function sharedHistogram(source: LiveSource, name: string, help: string, latency: LatencyName): Metric {
   const get = async () => {
     const b = source.buckets(latency);
     const values: Array<MetricValueWithName<string>> = [];
@@ -60,9 +61,7 @@ export function buildRegistry(source: LiveSource): Registry {
       for (const [code, n] of Object.entries(source.counts().errors)) this.inc({ ...source.labels, code }, n);
     },
   });
-  registry.registerMetric(sharedHistogram(source, 'sqs_blast_send_batch_duration_seconds', 'SendMessageBatch from its intended start to its final answer, retries included', 'sendCall'));
-  registry.registerMetric(sharedHistogram(source, 'sqs_blast_receive_call_duration_seconds', 'ReceiveMessage calls (long polls included)', 'receiveCall'));
-  registry.registerMetric(sharedHistogram(source, 'sqs_blast_end_to_end_latency_seconds', "From a message's send to its receipt", 'e2e'));
+  for (const l of LATENCY_ROWS) registry.registerMetric(sharedHistogram(source, l.prometheus, l.help, l.key));
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
       name,

@@ -9,7 +9,8 @@ import { EXIT, UsageError } from '../errors.js';
 import { DEFAULTS, validateEndpoint } from '../config.js';
 import { positiveFlag } from '../config/args.js';
 import { mergeResults } from './merge.js';
-import { checkWritable, emit, openStore } from './output.js';
+import { emit } from './output.js';
+import { checkWritable, openStore } from './sink.js';
 import { isS3Url, parseS3Url, s3Connection, type S3Connection } from './s3-location.js';
 import { readResults } from './sources.js';
 import { conclude, parseThresholds } from './thresholds.js';
@@ -46,7 +47,7 @@ export async function runReport(argv: Record<string, unknown>, extras: ReportExt
   if (repeated) process.stderr.write(`sqs-blast: ${repeated} result${repeated > 1 ? 's' : ''} found more than once (the same log or object given twice) counted once\n`);
   if (bursts.length) {
     if (results.length) throw new UsageError('report: burst documents and send/drain/run results cannot be merged together; report each kind on its own');
-    process.exitCode = await reportBursts(bursts, { out, html, json: Boolean(argv.json), thresholds }, await openStore(out, endpoint, region));
+    process.exitCode = await reportBursts(bursts, { out, html, json: Boolean(argv.json), resultLine: false, thresholds }, await openStore(out, endpoint, region));
     return;
   }
   const jobUids = ((argv.jobUid as unknown[]) ?? []).flatMap((u) => String(u).split(',')).filter(Boolean);

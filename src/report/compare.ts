@@ -5,7 +5,9 @@
  * run's thresholds, so a CI job can refuse a regression.
  */
 import { UsageError } from '../errors.js';
+import { LATENCY_ROWS } from '../metrics/latencies.js';
 import type { Result } from './result.js';
+import type { StoreNotes } from './sink.js';
 import { evaluate, holds, metricUnit, metricValue, parseThreshold, type Threshold, type ThresholdOutcome } from './thresholds.js';
 import { table } from './summary.js';
 
@@ -25,6 +27,7 @@ interface Figure {
 
 const latency = (side: string, label: string): Figure[] =>
   ['p50', 'p90', 'p99', 'p999', 'max'].map((stat) => {
+    // The send side's metrics read bare (p99), as thresholds name them.
     const metric = side === 'send' ? stat : `${side}.${stat}`;
     return { metric, label: `${label} ${stat}`, better: 'lower', get: (r: Result) => metricValue(r, metric) };
   });
@@ -43,9 +46,7 @@ const slowestSubscription = (r: Result): number | null => {
 const FIGURES: Figure[] = [
   { metric: 'send.throughput', label: 'send msg/s', better: 'higher', get: (r) => (r.phases.send ? r.throughput.send : null) },
   { metric: 'receive.throughput', label: 'receive msg/s', better: 'higher', get: (r) => (r.phases.drain ? r.throughput.receive : null) },
-  ...latency('send', 'send batch ms'),
-  ...latency('receive', 'receive call ms'),
-  ...latency('e2e', 'end-to-end ms'),
+  ...LATENCY_ROWS.flatMap((l) => latency(l.threshold, `${l.label} ms`)),
   { metric: 'error_rate', label: 'error rate', better: 'lower', get: (r) => metricValue(r, 'error_rate'), format: 'rate' },
   { metric: 'errors', label: 'errors', better: 'lower', get: (r) => metricValue(r, 'errors'), format: 'count' },
   { metric: 'throttles', label: 'throttles', better: 'lower', get: (r) => metricValue(r, 'throttles'), format: 'count' },
@@ -167,7 +168,8 @@ export function formatChange(pct: number | null): string {
 
 const MARK = { better: '▲ better', worse: '▼ worse', same: '≈', 'n/a': '' } as const;
 
-export function renderComparison(base: Result, next: Result, figures: ComparedFigure[], outcomes: CompareOutcome[]): string {
+/** `stored`: where the sink put the comparison (report/sink.ts), and why the exit rose if it could not. */
+export function renderComparison(base: Result, next: Result, figures: ComparedFigure[], outcomes: CompareOutcome[], stored: StoreNotes = { notes: [], reasons: [] }): string {
   const who = (r: Result) => `${r.kind} run ${r.runIds?.join(',') ?? r.runId} (${r.parts > 1 ? `${r.parts} results` : `shard ${r.shard}/${r.shards}`})`;
   const out = [`sqs-blast compare`, `base  ${who(base)}`, `new   ${who(next)}`, ''];
   out.push(...table([['', 'base', 'new', 'change', ''], ...figures.map((f) => [f.label, num(f.base, f.format), num(f.next, f.format), formatChange(f.changePct), MARK[f.verdict]])], ['l', 'r', 'r', 'r', 'l']));
@@ -182,6 +184,10 @@ export function renderComparison(base: Result, next: Result, figures: ComparedFi
   }
   const failed = outcomes.filter((o) => !o.ok).length;
   out.push('');
-  out.push(failed ? `FAIL  exit 99: ${failed} of ${outcomes.length} thresholds failed` : `PASS  exit 0${outcomes.length ? `: ${outcomes.length} thresholds met` : ''}`);
+  out.push(...stored.notes);
+  const also = stored.reasons.length ? ` (also ${stored.reasons.join(', ')})` : '';
+  if (failed) out.push(`FAIL  exit 99: ${failed} of ${outcomes.length} thresholds failed${also}`);
+  else if (stored.reasons.length) out.push(`FAIL  exit 1: ${stored.reasons.join(', ')}`);
+  else out.push(`PASS  exit 0${outcomes.length ? `: ${outcomes.length} thresholds met` : ''}`);
   return out.join('\n');
 }

@@ -2,25 +2,19 @@
  * `compare --html FILE`: both runs on the same charts, in the report's one page design. Base is
  * dashed, new is solid; time runs from each run's own start so runs of different days line up.
  */
-import { writeFileSync } from 'node:fs';
 import { decode } from '../metrics/histogram.js';
+import { LATENCY_ROWS } from '../metrics/latencies.js';
 import { formatChange, type CompareOutcome, type ComparedFigure } from './compare.js';
 import { COLORS, esc, PERCENTILES, percentileChart, renderPage, type ChartSpec } from './html.js';
-import type { HistogramSet } from '../metrics/tally.js';
 import type { Result } from './result.js';
 
 const BASE_DASH = [6, 4];
 /** Base is drawn in its kind's colour at half strength, dashed: the eye reads it as 'before'. */
 const faded = (color: string) => color + '80';
-const KINDS: Array<[keyof HistogramSet, string]> = [
-  ['sendCall', 'send batch'],
-  ['receiveCall', 'receive call'],
-  ['e2e', 'end-to-end'],
-];
 
 function percentileOverlay(base: Result, next: Result): ChartSpec | undefined {
   const series: ChartSpec['series'] = [];
-  KINDS.forEach(([key, label], i) => {
+  LATENCY_ROWS.forEach(({ key, label }, i) => {
     for (const [who, r, dash] of [['base', base, BASE_DASH], ['new', next, undefined]] as const) {
       const enc = r.histograms[key];
       if (!enc) continue;
@@ -82,8 +76,4 @@ export function renderCompareHtml(base: Result, next: Result, figures: ComparedF
     charts: [throughputOverlay(base, next), percentileOverlay(base, next)].filter((c): c is ChartSpec => Boolean(c)),
     sections: `<h2>Figures</h2>${figureTable(figures)}<h2>Thresholds</h2>${outcomeTable(outcomes)}`,
   });
-}
-
-export function writeCompareHtml(file: string, base: Result, next: Result, figures: ComparedFigure[], outcomes: CompareOutcome[]): void {
-  writeFileSync(file, renderCompareHtml(base, next, figures, outcomes));
 }

@@ -3,10 +3,11 @@
  * by uPlot (inlined): msg/s over time, queue depth, HDR percentile curves on a log scale, latency
  * per second, errors by code over time, the threshold table and the run's parameters.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as hdr from 'hdr-histogram-js';
 import { decode } from '../metrics/histogram.js';
+import { LATENCIES, LATENCY_ROWS, latencyLabel, type LatencyName } from '../metrics/latencies.js';
 import type { Result } from './result.js';
 import { formatActual } from './thresholds.js';
 
@@ -34,13 +35,7 @@ export interface ChartSpec {
 export const COLORS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#be185d'];
 
 function percentileCurves(r: Result): ChartSpec | undefined {
-  const named: Array<[string, string | undefined]> = [
-    ['send batch', r.histograms.sendCall],
-    ['receive call', r.histograms.receiveCall],
-    // run --downstream: the end-to-end latency is through the user's service.
-    [r.downstream ? 'through service' : 'end-to-end', r.histograms.e2e],
-  ];
-  const series = named
+  const series = LATENCY_ROWS.map((l): [string, string | undefined] => [latencyLabel(l, r.downstream !== undefined), r.histograms[l.key]])
     .map(([label, enc]) => (enc ? { label, h: decode(enc) } : undefined))
     .filter((s): s is { label: string; h: ReturnType<typeof decode> } => Boolean(s && s.h.totalCount))
     .map(({ label, h }, i) => ({ label, color: COLORS[i], values: PERCENTILES.map((p) => h.getValueAtPercentile(p) / 1000) }));
@@ -72,7 +67,7 @@ function timeCharts(r: Result): ChartSpec[] {
 
   const perSecond = Object.entries(t.latency ?? {}).flatMap(([name, slots], i) => {
     const hs = Array.from({ length }, (_, k) => (slots[k] ? hdr.decodeFromCompressedBase64(slots[k]!) : undefined));
-    const label = name === 'sendCall' ? 'send' : name === 'receiveCall' ? 'receive' : name;
+    const label = LATENCIES[name as LatencyName]?.short ?? name;
     return [50, 99].map((p, j) => ({
       label: `${label} p${p}`,
       color: COLORS[(2 * i + j) % COLORS.length],
@@ -144,8 +139,10 @@ export function cards(r: Result): string {
   const items: Array<[string, string]> = [];
   if (r.phases.send) items.push(['sent', num(r.sent)], ['send msg/s', num(r.throughput.send)], ['failed', num(r.failed)]);
   if (r.phases.drain) items.push(['received', num(r.received)], ['receive msg/s', num(r.throughput.receive)], ['missing', r.partial ? 'n/a' : num(r.missing)], ['duplicates', num(r.duplicates)]);
-  if (r.latency) items.push(['send p99', `${r.latency.p99.toFixed(1)} ms`]);
-  if (r.e2eLatency) items.push([r.downstream ? 'through service p99' : 'e2e p99', `${r.e2eLatency.p99.toFixed(1)} ms`]);
+  for (const l of LATENCY_ROWS) {
+    const summary = r[l.result];
+    if (l.card && summary) items.push([`${r.downstream && 'downstream' in l ? l.downstream : l.short} p99`, `${summary.p99.toFixed(1)} ms`]);
+  }
   items.push(['duration', `${(r.durationMs / 1000).toFixed(1)} s`], ['exit code', String(r.exitCode ?? '')]);
   // As the summary's clock line: requests were signed on SQS's time, and the clock wants NTP.
   if (r.clockOffsetMs) items.push(["this machine's clock", `${(Math.abs(r.clockOffsetMs) / 1000).toFixed(1)} s ${r.clockOffsetMs > 0 ? 'behind' : 'ahead of'} SQS`]);
@@ -287,8 +284,4 @@ if (events) {
 </script>
 </body></html>
 `;
-}
-
-export function writeHtml(file: string, r: Result): void {
-  writeFileSync(file, renderHtml(r));
 }

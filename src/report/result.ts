@@ -7,10 +7,12 @@
 import { EXIT } from '../errors.js';
 import { decode, summarize, type LatencySummary } from '../metrics/histogram.js';
 import { notSent, verdict, type SubscriptionVerdict } from '../metrics/integrity.js';
+import { LATENCY_ROWS, type LatencyFields } from '../metrics/latencies.js';
 import { SNS_PUBLISH_PRICE_PER_MILLION } from '../sqs/billing.js';
 import { emptyTally, type Tally } from '../metrics/tally.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import type { AttemptRecord } from '../ledger/attempt.js';
+import type { Threshold } from '../config/thresholds.js';
 
 export const SCHEMA = 'sqs-blast/result@1';
 export const RESULT_PREFIX = 'SQS_BLAST_RESULT ';
@@ -22,16 +24,8 @@ export interface Phase {
   endedAt: number;
 }
 
-type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
-
-/** A pass/fail gate (report/thresholds.ts parses and evaluates them). */
-export interface Threshold {
-  expr: string;
-  metric: string;
-  op: Op;
-  /** In the metric's own unit: ms for latencies, a fraction for rates, msg/s, counts. */
-  value: number;
-}
+/** A pass/fail gate: config/thresholds.ts parses them, report/thresholds.ts evaluates them. */
+export type { Threshold };
 
 /** Does a merge hold the whole run? Computed by report/coverage.ts. */
 export interface RunCoverage {
@@ -74,9 +68,11 @@ export interface ThresholdOutcome extends Threshold {
 
 /**
  * The summed facts (counts, errors, failures, cost, histograms, integrity, timeline, order
- * violations) are a Tally (metrics/tally.ts): the same fields a worker thread returns.
+ * violations) are a Tally (metrics/tally.ts): the same fields a worker thread returns. Each
+ * latency's summary (`latency` for send batches, `receiveLatency`, `deleteLatency`, `e2eLatency`)
+ * is a LatencyFields field, named by metrics/latencies.ts and derived by finalize.
  */
-export interface Result extends Tally {
+export interface Result extends Tally, LatencyFields {
   schema: typeof SCHEMA;
   kind: Kind;
   runId: string;
@@ -155,9 +151,6 @@ export interface Result extends Tally {
    */
   fanOut?: { subscriptions: SubscriptionFigures[]; lost: string[] };
   throughput: { send: number; receive: number };
-  latency: LatencySummary | null;
-  receiveLatency: LatencySummary | null;
-  e2eLatency: LatencySummary | null;
   queues: QueueDepth[];
   /**
    * This process's CPU seconds (all threads) and peak RSS. With --local the embedded server's
@@ -208,9 +201,7 @@ export function emptyResult(kind: Kind, runId: string, shard = 0, shards = 1): R
     dlqDepth: null,
     cost: { ...tally.cost, units: 0, pricePerMillion: 0.4, usd: 0 },
     throughput: { send: 0, receive: 0 },
-    latency: null,
-    receiveLatency: null,
-    e2eLatency: null,
+    ...(Object.fromEntries(LATENCY_ROWS.map((l) => [l.result, null])) as LatencyFields),
     queues: [],
     config: {},
   };
@@ -232,9 +223,7 @@ export function finalize(r: Result): Result {
   r.durationMs = Math.max(0, r.endedAt - r.startedAt);
   // The send phase starts after the warm-up, so its messages count neither in the numerator nor the time.
   r.throughput = { send: rate(r.sent - (r.warmupSent ?? 0), r.phases.send), receive: rate(r.received, r.phases.drain) };
-  r.latency = latencyOf(r.histograms.sendCall);
-  r.receiveLatency = latencyOf(r.histograms.receiveCall);
-  r.e2eLatency = latencyOf(r.histograms.e2e);
+  for (const l of LATENCY_ROWS) r[l.result] = latencyOf(r.histograms[l.key]);
   const c = r.cost;
   const publishes = c.publishUnits ?? 0;
   const sqsUnits = c.sendUnits + c.receiveUnits + c.deleteUnits + (c.visibilityUnits ?? 0) + (c.deliveryUnits ?? 0);

@@ -3,6 +3,7 @@
  * pod's log as much as on a terminal). What ran, the numbers, the verdict.
  */
 import type { LatencySummary } from '../metrics/histogram.js';
+import { LATENCY_ROWS, latencyLabel } from '../metrics/latencies.js';
 import { sumCounts } from '../metrics/counters.js';
 import { loopBusy, SATURATED } from '../metrics/loop.js';
 import { EXIT } from '../errors.js';
@@ -29,8 +30,7 @@ export function table(rows: string[][], align: Array<'l' | 'r'> = []): string[] 
   );
 }
 
-function latencyRow(name: string, l: LatencySummary | null): string[] | undefined {
-  if (!l) return undefined;
+function latencyRow(name: string, l: LatencySummary): string[] {
   return [name, ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max), int(l.count)];
 }
 
@@ -105,11 +105,11 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
   out.push('');
   if (r.consumers) out.push(consumersLine(r.consumers), '');
 
-  const lat = [
-    latencyRow(r.phases.send ? 'send batch' : '', r.latency),
-    latencyRow('receive call', r.receiveLatency),
-    latencyRow(r.downstream ? 'through service' : 'end-to-end', r.e2eLatency),
-  ].filter((x): x is string[] => Boolean(x) && x![0] !== '');
+  // A latency shows where its phase ran (metrics/latencies.ts), in the table's order.
+  const lat = LATENCY_ROWS.flatMap((l) => {
+    const summary = r[l.result];
+    return summary && r.phases[l.phase] ? [latencyRow(latencyLabel(l, r.downstream !== undefined), summary)] : [];
+  });
   if (lat.length) {
     out.push(...table([['latency ms', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count'], ...lat]));
     out.push('');

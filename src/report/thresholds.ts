@@ -3,107 +3,38 @@
  * on send, drain, run and report. Any failed threshold makes the exit code 99. Expressions are
  * parsed before the run starts, so a bad one is a usage error (exit 2), not a failed run.
  */
-import { UsageError } from '../errors.js';
-import type { LatencySummary } from '../metrics/histogram.js';
+import { isScalar, latencyMetric, metricUnit, type Op, type ScalarMetric } from '../config/thresholds.js';
 import { loopBusy } from '../metrics/loop.js';
 import { throttleCount } from '../sqs/error-codes.js';
 import { exitCodeOf, type Result, type Threshold, type ThresholdOutcome } from './result.js';
 
-// The shapes live with the result document that carries their outcomes; config reads them here.
+// Parsing lives below, in config/thresholds.ts (config reads it before the run); these callers take it from here too.
+export { metricTable, metricUnit, parseThreshold, parseThresholds } from '../config/thresholds.js';
 export type { Threshold, ThresholdOutcome };
-type Op = Threshold['op'];
 
-type Unit = 'ms' | 'rate' | 'count' | 'msg/s';
-
-const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean', 'min'] as const;
-const LATENCIES: Record<string, (r: Result) => LatencySummary | null> = {
-  send: (r) => r.latency,
-  receive: (r) => r.receiveLatency,
-  e2e: (r) => r.e2eLatency,
+/** How each one-number metric is read from a result (its unit and doc: config/thresholds.ts). */
+const SCALARS: Record<ScalarMetric, (r: Result) => number | null> = {
+  throughput: (r) => (r.phases.send ? r.throughput.send : r.throughput.receive),
+  'send.throughput': (r) => r.throughput.send,
+  'receive.throughput': (r) => r.throughput.receive,
+  error_rate: (r) => (r.attempted ? r.failed / r.attempted : 0),
+  sent: (r) => r.sent,
+  failed: (r) => r.failed,
+  received: (r) => r.received,
+  missing: (r) => r.missing,
+  duplicates: (r) => r.duplicates,
+  errors: (r) => Object.values(r.errors).reduce((a, b) => a + b, 0),
+  throttles: (r) => throttleCount(r.errors),
+  dlq: (r) => r.dlqDepth,
+  client_busy: (r) => loopBusy(r.timeline)?.mean ?? null,
 };
-
-const SCALARS: Record<string, { unit: Unit; get: (r: Result) => number | null; doc: string }> = {
-  throughput: { unit: 'msg/s', get: (r) => (r.phases.send ? r.throughput.send : r.throughput.receive), doc: 'send msg/s (receive msg/s for drain)' },
-  'send.throughput': { unit: 'msg/s', get: (r) => r.throughput.send, doc: 'send msg/s' },
-  'receive.throughput': { unit: 'msg/s', get: (r) => r.throughput.receive, doc: 'receive msg/s' },
-  error_rate: { unit: 'rate', get: (r) => (r.attempted ? r.failed / r.attempted : 0), doc: 'messages failed / attempted' },
-  sent: { unit: 'count', get: (r) => r.sent, doc: 'messages acknowledged' },
-  failed: { unit: 'count', get: (r) => r.failed, doc: 'messages counted failed' },
-  received: { unit: 'count', get: (r) => r.received, doc: 'messages received' },
-  missing: { unit: 'count', get: (r) => r.missing, doc: 'messages sent but never received' },
-  duplicates: { unit: 'count', get: (r) => r.duplicates, doc: 'extra copies received' },
-  errors: { unit: 'count', get: (r) => Object.values(r.errors).reduce((a, b) => a + b, 0), doc: 'error events (retried or not)' },
-  throttles: {
-    unit: 'count',
-    get: (r) => throttleCount(r.errors),
-    doc: 'throttling errors of every code (ThrottlingException, 429…)',
-  },
-  dlq: { unit: 'count', get: (r) => r.dlqDepth, doc: 'messages in the dead-letter queue' },
-  client_busy: {
-    unit: 'rate',
-    get: (r) => loopBusy(r.timeline)?.mean ?? null,
-    doc: 'busy share of the worker event loops (~100%: client-bound)',
-  },
-};
-
-/** The documented metric table (README and --help). */
-export function metricTable(): Array<[string, string]> {
-  const rows: Array<[string, string]> = [
-    ['p50 p90 p95 p99 p999 max mean min', 'send-batch latency (ms); also send.p99'],
-    ['receive.p99 …', 'receive-call latency (ms)'],
-    ['e2e.p99 …', 'end-to-end latency (ms)'],
-  ];
-  for (const [name, s] of Object.entries(SCALARS)) rows.push([name, s.doc]);
-  return rows;
-}
-
-export function metricUnit(metric: string): Unit | undefined {
-  if (SCALARS[metric]) return SCALARS[metric].unit;
-  const [side, stat] = metric.includes('.') ? metric.split('.') : ['send', metric];
-  if (LATENCIES[side] && (LATENCY_STATS as readonly string[]).includes(stat)) return 'ms';
-  return undefined;
-}
-
-const PATTERN = /^\s*([a-z_][a-z0-9_.]*)\s*(<=|>=|==|!=|<|>)\s*([0-9]*\.?[0-9]+)\s*(ms|s|us|µs|%|k)?\s*$/i;
-
-export function parseThreshold(expr: string): Threshold {
-  const m = PATTERN.exec(expr);
-  const hint = `expected METRIC OP VALUE, e.g. p99<250ms, e2e.p99<2s, throughput>=10000, error_rate<0.1%, missing==0`;
-  if (!m) throw new UsageError(`--threshold ${JSON.stringify(expr)} is not a threshold; ${hint}`);
-  const [, rawMetric, op, num, suffix] = m;
-  const metric = rawMetric.toLowerCase();
-  const unit = metricUnit(metric);
-  if (!unit) {
-    throw new UsageError(
-      `--threshold ${JSON.stringify(expr)}: unknown metric ${JSON.stringify(metric)}; use one of p99, e2e.p99, receive.p99, ${Object.keys(SCALARS).join(', ')}`,
-    );
-  }
-  let value = Number(num);
-  const s = suffix?.toLowerCase();
-  if (unit === 'ms') {
-    if (s === 's') value *= 1000;
-    else if (s === 'us' || s === 'µs') value /= 1000;
-    else if (s && s !== 'ms') throw new UsageError(`--threshold ${JSON.stringify(expr)}: a latency takes ms, s or us`);
-  } else if (unit === 'rate') {
-    if (s === '%') value /= 100;
-    else if (s) throw new UsageError(`--threshold ${JSON.stringify(expr)}: a rate takes a fraction or a percentage, e.g. 0.1%`);
-  } else if (s === 'k') value *= 1000;
-  else if (s) throw new UsageError(`--threshold ${JSON.stringify(expr)}: ${metric} takes a plain number${unit === 'msg/s' ? ' (or 10k)' : ''}`);
-  return { expr: expr.trim(), metric, op: op as Op, value };
-}
-
-export function parseThresholds(exprs: unknown): Threshold[] {
-  if (exprs === undefined) return [];
-  const list = (Array.isArray(exprs) ? exprs : [exprs]).flatMap((e) => String(e).split(/\s*;\s*/)).filter(Boolean);
-  return list.map(parseThreshold);
-}
 
 /** A threshold metric's value in a result (null: no data, e.g. e2e on a send-only run). */
 export function metricValue(r: Result, metric: string): number | null {
-  if (SCALARS[metric]) return SCALARS[metric].get(r);
-  const [side, stat] = metric.includes('.') ? metric.split('.') : ['send', metric];
-  const l = LATENCIES[side](r);
-  return l ? l[stat as (typeof LATENCY_STATS)[number]] : null;
+  if (isScalar(metric)) return SCALARS[metric](r);
+  const l = latencyMetric(metric);
+  const summary = l ? r[l.row.result] : null;
+  return summary && l ? summary[l.stat] : null;
 }
 
 /** `a OP b`, for a run's thresholds and compare's relative ones alike. */

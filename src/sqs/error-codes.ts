@@ -118,7 +118,7 @@ export function errorNameOfQueryCode(code: string): string {
   return QUERY_CODE_NAMES.get(code) ?? code;
 }
 
-/** Every code this table names (live errors by code keep one slot each; observe/error-codes.ts). */
+/** Every code this table names (live errors by code keep one slot each; metrics/error-code-slots.ts). */
 export const NAMED_CODES: readonly string[] = [...RETRYABLE, ...Object.values(OWN_CODES)];
 
 /** The queue does not exist: the JSON protocol's name, and the query protocol's (AWS.SimpleQueueService.NonExistentQueue). */

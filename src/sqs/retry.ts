@@ -1,6 +1,9 @@
 /** Waiting between attempts: full-jitter backoff, and a sleep a stop can end. */
 import { isThrottle } from './error-codes.js';
 
+// The sleep lives with the schedule's waits (load/), below sqs/; retrying callers take it from here too.
+export { sleep } from '../load/sleep.js';
+
 /**
  * "Full jitter" exponential backoff (the AWS architecture blog's recommendation): a random wait
  * up to a cap that doubles per attempt, so retrying clients spread out instead of in waves.
@@ -10,18 +13,4 @@ export function backoffMs(attempt: number, code: string, random: () => number = 
   const base = isThrottle(code) ? 200 : 50;
   const cap = Math.min(10_000, base * 2 ** attempt);
   return Math.max(1, Math.round(cap * random()));
-}
-
-/** Sleep that ends early (resolving, not rejecting) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -13,9 +13,10 @@ import { createHistogram, encode, recordMs } from '../metrics/histogram.js';
 import type { IntegrityJson } from '../metrics/integrity.js';
 import type { Field, LiveRow } from '../metrics/live.js';
 import { LoopMeter } from '../metrics/loop.js';
-import { ErrorCodeWriter } from '../observe/error-codes.js';
-import { BucketWriter } from '../observe/latency-buckets.js';
-import { COUNTERS, emptyTally, LATENCIES, type CostCounter, type Counter, type CounterDisplay, type LatencyName, type Tally } from '../metrics/tally.js';
+import { ErrorCodeWriter } from '../metrics/error-code-slots.js';
+import { BucketWriter } from '../metrics/latency-buckets.js';
+import { LATENCIES, type LatencyName } from '../metrics/latencies.js';
+import { COUNTERS, emptyTally, type CostCounter, type Counter, type CounterDisplay, type Tally } from '../metrics/tally.js';
 import { Timeline } from '../metrics/timeline.js';
 import { isThrottle } from '../sqs/error-codes.js';
 

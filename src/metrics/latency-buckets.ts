@@ -6,10 +6,9 @@
  * a latency lands here exactly when it lands in the worker's HDR histogram, so the bucket total
  * equals the result's histogram count once the workers are done.
  */
+import { LATENCY_NAMES, type LatencyName } from './latencies.js';
 
-/** The latencies kept live: metrics/tally.ts LATENCIES by name (a test holds the two equal; no import, no cycle). */
-export const LIVE_LATENCIES = ['sendCall', 'receiveCall', 'deleteCall', 'e2e'] as const;
-export type LiveLatency = (typeof LIVE_LATENCIES)[number];
+// Every latency of metrics/latencies.ts is kept live, in its table order.
 
 /** Upper bounds in seconds, chosen for SQS: ~1 ms on loopback up to long polls and retries of tens of seconds. */
 export const BOUNDS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60] as const;
@@ -17,7 +16,7 @@ const BOUNDS_MS = BOUNDS_SECONDS.map((s) => s * 1000);
 /** Per latency: one slot per bound, one for +Inf, then the sum in ms. */
 const SLOTS = BOUNDS_MS.length + 2;
 const SUM = SLOTS - 1;
-const PER_ROW = LIVE_LATENCIES.length * SLOTS;
+const PER_ROW = LATENCY_NAMES.length * SLOTS;
 
 export function createLatencyBuffer(rows: number): SharedArrayBuffer {
   return new SharedArrayBuffer(Math.max(1, rows) * PER_ROW * 8);
@@ -27,8 +26,8 @@ export function createLatencyBuffer(rows: number): SharedArrayBuffer {
 export class BucketWriter {
   private readonly slots: Float64Array;
 
-  constructor(buffer: SharedArrayBuffer, row: number, name: LiveLatency) {
-    this.slots = new Float64Array(buffer, (row * PER_ROW + LIVE_LATENCIES.indexOf(name) * SLOTS) * 8, SLOTS);
+  constructor(buffer: SharedArrayBuffer, row: number, name: LatencyName) {
+    this.slots = new Float64Array(buffer, (row * PER_ROW + LATENCY_NAMES.indexOf(name) * SLOTS) * 8, SLOTS);
   }
 
   record(ms: number): void {
@@ -46,9 +45,9 @@ export interface BucketTotals {
   sumSeconds: number;
 }
 
-export function readBuckets(buffer: SharedArrayBuffer, rows: number, name: LiveLatency): BucketTotals {
+export function readBuckets(buffer: SharedArrayBuffer, rows: number, name: LatencyName): BucketTotals {
   const all = new Float64Array(buffer);
-  const base = LIVE_LATENCIES.indexOf(name) * SLOTS;
+  const base = LATENCY_NAMES.indexOf(name) * SLOTS;
   const counts = new Array<number>(SUM).fill(0);
   let sumMs = 0;
   for (let r = 0; r < rows; r++) {
