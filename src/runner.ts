@@ -6,7 +6,7 @@
  */
 import type { Piscina } from 'piscina';
 import type { CommandName, Config } from './config.js';
-import { DRAIN_WORKER, mergeDrain, planDrain } from './drain.js';
+import { DRAIN_WORKER, mergeDrain, planDrain } from './consumers.js';
 import { UsageError } from './errors.js';
 import type { EmbeddedServer } from './local.js';
 import { epochOf } from './load/clock.js';
@@ -25,8 +25,8 @@ import { Observer } from './observe/observer.js';
 import { Monitor } from './run/monitor.js';
 import { createPool } from './run/pool.js';
 import { setUp, type Setup } from './run/setup.js';
-import { StopSignals } from './run/signals.js';
-import { mergeSend, planSend, SEND_WORKER, shardIdentity } from './send.js';
+import { ProcessSignals } from './run/signals.js';
+import { mergeSend, planSend, SEND_WORKER, shardIdentity } from './producers.js';
 import { endpointOf } from './sqs/client.js';
 import { sdkClockOffset, SharedClockOffset } from './sqs/clock-offset.js';
 import { messagesIn, queueDepth } from './sqs/depth.js';
@@ -48,7 +48,7 @@ export interface RunHooks {
 }
 
 export async function execute(config: Config, hooks: RunHooks = {}): Promise<Result> {
-  const signals = new StopSignals(config.graceMs);
+  const signals = new ProcessSignals(config.graceMs);
   let server: EmbeddedServer | undefined;
   let pool: Piscina | undefined;
   let loadStarted = false;
@@ -73,7 +73,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
 
 type Ledger = LedgerOptions & { store: ResultStore };
 
-async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: StopSignals, sendWorkers: number, drainWorkers: number, ledger?: Ledger): Promise<Result> {
+async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: ProcessSignals, sendWorkers: number, drainWorkers: number, ledger?: Ledger): Promise<Result> {
   const { admin, queueUrls } = setup;
   // run --downstream sends to the service's input queues and drains its output.
   const drainUrls = setup.downstreamUrls ?? queueUrls;

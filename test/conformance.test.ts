@@ -204,7 +204,7 @@ interface SendCase {
   template?: string;
 }
 
-/** The lean SendMessageBatch as workers/send.ts writes it (its writer, its extras). */
+/** The lean SendMessageBatch as workers/producer.ts writes it (its writer, its extras). */
 function leanSend(c: SendCase, factory: PayloadFactory) {
   const extras = entryExtras(c.attributes ?? 0, c.delaySeconds ?? 0);
   const template = c.template !== undefined ? { bodies: new BodyTemplate(c.template, factory), extras } : undefined;

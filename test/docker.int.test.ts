@@ -97,7 +97,7 @@ describe('the packaged artifact', () => {
     const tgz = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
     const files = execFileSync('tar', ['-tzf', join(dir, tgz)], { encoding: 'utf8' });
     expect(files).toContain('package/dist/src/cli.js');
-    expect(files).toContain('package/dist/workers/send.js');
+    expect(files).toContain('package/dist/workers/producer.js');
     expect(files).not.toContain('package/test/');
     // Source maps point at src/*.ts, which the package does not carry.
     expect(files).not.toMatch(/\.map$/m);

@@ -158,7 +158,7 @@ describe('module graph', () => {
 
   it('a worker loads the AWS SDK only when --client sdk asks for it (import()): the lean default does not pay its ~250 ms per thread', () => {
     expect(loadedAtOnce('x.ts', "import type { A } from 'a';\nimport { type B } from 'b';\nimport { C } from 'c';\nconst d = await import('d');\nexport * from 'e';")).toEqual(['c', 'e']);
-    for (const worker of ['workers/send.ts', 'workers/drain.ts']) {
+    for (const worker of ['workers/producer.ts', 'workers/consumer.ts']) {
       const sdkPackages = [...packagesLoadedBy(worker)].filter((p) => /^@aws-sdk\/|^@smithy\//.test(p));
       expect(sdkPackages, worker).toEqual([]);
     }

@@ -5,7 +5,7 @@ import { mergeResults, parseResults } from '../src/report/merge.js';
 import { ranges } from '../src/report/coverage.js';
 import { emptyResult, exitCodeOf, finalize, resultLine, type Result } from '../src/report/result.js';
 import { renderSummary } from '../src/report/summary.js';
-import { conclude, parseThresholds } from '../src/report/thresholds.js';
+import { judgeResult, parseThresholds } from '../src/report/thresholds.js';
 
 function drainPart(seqs: number[], startedAt: number, endedAt: number, latencies: number[]): Result {
   const r = emptyResult('drain', 'run1');
@@ -149,7 +149,7 @@ describe('report coverage', () => {
     expect(m.coverage!.complete).toBe(false);
     expect(m.coverage!.runs).toEqual([{ runId: 'r', shards: 4, missingSendShards: [1, 3] }]);
     expect(m.coverage!.warnings).toEqual([expect.stringMatching(/^run r: no send result for shards 1, 3 of 4: /)]);
-    const code = conclude(m, parseThresholds(['missing==0', 'duplicates==0']));
+    const code = judgeResult(m, parseThresholds(['missing==0', 'duplicates==0']));
     expect(code).toBe(99);
     expect(m.thresholds!.map((t) => t.ok)).toEqual([false, true]);
     expect(exitCodeOf(m)).toBe(1);

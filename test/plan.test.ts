@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
-import { planDrain } from '../src/drain.js';
+import { planDrain } from '../src/consumers.js';
 import { createSharedState } from '../src/metrics/live.js';
-import { planSend, spread } from '../src/send.js';
+import { planSend, spread } from '../src/producers.js';
 
 const urls = (n: number, fifo = false) => Array.from({ length: n }, (_, i) => `http://127.0.0.1:1/000000000000/q-${i + 1}${fifo ? '.fifo' : ''}`);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
 import { emptyResult, finalize } from '../src/report/result.js';
-import { conclude, evaluate, formatActual, holds, metricTable, metricUnit, metricValue, parseThreshold, parseThresholds } from '../src/report/thresholds.js';
+import { judgeResult, evaluate, formatActual, holds, metricTable, metricUnit, metricValue, parseThreshold, parseThresholds } from '../src/report/thresholds.js';
 import { runCli } from './helpers.js';
 
 describe('threshold expressions', () => {
@@ -66,9 +66,9 @@ describe('threshold evaluation', () => {
     const out = evaluate(r, parseThresholds(['p99<100ms', 'p99<50ms', 'throughput>=999', 'error_rate<0.1%', 'error_rate<=0.1%', 'e2e.p99<1s']));
     expect(out.map((o) => o.ok)).toEqual([true, false, true, false, true, false]);
     expect(out[5].actual).toBeNull(); // no e2e data on a send run: cannot be shown met
-    expect(conclude(r, parseThresholds(['p99<50ms']))).toBe(99);
+    expect(judgeResult(r, parseThresholds(['p99<50ms']))).toBe(99);
     expect(r.thresholds).toHaveLength(1);
-    expect(conclude(result(), parseThresholds(['p99<1s']))).toBe(1); // thresholds pass, but a message failed
+    expect(judgeResult(result(), parseThresholds(['p99<1s']))).toBe(1); // thresholds pass, but a message failed
   });
 });
 
@@ -190,7 +190,7 @@ describe('threshold units and values', () => {
 
   it('records no outcomes when there are no thresholds', () => {
     const r = finalize(emptyResult('send', 'r'));
-    expect(conclude(r, [])).toBe(0);
+    expect(judgeResult(r, [])).toBe(0);
     expect(r.thresholds).toBeUndefined();
     expect(r.exitCode).toBe(0);
   });

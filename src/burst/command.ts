@@ -19,7 +19,7 @@ import { BacklogWatch, resolveExternal } from './external.js';
 import { climbLadder, PREPARE_MS, windowOf } from './ladder-run.js';
 import { resolveLadder, stepStartAt } from './ladder.js';
 import { renderSearch } from './render.js';
-import { conclude, search, type BurstOptions, type Search, type Step } from './search.js';
+import { searchVerdict, search, type BurstOptions, type Search, type Step } from './search.js';
 
 
 /** The flags burst sets itself on every step. */
@@ -178,7 +178,7 @@ export async function runBurst(args: RawArgs): Promise<void> {
 
 /** One shard's own view: its share's steps, and a verdict that sends the reader to `report`. */
 function shardSearch(steps: Step[], o: BurstOptions, shard: number, shards: number, skipped: number, stopped: string | null): Search {
-  const own = conclude(steps, o);
+  const own = searchVerdict(steps, o);
   if (shards === 1) return own;
   const ran = `shard ${shard} of ${shards} ran ${steps.length} step${steps.length === 1 ? '' : 's'} on its share${skipped ? `, skipped ${skipped}` : ''}${stopped ? ` (stopped: ${stopped})` : ''}`;
   return { ...own, verdict: `${ran}; the fleet's verdict comes from its merged steps: sqs-blast report <every shard's --out, logs or s3://>` };

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { ranges } from '../report/coverage.js';
 import { mergeResults } from '../report/merge.js';
 import type { AnyBurstDocument, BurstDocument, StepRecord } from './document.js';
-import { conclude, judgeStep, type Search, type Step } from './search.js';
+import { searchVerdict, judgeStep, type Search, type Step } from './search.js';
 import { hostBusy, measuredBusy } from './window.js';
 
 /** Shards whose steps started further apart than this are reported: their seconds no longer line up. */
@@ -83,5 +83,5 @@ export function judgeBursts(docs: AnyBurstDocument[]): FleetJudgement {
     failed ||= !step.passed;
   }
   if (!steps.length) throw new UsageError(`report: the burst documents of run ${first.runId} hold no step (every shard started after its ladder had passed?); run the burst again with a later --start-at`);
-  return { runId: first.runId, shards, search: conclude(steps, o), warnings };
+  return { runId: first.runId, shards, search: searchVerdict(steps, o), warnings };
 }

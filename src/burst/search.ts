@@ -193,7 +193,7 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
       bad = s;
     }
   }
-  return conclude(steps, o);
+  return searchVerdict(steps, o);
 }
 
 /** A step's error events (throttles included) over --slo-errors of its calls. */
@@ -219,7 +219,7 @@ function clientLimit(step: Step, o: BurstOptions): ClientLimit | null {
  * `report`) it is the highest passing step before the first failure: a step that passed above a
  * failed one (a lucky second) does not count.
  */
-export function conclude(steps: Step[], o: BurstOptions): Search {
+export function searchVerdict(steps: Step[], o: BurstOptions): Search {
   const bad = steps.filter((s) => !s.passed).reduce<Step | undefined>((m, s) => (m === undefined || s.target < m.target ? s : m), undefined);
   const below = steps.filter((s) => s.passed && (bad === undefined || s.target < bad.target));
   const sustained = below.reduce<number | null>((m, s) => (m === null || s.target > m ? s.target : m), null);

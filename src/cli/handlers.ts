@@ -14,7 +14,7 @@ import { isS3Url, parseS3Url } from '../report/s3-location.js';
 import { checkWritable, deliver, openStore } from '../report/sink.js';
 import { readResults } from '../report/sources.js';
 import { table } from '../report/summary.js';
-import { conclude } from '../report/thresholds.js';
+import { judgeResult } from '../report/thresholds.js';
 import { execute } from '../runner.js';
 import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.js';
 import { setupError } from '../sqs/queues.js';
@@ -38,7 +38,7 @@ export async function runLoad(command: CommandName, argv: Record<string, unknown
   // A send shard that ran to its end says so in the ledger once its result is stored: drains
   // end on these markers (ledger/run-watch.ts), not on silence.
   const done = store && config.output.ledger && config.send && !result.interrupted && !result.abandoned ? { store, attempt: config.output.ledger.attempt } : undefined;
-  const code = await emit(result, config.output, conclude(result, config.thresholds), store, done && (() => markShardDone(done.store, result.runId, result.shard, done.attempt)));
+  const code = await emit(result, config.output, judgeResult(result, config.thresholds), store, done && (() => markShardDone(done.store, result.runId, result.shard, done.attempt)));
   // The result keeps its verdict either way; only the process exit leaves it to the merge.
   const verdictOnly = code === EXIT.incomplete || code === EXIT.threshold;
   if (!config.gate && verdictOnly) process.stderr.write(`sqs-blast: --no-gate: exit 0; the verdict (exit ${code}) is in the result, for sqs-blast report to judge\n`);

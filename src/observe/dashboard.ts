@@ -8,7 +8,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cards, esc, renderHtml, renderPage, reportCharts } from '../report/html.js';
 import type { Result, Threshold } from '../report/result.js';
-import { conclude } from '../report/thresholds.js';
+import { judgeResult } from '../report/thresholds.js';
 import type { LiveFeed } from './live-feed.js';
 import { listen } from './prometheus.js';
 
@@ -82,7 +82,7 @@ export class Dashboard {
   /** The run's report with its verdict (judged on a copy: the command judges the result itself when the run returns). */
   private report(result: Result): string {
     const judged = { ...result };
-    conclude(judged, this.thresholds);
+    judgeResult(judged, this.thresholds);
     return renderHtml(judged);
   }
 

@@ -13,7 +13,7 @@ import { emit } from './output.js';
 import { checkWritable, openStore } from './sink.js';
 import { isS3Url, parseS3Url, s3Connection, type S3Connection } from './s3-location.js';
 import { readResults } from './sources.js';
-import { conclude, parseThresholds } from './thresholds.js';
+import { judgeResult, parseThresholds } from './thresholds.js';
 import { LedgerReader, lackingText, ledgerProgress, ledgerState, waitForLedger, WAIT_DEFAULTS } from '../ledger/completeness.js';
 
 export interface ReportExtras {
@@ -58,7 +58,7 @@ export async function runReport(argv: Record<string, unknown>, extras: ReportExt
   for (const w of merged.coverage?.warnings ?? []) process.stderr.write(`sqs-blast: warning: ${w}\n`);
   const store = await openStore(out, endpoint, region);
   const output = { out, html, json: Boolean(argv.json), quiet: true, progressIntervalMs: 0, depthIntervalMs: 0, resultLine: Boolean(argv.resultLine) };
-  const judged = conclude(merged, thresholds);
+  const judged = judgeResult(merged, thresholds);
   const verdict = extras.interrupted ? (extras.interrupted === 'SIGINT' ? EXIT.sigint : EXIT.sigterm) : lacking ? EXIT.incomplete : judged;
   process.exitCode = await emit(merged, output, verdict, store);
 }

@@ -76,7 +76,7 @@ export function formatActual(t: ThresholdOutcome): string {
 }
 
 /** Evaluate, record the outcome in the result, and give its exit code. */
-export function conclude(r: Result, thresholds: Threshold[]): number {
+export function judgeResult(r: Result, thresholds: Threshold[]): number {
   const outcomes = evaluate(r, thresholds);
   if (outcomes.length) r.thresholds = outcomes;
   r.exitCode = exitCodeOf(r, outcomes.some((o) => !o.ok));

@@ -4,7 +4,7 @@
  */
 import type { LiveView } from '../metrics/live.js';
 
-export class StopSignals {
+export class ProcessSignals {
   /** The signal that stopped the run, or null. */
   interrupted: string | null = null;
   private view?: LiveView;

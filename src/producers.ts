@@ -8,7 +8,7 @@ import type { PayloadIdentity } from './payload.js';
 import type { SendTask, SendWorkerResult, TopicTarget } from './protocol.js';
 import type { Result } from './report/result.js';
 
-export const SEND_WORKER = new URL('../workers/send.js', import.meta.url).href;
+export const SEND_WORKER = new URL('../workers/producer.js', import.meta.url).href;
 
 /** Spread n items over k slots as evenly as possible (the first slots take the remainder). */
 export function spread(n: number, k: number): number[] {

@@ -5,7 +5,7 @@ import { addTallies } from './metrics/tally.js';
 import type { DrainTask, DrainWorkerResult, SharedSeen } from './protocol.js';
 import type { Result } from './report/result.js';
 
-export const DRAIN_WORKER = new URL('../workers/drain.js', import.meta.url).href;
+export const DRAIN_WORKER = new URL('../workers/consumer.js', import.meta.url).href;
 
 export function planDrain(
   config: Config,
