@@ -71,12 +71,15 @@ export class Observer {
     if (!this.metrics && !this.dashboard) return;
     // A stopped run (SIGTERM in a pod, Ctrl-C) must end within its grace period: no linger.
     const lingerMs = result.interrupted ? 0 : this.lingerMs;
-    // send --observe: the consumers' figures come after the settle; the linger counts from them.
-    const later = result.interrupted ? undefined : this.source.consumers?.done;
-    void Promise.resolve(later).then(() => {
+    const linger = () => {
       if (lingerMs > 0) process.stderr.write(`sqs-blast: metrics and dashboard stay up ${lingerMs / 1000} s (--metrics-linger)\n`);
       setTimeout(() => void this.close(), lingerMs);
-    });
+    };
+    // send --observe: the consumers' figures come after the settle (up to --settle-timeout, 120 s
+    // by default, beyond the 15 s linger); the linger counts from them.
+    const later = result.interrupted ? undefined : this.source.consumers?.done;
+    if (later) void later.then(linger);
+    else linger();
   }
 
   async close(): Promise<void> {
