@@ -21,6 +21,7 @@ import { publicConfig } from './report/public-config.js';
 import { emptyResult, finalize, type Result } from './report/result.js';
 import { clientStats } from './run/client-stats.js';
 import { DepthSampler } from './run/depth-sampler.js';
+import type { ConsumerFeed } from './observe/consumer-feed.js';
 import { Observer } from './observe/observer.js';
 import { Monitor } from './run/monitor.js';
 import { createPool } from './run/pool.js';
@@ -45,6 +46,8 @@ export interface RunHooks {
   onStart?(info: { endpoint: string; queueUrls: string[] }): void;
   /** Where --out s3:// stores results: under the ledger, checkpoints go there too, and sends resume from it. */
   store?: ResultStore;
+  /** send --observe: the watched queues' samples and the consumers' figures, for /metrics. */
+  consumers?: ConsumerFeed;
 }
 
 export async function execute(config: Config, hooks: RunHooks = {}): Promise<Result> {
@@ -60,7 +63,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
     const drainWorkers = config.drain?.workers ?? 0;
     pool = createPool(sendWorkers + drainWorkers);
     const ledger = config.output.ledger && hooks.store ? { ...config.output.ledger, store: hooks.store } : undefined;
-    return await runLoad(config, setup, pool, signals, sendWorkers, drainWorkers, ledger);
+    return await runLoad(config, setup, pool, signals, sendWorkers, drainWorkers, ledger, hooks.consumers);
   } catch (e) {
     if (e instanceof UsageError || loadStarted) throw e;
     throw setupError(e, endpointOf(config.connection), 'setting up the run');
@@ -73,7 +76,7 @@ export async function execute(config: Config, hooks: RunHooks = {}): Promise<Res
 
 type Ledger = LedgerOptions & { store: ResultStore };
 
-async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: ProcessSignals, sendWorkers: number, drainWorkers: number, ledger?: Ledger): Promise<Result> {
+async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: ProcessSignals, sendWorkers: number, drainWorkers: number, ledger?: Ledger, consumers?: ConsumerFeed): Promise<Result> {
   const { admin, queueUrls } = setup;
   // run --downstream sends to the service's input queues and drains its output.
   const drainUrls = setup.downstreamUrls ?? queueUrls;
@@ -117,7 +120,7 @@ async function runLoad(config: Config, setup: Setup, pool: Piscina, signals: Pro
   // The main thread's own timeline: calls in flight, queue depth and CPU, sampled while the load runs.
   const mainTimeline = new Timeline(startMs);
   const depth = new DepthSampler(admin, setup.downstreamUrls ? [...queueUrls, ...setup.downstreamUrls] : queueUrls, mainTimeline);
-  const observer = await Observer.start(config, live, state, mainTimeline, startMs);
+  const observer = await Observer.start(config, live, state, mainTimeline, startMs, consumers);
   const service = setup.downstreamUrls ? new ServiceWatch(new Set(queueUrls), config.drain!.idleTimeoutMs) : undefined;
   depth.onSample = (d) => {
     observer.depths(d);

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import { now, type DepthSample } from '../metrics/timeline.js';
 import type { Result } from '../report/result.js';
 import { setUp } from '../run/setup.js';
-import { messagesIn, queueDepth } from '../sqs/depth.js';
+import { messagesIn, queueDepth, type QueueDepth } from '../sqs/depth.js';
 import { redriveTargets, setupError } from '../sqs/queues.js';
 import { BURST_DEFAULTS } from './defaults.js';
 
@@ -50,6 +50,8 @@ export function resolveExternal(args: RawArgs, drain: boolean, drainOnly: string
 
 export interface WatchHooks {
   log: (line: string) => void;
+  /** Each sample's depths by queue and by DLQ as well (send --observe shows them on /metrics). */
+  onSample?: (queues: QueueDepth[], dlqs: QueueDepth[]) => void;
 }
 
 /** The queues and DLQs burst samples, and the samples of the step under way. */
@@ -149,6 +151,7 @@ export class BacklogWatch {
         };
         if (this.dlqUrls.length) s.dlq = dlqs.reduce((n, d) => n + messagesIn(d), 0);
         this.samples.push(s);
+        this.hooks.onSample?.(queues, dlqs);
       } catch {
         // A missed sample is a gap: the slope is fitted to the others.
       } finally {

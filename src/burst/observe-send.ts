@@ -7,7 +7,8 @@
 import { resolveConfig } from '../config.js';
 import { positiveArg, type RawArgs } from '../config/args.js';
 import { UsageError } from '../errors.js';
-import type { Result } from '../report/result.js';
+import { ConsumerFeed } from '../observe/consumer-feed.js';
+import type { ObservedConsumers, Result } from '../report/result.js';
 import { backlogOf } from './backlog.js';
 import { BURST_DEFAULTS } from './defaults.js';
 import { BacklogWatch } from './external.js';
@@ -24,15 +25,29 @@ export function resolveObserve(args: RawArgs): { settleMs: number } | null {
   return { settleMs: settle * 1000 };
 }
 
-export async function observeSend(args: RawArgs, settleMs: number, run: () => Promise<Result>): Promise<Result> {
+/** `run` is given the feed that carries the samples and the consumers' figures to /metrics. */
+export async function observeSend(args: RawArgs, settleMs: number, run: (feed: ConsumerFeed) => Promise<Result>): Promise<Result> {
+  const feed = new ConsumerFeed();
+  let consumers: ObservedConsumers | null = null;
+  try {
+    return await watched(args, settleMs, () => run(feed), feed, (c) => (consumers = c));
+  } finally {
+    feed.finish(consumers); // also on a failure: /metrics must not wait for figures that will not come
+  }
+}
+
+async function watched(args: RawArgs, settleMs: number, run: () => Promise<Result>, feed: ConsumerFeed, found: (c: ObservedConsumers) => void): Promise<Result> {
   // A config of its own: setup resolves the endpoint on the config it is given.
-  const watch = await BacklogWatch.open(resolveConfig('send', args), args, { log: (line) => process.stderr.write(line.replace(/^burst:/, 'sqs-blast:') + '\n') });
+  const log = (line: string) => process.stderr.write(line.replace(/^burst:/, 'sqs-blast:') + '\n');
+  const watch = await BacklogWatch.open(resolveConfig('send', args), args, { log, onSample: (q, d) => feed.sample(q, d) });
   try {
     const r = await watch.around(run, () => Date.now() + settleMs);
     const p = r.phases.send;
     const consumers = p ? backlogOf(r, p.endedAt - p.startedAt) : null;
-    if (consumers) r.consumers = consumers;
-    else process.stderr.write('sqs-blast: --observe: fewer than two depth samples fell in the send’s measured phase; send for longer (--duration)\n');
+    if (consumers) {
+      r.consumers = consumers;
+      found(consumers);
+    } else process.stderr.write('sqs-blast: --observe: fewer than two depth samples fell in the send’s measured phase; send for longer (--duration)\n');
     return r;
   } finally {
     watch.close();

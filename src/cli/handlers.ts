@@ -22,6 +22,7 @@ import { resolveEndpoint } from '../sqs/endpoint-rules.js';
 import { envArgs } from './options.js';
 import { markShardDone } from '../ledger/markers.js';
 import { observeSend, resolveObserve } from '../burst/observe-send.js';
+import type { ConsumerFeed } from '../observe/consumer-feed.js';
 
 export async function runLoad(command: CommandName, argv: Record<string, unknown>): Promise<void> {
   const args = envArgs(command, argv);
@@ -30,7 +31,7 @@ export async function runLoad(command: CommandName, argv: Record<string, unknown
   checkWritable(config.output.out);
   checkWritable(config.output.html, '--html');
   const store = await openStore(config.output.out, config.connection.endpoint, config.connection.region);
-  const load = () => execute(config, { store });
+  const load = (consumers?: ConsumerFeed) => execute(config, { store, consumers });
   const result = await (observe ? observeSend(args, observe.settleMs, load) : load()).catch((e: unknown) => {
     store?.close();
     throw e;

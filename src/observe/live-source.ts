@@ -7,6 +7,7 @@
 import type { LatencyName } from '../metrics/latencies.js';
 import type { LiveView, SharedState } from '../metrics/live.js';
 import type { Result } from '../report/result.js';
+import type { ConsumerFeed } from './consumer-feed.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import { throttleCount } from '../sqs/error-codes.js';
 import { foldErrorCodes, readErrorCodes } from '../metrics/error-code-slots.js';
@@ -33,6 +34,8 @@ export class LiveSource {
   /** The last queue depths seen (the run's depth sampler), by queue URL. */
   depths: QueueDepth[] = [];
   result?: Result;
+  /** send --observe: the DLQs' depths and, after the settle, the consumers' figures. */
+  consumers?: ConsumerFeed;
 
   constructor(
     readonly labels: RunLabels,

@@ -10,6 +10,7 @@ import type { LiveView, SharedState } from '../metrics/live.js';
 import type { Timeline } from '../metrics/timeline.js';
 import type { Kind, Result } from '../report/result.js';
 import type { QueueDepth } from '../sqs/depth.js';
+import type { ConsumerFeed } from './consumer-feed.js';
 import type { Dashboard } from './dashboard.js';
 import type { LiveFeed } from './live-feed.js';
 import { targetNow } from '../load/target.js';
@@ -26,10 +27,14 @@ export class Observer {
   ) {}
 
   /** Nothing is started unless --metrics-port or --dashboard asks for it. */
-  static async start(config: Config, live: LiveView, state: SharedState, main: Timeline, startMs: number): Promise<Observer> {
+  static async start(config: Config, live: LiveView, state: SharedState, main: Timeline, startMs: number, consumers?: ConsumerFeed): Promise<Observer> {
     const o = config.observe;
     const labels = { run_id: config.runId, shard: String(config.shard), command: config.command };
     const source = new LiveSource(labels, live, state, targetNow(config.send?.schedule, state));
+    if (consumers) {
+      source.consumers = consumers;
+      consumers.onQueues = (d) => (source.depths = d);
+    }
     const observer = new Observer(source, o.lingerMs);
     try {
       // prom-client and the page are loaded only when asked for: ~70-100 ms of every run's start-up.
@@ -66,8 +71,15 @@ export class Observer {
     if (!this.metrics && !this.dashboard) return;
     // A stopped run (SIGTERM in a pod, Ctrl-C) must end within its grace period: no linger.
     const lingerMs = result.interrupted ? 0 : this.lingerMs;
-    if (lingerMs > 0) process.stderr.write(`sqs-blast: metrics and dashboard stay up ${lingerMs / 1000} s (--metrics-linger)\n`);
-    setTimeout(() => void this.close(), lingerMs);
+    const linger = () => {
+      if (lingerMs > 0) process.stderr.write(`sqs-blast: metrics and dashboard stay up ${lingerMs / 1000} s (--metrics-linger)\n`);
+      setTimeout(() => void this.close(), lingerMs);
+    };
+    // send --observe: the consumers' figures come after the settle (up to --settle-timeout, 120 s
+    // by default, beyond the 15 s linger); the linger counts from them.
+    const later = result.interrupted ? undefined : this.source.consumers?.done;
+    if (later) void later.then(linger);
+    else linger();
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, type Metric, type MetricValueWithName } from 'prom-client';
 import { LATENCY_ROWS, type LatencyName } from '../metrics/latencies.js';
 import { BOUNDS_SECONDS } from '../metrics/latency-buckets.js';
+import type { ObservedConsumers } from '../report/result.js';
+import { messagesIn } from '../sqs/depth.js';
 import type { LiveSource } from './live-source.js';
 
 const LABELS = ['run_id', 'shard', 'command'] as const;
@@ -89,6 +91,31 @@ export function buildRegistry(source: LiveSource): Registry {
       }
     },
   });
+  new Gauge({
+    name: 'sqs_blast_dlq_messages',
+    help: 'send --observe: messages in each DLQ of the watched queues (visible + in flight + delayed), as last sampled (every second)',
+    labelNames: [...LABELS, 'queue'],
+    registers: [registry],
+    collect() {
+      for (const d of source.consumers?.dlqs ?? []) this.set({ ...source.labels, queue: d.url.slice(d.url.lastIndexOf('/') + 1) }, messagesIn(d));
+    },
+  });
+  // send --observe's figures over the send's measured phase: absent until they are in (after the settle).
+  const consumerGauge = (name: string, help: string, read: (c: ObservedConsumers) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: LABELS,
+      registers: [registry],
+      collect() {
+        const c = source.consumers?.consumers;
+        const v = c ? read(c) : null;
+        if (v !== null) this.set(source.labels, v);
+      },
+    });
+  consumerGauge('sqs_blast_consumers_messages_per_second', 'send --observe: your consumers’ pace, msg/s sent less the backlog’s growth (once known, after the settle)', (c) => c.consumedPerSec);
+  consumerGauge('sqs_blast_backlog_growth_messages_per_second', 'send --observe: the backlog’s growth, msg/s (least-squares slope of the depth samples; once known)', (c) => c.growthPerSec);
+  consumerGauge('sqs_blast_dlq_gain_messages', 'send --observe: messages the DLQs gained from the first sample to the end of the settle (absent with no DLQ)', (c) => c.dlqGain);
   new Gauge({
     name: 'sqs_blast_subscription_messages',
     help: 'drain --fan-out: per subscription queue, messages distinct, duplicates and missing (known when the run ends, absent before)',
