@@ -7,10 +7,8 @@
  * otherwise AWS_ENDPOINT_URL_SNS, or the SDK's own endpoint for the topic's region.
  */
 import { SNSClient } from '@aws-sdk/client-sns';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Connection } from '../config.js';
-import { agentsFor } from '../proxy-agents.js';
-import { credentialProvider } from '../sqs/credentials.js';
+import { sdkClientConfig } from '../sqs/client.js';
 
 /** Where --endpoint (or --local, or AWS_ENDPOINT_URL) came from: an endpoint for every service. */
 const SHARED_SOURCES = new Set(['--endpoint', 'local', 'AWS_ENDPOINT_URL']);
@@ -28,19 +26,8 @@ export interface SnsTarget {
 
 /** `loops`: the client that carries a send's PublishBatch calls (standard retries, a call past its timeout fails), as sqs/client.ts. */
 export function createSnsClient(conn: Connection, target: SnsTarget, maxSockets = 16, loops = false): SNSClient {
-  const agentOptions = { keepAlive: true, maxSockets };
   const origin = target.endpoint ?? `https://sns.${target.region}.amazonaws.com`;
-  return new SNSClient({
-    region: target.region,
-    endpoint: target.endpoint,
-    credentials: credentialProvider(conn),
-    maxAttempts: conn.maxRetries + 1,
-    retryMode: loops ? 'standard' : undefined,
-    requestHandler: new NodeHttpHandler({
-      ...agentsFor(origin, agentOptions, conn.endpointSource === 'local'),
-      connectionTimeout: Math.min(conn.requestTimeoutMs, 5000),
-      requestTimeout: loops ? conn.requestTimeoutMs : 5000,
-      throwOnRequestTimeout: loops || undefined,
-    }),
-  });
+  // Setup calls get a short timeout per call, the publish loops the run's (as createSetupClient).
+  const timed = loops ? conn : { ...conn, requestTimeoutMs: 5000 };
+  return new SNSClient({ region: target.region, endpoint: target.endpoint, ...sdkClientConfig(timed, origin, maxSockets, loops) });
 }

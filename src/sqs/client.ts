@@ -30,21 +30,26 @@ export async function checkCredentials(conn: Connection): Promise<AwsCredentialI
  * timeout fails and is retried, as on the lean path (the handler's default only warns on stderr).
  */
 export function createSqsClient(conn: Connection, maxSockets = 16, loops = false): SQSClient {
-  const agentOptions = { keepAlive: true, maxSockets };
-  return new SQSClient({
-    region: conn.region,
-    endpoint: conn.endpoint,
+  return new SQSClient({ region: conn.region, endpoint: conn.endpoint, ...sdkClientConfig(conn, endpointOf(conn), maxSockets, loops) });
+}
+
+/**
+ * What every SDK client of ours shares (SQS here, SNS in sns/client.ts): the credential chain,
+ * --max-retries, the retry mode, and a keep-alive handler through HTTPS_PROXY / HTTP_PROXY unless
+ * NO_PROXY exempts `origin`, as the hot path, with our timeouts.
+ */
+export function sdkClientConfig(conn: Connection, origin: string, maxSockets: number, loops: boolean) {
+  return {
     credentials: credentialProvider(conn),
     maxAttempts: conn.maxRetries + 1,
-    retryMode: loops ? 'standard' : undefined,
+    retryMode: loops ? ('standard' as const) : undefined,
     requestHandler: new NodeHttpHandler({
-      // Through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY exempts the endpoint, as the hot path.
-      ...agentsFor(endpointOf(conn), agentOptions, conn.endpointSource === 'local'),
+      ...agentsFor(origin, { keepAlive: true, maxSockets }, conn.endpointSource === 'local'),
       connectionTimeout: Math.min(conn.requestTimeoutMs, 5000),
       requestTimeout: conn.requestTimeoutMs,
       throwOnRequestTimeout: loops || undefined,
     }),
-  });
+  };
 }
 
 /**
