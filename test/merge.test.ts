@@ -18,6 +18,35 @@ function drainPart(seqs: number[], startedAt: number, endedAt: number, latencies
   return finalize(r);
 }
 
+describe('unseen messages still in the queues at the end', () => {
+  const send = (sent: number): Result => {
+    const r = emptyResult('send', 'run1', 0, 1);
+    Object.assign(r, { sent, phases: { send: { startedAt: 0, endedAt: 1 } }, integrity: [producedShard({ runId: 'run1', shard: 0, shards: 1, of: sent, total: sent }, { sent, attempted: sent, failed: 0 })] });
+    return finalize(r);
+  };
+  const drain = (seen: number, left: { visible: number; inFlight: number }): Result => {
+    const r = emptyResult('drain', 'run1', 0, 1);
+    const t = new IntegrityTracker();
+    for (let seq = 0; seq < seen; seq++) t.observe({ runId: 'run1', shard: 0, shards: 1, seq, of: 100, total: 100, sentAt: 0 });
+    Object.assign(r, { received: seen, integrity: t.toJSON(), phases: { drain: { startedAt: 0, endedAt: 2 } }, endedAt: 2, queues: [{ url: 'http://q/000/load-1', ...left, delayed: 0 }] });
+    return finalize(r);
+  };
+
+  it('are unaccounted, never missing, up to what the queues held; the rest of the unseen stays missing', () => {
+    // 100 sent, 60 seen, the queue holds 25 in flight (a cut-off poll's) and 5 visible: 30 may be ours.
+    const m = mergeResults([send(100), drain(60, { visible: 5, inFlight: 25 })]);
+    expect(m).toMatchObject({ distinct: 60, missing: 10, unaccounted: 30, unseenInQueues: 30 });
+    expect(exitCodeOf(m)).toBe(1);
+    expect(renderSummary(m)).toContain('30 unseen messages may still be in the queues (they held 30 when the drain ended');
+    // More left in the queue than unseen (foreign ones too): the bound is the unseen count.
+    expect(mergeResults([send(100), drain(90, { visible: 50, inFlight: 0 })])).toMatchObject({ missing: 0, unaccounted: 10, unseenInQueues: 10 });
+    // Empty queues at the end: every unseen message is missing, as before.
+    const gone = mergeResults([send(100), drain(97, { visible: 0, inFlight: 0 })]);
+    expect(gone).toMatchObject({ missing: 3 });
+    expect(gone.unaccounted).toBeUndefined();
+  });
+});
+
 describe('merging results', () => {
   it('adds counts and histograms, ORs bitmaps, spans phases, and keeps the DLQ depth a level', () => {
     const a = drainPart([...Array(60).keys()], 1_000, 5_000, [10, 20, 30]);

@@ -121,6 +121,13 @@ export interface Result extends Tally, LatencyFields {
    * still be inside the service: they count as `unaccounted`, not `missing`.
    */
   downstream?: { queues: string[]; inputLeft: number };
+  /**
+   * Acknowledged, unseen, and not proven lost: the drained queues still held this many messages
+   * when the drain ended (visible, in flight or delayed: a drain stopped before the end, or a
+   * poll cut off whose messages stay invisible until their visibility timeout). Up to that many
+   * unseen messages may be among them, so they count in `unaccounted`, not in `missing`.
+   */
+  unseenInQueues?: number;
   /** Seen by a consumer although their send was counted failed (e.g. a call that timed out after SQS stored it). */
   seenFailed?: number;
   /** This process's attempt of its shard in the run's ledger (ledger/attempt.ts). */
@@ -254,6 +261,17 @@ export function finalize(r: Result): Result {
     const inService = r.partial ? 0 : Math.min(r.missing, r.downstream?.inputLeft ?? 0);
     r.missing -= inService;
     unaccounted += inService;
+    // Unseen, but maybe still in the queues drained: as many as they held at the end. A fan-out
+    // judges each subscription on its own, and a downstream run its input queues (above).
+    if (!r.partial && !r.fanOut && !r.downstream && r.missing > 0) {
+      // Summed here, not with sqs/depth.ts's messagesIn, which would load the SDK into every importer of this file.
+      const queued = Math.min(r.missing, r.queues.reduce((n, q) => n + q.visible + q.inFlight + q.delayed, 0));
+      if (queued) {
+        r.missing -= queued;
+        unaccounted += queued;
+        r.unseenInQueues = queued;
+      }
+    }
   }
   if (unaccounted) r.unaccounted = unaccounted;
   return r;

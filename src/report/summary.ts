@@ -171,6 +171,9 @@ export function renderSummary(r: Result, exitCode: number, extras: SummaryExtras
   if (through?.inputLeft) {
     out.push(`warning    ${int(through.inputLeft)} messages were still in the queues the service reads when the run ended: that many unseen ones are unaccounted (maybe still in the service), not missing`);
   }
+  if (r.unseenInQueues) {
+    out.push(`warning    ${int(r.unseenInQueues)} unseen messages may still be in the queues (they held ${int(r.queues.reduce((n, q) => n + messagesIn(q), 0))} when the drain ended, visible or in flight): unaccounted, not missing; drain again after the visibility timeout to settle them`);
+  }
   for (const p of r.coverage?.interrupted ?? []) {
     out.push(`note       ${p.kind} shard ${p.shard} of run ${p.runId} was interrupted (${p.signal}): what it never attempted counts as not sent`);
   }
