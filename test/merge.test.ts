@@ -37,7 +37,7 @@ describe('unseen messages still in the queues at the end', () => {
     const m = mergeResults([send(100), drain(60, { visible: 5, inFlight: 25 })]);
     expect(m).toMatchObject({ distinct: 60, missing: 10, unaccounted: 30, unseenInQueues: 30 });
     expect(exitCodeOf(m)).toBe(1);
-    expect(renderSummary(m)).toContain('30 unseen messages may still be in the queues (they held 30 when the drain ended');
+    expect(renderSummary(m, exitCodeOf(m))).toContain('30 unseen messages may still be in the queues (they held 30 when the drain ended');
     // More left in the queue than unseen (foreign ones too): the bound is the unseen count.
     expect(mergeResults([send(100), drain(90, { visible: 50, inFlight: 0 })])).toMatchObject({ missing: 0, unaccounted: 10, unseenInQueues: 10 });
     // Empty queues at the end: every unseen message is missing, as before.
