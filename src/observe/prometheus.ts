@@ -64,14 +64,16 @@ export function buildRegistry(source: LiveSource): Registry {
     },
   });
   for (const l of LATENCY_ROWS) registry.registerMetric(sharedHistogram(source, l.prometheus, l.help, l.key));
-  const gauge = (name: string, help: string, read: () => number) =>
+  // One gauge of this process's labels; a figure not known yet (null) is left absent.
+  const gauge = (name: string, help: string, read: () => number | null) =>
     new Gauge({
       name,
       help,
       labelNames: LABELS,
       registers: [registry],
       collect() {
-        this.set(source.labels, read());
+        const v = read();
+        if (v !== null) this.set(source.labels, v);
       },
     });
   gauge('sqs_blast_calls_in_flight', 'SendMessageBatch calls open right now (the send side; drain polls are not counted live)', () => source.inflight());
@@ -102,16 +104,9 @@ export function buildRegistry(source: LiveSource): Registry {
   });
   // send --observe's figures over the send's measured phase: absent until they are in (after the settle).
   const consumerGauge = (name: string, help: string, read: (c: ObservedConsumers) => number | null) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: LABELS,
-      registers: [registry],
-      collect() {
-        const c = source.consumers?.consumers;
-        const v = c ? read(c) : null;
-        if (v !== null) this.set(source.labels, v);
-      },
+    gauge(name, help, () => {
+      const c = source.consumers?.consumers;
+      return c ? read(c) : null;
     });
   consumerGauge('sqs_blast_consumers_messages_per_second', 'send --observe: your consumers’ pace, msg/s sent less the backlog’s growth (once known, after the settle)', (c) => c.consumedPerSec);
   consumerGauge('sqs_blast_backlog_growth_messages_per_second', 'send --observe: the backlog’s growth, msg/s (least-squares slope of the depth samples; once known)', (c) => c.growthPerSec);
