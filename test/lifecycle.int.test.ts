@@ -1,7 +1,7 @@
 /**
  * AWS's queue lifecycle, against an emulator that keeps it (test/strict-sqs.ts): a created queue
- * answers QueueDoesNotExist for about a second, and a deleted queue's name is refused for 60 s.
- * sqs-blast waits both out (saying so once), or with --no-wait fails at once. Setup calls retry
+ * answers QueueDoesNotExist for about a second, and a deleted queue's name is refused (60 s on SQS;
+ * 20 s here, HOLD_MS). sqs-blast waits both out (saying so once), or with --no-wait fails at once. Setup calls retry
  * throttling (fauxqs behind the fault proxy, which throttles as SQS does under load).
  */
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -16,17 +16,25 @@ const DELETED_LINE = (name: string) =>
 /** The lines of `stderr` that match. */
 const linesMatching = (stderr: string, re: RegExp) => stderr.split('\n').filter((l) => re.test(l));
 
+/**
+ * How long the emulator refuses a deleted name. The wait is the same loop whatever its length (a
+ * CreateQueue every 2 s until the name is free), so a test need not sit out SQS's whole minute.
+ * It must outlast the two --no-wait refusals below, which must come within 15 s: 20 s holds that
+ * with 5 s to spare even when each CLI start takes 5 s on a busy machine (0.5-1 s quiet).
+ */
+const HOLD_MS = 20_000;
+
 describe('queue lifecycle on a strict emulator', () => {
   let strict: StrictSqs;
   beforeAll(async () => {
-    strict = await startStrictSqs();
+    strict = await startStrictSqs({ deletedNameHoldMs: HOLD_MS });
   });
   afterAll(async () => strict?.stop());
 
   // A new queue's first second (send --create-queues waits, one line for all queues): in
   // test/second-emulator.int.test.ts, whose runs all meet it on this same server.
 
-  it('delete then create at once: --no-wait fails fast with one line, exit 2; without it the 60 s are waited out', async () => {
+  it('delete then create at once: --no-wait fails fast with one line, exit 2; without it the hold is waited out', async () => {
     const p = uniquePrefix('reuse');
     const target = ['--endpoint', strict.endpoint, '--queues', '2', '--queue-prefix', p];
     const first = await runCli(['queues', 'create', ...target]);
@@ -49,6 +57,8 @@ describe('queue lifecycle on a strict emulator', () => {
 
     const waited = await runCli(['queues', 'create', ...target]);
     expect(waited.code, waited.stderr).toBe(0);
+    // It waited: the names came free no sooner than the hold after the delete.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(HOLD_MS - 1000);
     expect(waited.stdout.match(/created/g)).toHaveLength(2);
     // One line for both queues' waits.
     expect(linesMatching(waited.stderr, /was deleted less than 60 s ago/)).toEqual([DELETED_LINE(`${p}-1`)]);
@@ -57,7 +67,7 @@ describe('queue lifecycle on a strict emulator', () => {
     const url = (await client.send(new GetQueueUrlCommand({ QueueName: `${p}-2` }))).QueueUrl!;
     expect((await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn).toMatch(new RegExp(`:${p}-2$`));
     client.destroy();
-  }, 150_000);
+  }, 90_000);
 });
 
 describe('queue setup under throttling', () => {
