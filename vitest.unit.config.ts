@@ -2,9 +2,8 @@
 // test that starts to depend on it fails here instead of quietly becoming an integration test.
 // (Some still run the built CLI for --help or `k8s manifests`, which need no server: hence the build.)
 import { configDefaults, defineConfig } from 'vitest/config';
-import base from './vitest.config.js';
+import { shared } from './vitest.config.js';
 
 export default defineConfig({
-  ...base,
-  test: { ...base.test, exclude: [...configDefaults.exclude, 'test/**/*.int.test.ts'], globalSetup: [] },
+  test: { ...shared, include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/**/*.int.test.ts'] },
 });
