@@ -156,9 +156,12 @@ describe('ci.yml', () => {
     expect(on24).toMatch(/npm run typecheck/);
     expect(on24).toMatch(/npm run lint/);
     expect(on24).toMatch(/^npm test$/m);
-    // Not `npm test` or `npx vitest`: npm would put the pinned Node 24 first on PATH.
+    // Not `npm test` or `npx vitest`: npm would put the pinned Node 24 first on PATH. The suite's
+    // own runner, as npm test runs it: its two parts in turn (a bare `vitest run` would run the
+    // serial part's load tests side by side).
     const on22 = scripts.filter((s) => s.if === "matrix.node != '24'").map((s) => s.run).join('\n');
-    expect(on22).toMatch(/^node node_modules\/vitest\/vitest\.mjs run$/m);
+    expect(on22).toMatch(/^node test\/run-suite\.mjs$/m);
+    expect(pkg.scripts.test).toMatch(/&& node test\/run-suite\.mjs$/);
     expect(on22).not.toMatch(/\bnpm\b|\bnpx\b/);
     expect(test.steps!.some((s) => /^npm ci\b/.test(s.run ?? '') && !s.if)).toBe(true);
   });
