@@ -6,12 +6,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveConfig } from '../config.js';
 import { boolArg, flagOf, intArg, nonNegativeArg, positiveArg, stringArg, type RawArgs } from '../config/args.js';
-import { burstDrainOptions } from '../cli/options.js';
+import { burstDrainOptions } from '../config/flags.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Result } from '../report/result.js';
 import { checkWritable, deliver, openStore, withStoreNotes } from '../report/sink.js';
 import { execute } from '../runner.js';
-import { BURST_DEFAULTS, EXTERNAL_DEFAULTS } from './defaults.js';
+import { BURST_DEFAULTS, EXTERNAL_DEFAULTS } from '../config/defaults.js';
 import { BURST_SCHEMA, type BurstDocument, type StepRecord } from './document.js';
 import { renderSearchHtml } from './html.js';
 import { externalNote } from './backlog.js';

@@ -15,7 +15,7 @@ import type { Result } from '../report/result.js';
 import { setUp } from '../run/setup.js';
 import { messagesIn, queueDepth, type QueueDepth } from '../sqs/depth.js';
 import { redriveTargets, setupError } from '../sqs/queues.js';
-import { BURST_DEFAULTS } from './defaults.js';
+import { BURST_DEFAULTS } from '../config/defaults.js';
 
 /** One sample a second: the "every second", and one GetQueueAttributes per queue each time. */
 export const SAMPLE_MS = 1000;

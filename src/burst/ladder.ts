@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 import { describe, intArg, positiveArg, stringArg, type RawArgs } from '../config/args.js';
-import { BURST_DEFAULTS } from './defaults.js';
+import { BURST_DEFAULTS } from '../config/defaults.js';
 
 export interface Ladder {
   /** Epoch ms at which step 0 starts (its warm-up first). */

@@ -19,7 +19,7 @@ import { execute } from '../runner.js';
 import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.js';
 import { setupError } from '../sqs/queues.js';
 import { resolveEndpoint } from '../sqs/endpoint-rules.js';
-import { envArgs } from './options.js';
+import { envArgs } from '../config/flags.js';
 import { markShardDone } from '../ledger/markers.js';
 import { observeSend, resolveObserve } from '../burst/observe-send.js';
 import type { ConsumerFeed } from '../observe/consumer-feed.js';
