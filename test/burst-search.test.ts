@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { search, judgeStep, type BurstOptions } from '../src/burst/search.js';
 import { STEP_MS, stepResult } from './burst-fixtures.js';
-import { finalize, type Result } from '../src/report/result.js';
+import { finalize, type Result } from '../src/result/document.js';
 
 const O: BurstOptions = {
   startRate: 100,

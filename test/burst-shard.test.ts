@@ -6,8 +6,8 @@ import { ladderTargets, parseStartAt, planLadder, resolveLadder } from '../src/b
 import { judgeBursts } from '../src/burst/merge.js';
 import type { BurstOptions } from '../src/burst/search.js';
 import { STEP_MS, stepResult } from './burst-fixtures.js';
-import { resultChunks, ResultCollector } from '../src/report/result-lines.js';
-import type { Result } from '../src/report/result.js';
+import { resultChunks, ResultCollector } from '../src/result/lines.js';
+import type { Result } from '../src/result/document.js';
 
 const O: BurstOptions = {
   startRate: 500,

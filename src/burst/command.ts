@@ -8,7 +8,7 @@ import { resolveConfig } from '../config.js';
 import { boolArg, flagOf, intArg, nonNegativeArg, positiveArg, stringArg, type RawArgs } from '../config/args.js';
 import { burstDrainOptions } from '../config/flags.js';
 import { EXIT, UsageError } from '../errors.js';
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 import { checkWritable, deliver, openStore, withStoreNotes } from '../report/sink.js';
 import { execute } from '../runner.js';
 import { BURST_DEFAULTS, EXTERNAL_DEFAULTS } from '../config/defaults.js';

@@ -5,7 +5,7 @@
  * judge the fleet. @1 documents (the judged steps only) are still read: `report` shows them as
  * they were judged, and cannot merge them.
  */
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 import type { Ladder } from './ladder.js';
 import type { BurstOptions, Search, Step } from './search.js';
 

@@ -5,7 +5,7 @@
  * decided the fleet's step as failed (see fleetFailedAnyway).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 import type { StepRecord, StepWindow } from './document.js';
 import { stepStartAt, type Ladder } from './ladder.js';
 import { judgeStep, type BurstOptions, type Step } from './search.js';

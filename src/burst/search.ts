@@ -5,7 +5,7 @@
  * passing target is the sustained rate.
  */
 import { SATURATED } from '../metrics/loop.js';
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 import { isThrottle } from '../sqs/error-codes.js';
 import { backlogOf, consumerFailures, externalVerdict } from './backlog.js';
 import { depthGrowth, hostBusy, measuredBusy } from './window.js';

@@ -9,7 +9,7 @@ import { compareResults, evaluateCompare, parseCompareThreshold, renderCompariso
 import { renderCompareHtml } from '../report/html-compare.js';
 import { mergeResults } from '../report/merge.js';
 import { emit } from '../report/output.js';
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 import { isS3Url, parseS3Url } from '../report/s3-location.js';
 import { checkWritable, deliver, openStore } from '../report/sink.js';
 import { readResults } from '../report/sources.js';
