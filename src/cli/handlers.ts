@@ -4,7 +4,7 @@ import { createOptions, createQueues, createTopicQueues, deleteQueues, purgeQueu
 import { positiveArg, resolveConfig, type CommandName } from '../config.js';
 import { EXIT, UsageError } from '../errors.js';
 import { startEmbeddedServer } from '../local.js';
-import { reportConnection, runReport } from '../report/command.js';
+import { reportConnection, runReport } from '../report.js';
 import { compareResults, evaluateCompare, parseCompareThreshold, renderComparison } from '../report/compare.js';
 import { renderCompareHtml } from '../report/html-compare.js';
 import { mergeResults } from '../report/merge.js';
@@ -46,7 +46,7 @@ export async function runLoad(command: CommandName, argv: Record<string, unknown
   process.exitCode = !config.gate && verdictOnly ? EXIT.ok : code;
 }
 
-/** report reads SQS_BLAST_<FLAG> like the other commands; the handler lives in report/command.ts. */
+/** report reads SQS_BLAST_<FLAG> like the other commands; the handler lives in report.ts. */
 export async function runReportCommand(cliArgs: Record<string, unknown>): Promise<void> {
   await runReport(envArgs('report', cliArgs));
 }
