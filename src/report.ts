@@ -14,7 +14,7 @@ import { positiveFlag } from './config/args.js';
 import { mergeResults } from './report/merge.js';
 import { emit } from './report/output.js';
 import { checkWritable, openStore } from './report/sink.js';
-import { isS3Url, parseS3Url, s3Connection, type S3Connection } from './report/s3-location.js';
+import { isS3Url, parseS3Url, s3Connection, type S3Connection } from './config/s3-location.js';
 import { readResults } from './report/sources.js';
 import { judgeResult, parseThresholds } from './report/thresholds.js';
 import { LedgerReader, lackingText, ledgerProgress, ledgerState, waitForLedger, WAIT_DEFAULTS } from './ledger/completeness.js';

@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resultLine, type Result } from '../src/result/document.js';
 import { parseResults } from '../src/result/lines.js';
 import { readStoredResults } from '../src/report/s3.js';
-import { s3Connection } from '../src/report/s3-location.js';
+import { s3Connection } from '../src/config/s3-location.js';
 import { endpoint, runCli, s3Client, sdk, uniquePrefix, type CliRun } from './helpers.js';
 
 const TOTAL = 100_000;

@@ -10,7 +10,7 @@ import { renderCompareHtml } from '../report/html-compare.js';
 import { mergeResults } from '../report/merge.js';
 import { emit } from '../report/output.js';
 import type { Result } from '../result/document.js';
-import { isS3Url, parseS3Url } from '../report/s3-location.js';
+import { isS3Url, parseS3Url } from '../config/s3-location.js';
 import { checkWritable, deliver, openStore } from '../report/sink.js';
 import { readResults } from '../report/sources.js';
 import { table } from '../report/summary.js';

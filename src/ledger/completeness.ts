@@ -9,7 +9,7 @@
  */
 import type { Kind, Result } from '../result/document.js';
 import { parseResults } from '../result/lines.js';
-import { MERGEABLE_KEY } from '../report/s3-location.js';
+import { MERGEABLE_KEY } from '../config/s3-location.js';
 import type { ResultStore } from '../report/s3.js';
 import { sleep } from '../sqs/retry.js';
 

@@ -9,7 +9,7 @@ import { decodeBits, firstAbsent, orBits } from '../metrics/seq-bits.js';
 import type { Result } from '../result/document.js';
 import { parseResults } from '../result/lines.js';
 import type { ResultStore } from '../report/s3.js';
-import type { AttemptIdentity } from './attempt.js';
+import type { AttemptIdentity } from '../config/attempt.js';
 
 export interface Resume {
   /** The first seq this attempt sends. */

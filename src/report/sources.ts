@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import type { AnyBurstDocument } from '../result/burst.js';
 import type { Result } from '../result/document.js';
 import { contentSha, ResultCollector } from '../result/lines.js';
-import { isS3Url, s3Connection, type S3Connection } from './s3-location.js';
+import { isS3Url, s3Connection, type S3Connection } from '../config/s3-location.js';
 
 export interface ReadOptions {
   stdin: () => string;
