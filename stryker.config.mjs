@@ -13,7 +13,7 @@ export default {
     'src/report/merge.ts',
     'src/config/thresholds.ts',
     'src/report/thresholds.ts',
-    'src/report/result-lines.ts',
+    'src/result/lines.ts',
     'src/load/schedule.ts',
     'src/config/pacing.ts',
     'src/worker-kit/batch-call.ts',

@@ -18,7 +18,7 @@ export { isLoopbackHost, validateEndpoint };
 export { intArg, positiveArg, type RawArgs } from './config/args.js';
 export { usableCpus } from './config/cpus.js';
 export { queueNameOf, validateQueueUrl } from './config/queue-url.js';
-import { checkS3Out, isS3Url } from './report/s3-location.js';
+import { checkS3Out, isS3Url } from './config/s3-location.js';
 import { parseThresholds, type Threshold } from './config/thresholds.js';
 import { defaultShardIndex, shardSize } from './shard.js';
 import { resolveObserve, type ObserveOptions } from './config/observe.js';
@@ -26,7 +26,7 @@ import { checkFifoWorkload, resolveProducerWorkload, type ProducerWorkload } fro
 import { resolveConsumerWorkload, type ConsumerWorkload } from './config/consumer.js';
 import { resolvePacing } from './config/pacing.js';
 import type { SchedulePlan } from './load/schedule.js';
-import { attemptIdentity, type AttemptIdentity } from './ledger/attempt.js';
+import { attemptIdentity, type AttemptIdentity } from './config/attempt.js';
 import { resolveDownstream, type DownstreamRef } from './config/downstream.js';
 import { resolveFanOut, resolveTopic, type TopicOptions } from './config/topic.js';
 

@@ -3,7 +3,7 @@ import { queueNameOf, type Config } from './config.js';
 import type { SharedState } from './metrics/live.js';
 import { addTallies } from './metrics/tally.js';
 import type { DrainTask, DrainWorkerResult, SharedSeen } from './protocol.js';
-import type { Result } from './report/result.js';
+import type { Result } from './result/document.js';
 
 export const DRAIN_WORKER = new URL('../workers/consumer.js', import.meta.url).href;
 

@@ -6,7 +6,7 @@ import type { SharedState } from './metrics/live.js';
 import { addTallies } from './metrics/tally.js';
 import type { PayloadIdentity } from './payload.js';
 import type { SendTask, SendWorkerResult, TopicTarget } from './protocol.js';
-import type { Result } from './report/result.js';
+import type { Result } from './result/document.js';
 
 export const SEND_WORKER = new URL('../workers/producer.js', import.meta.url).href;
 

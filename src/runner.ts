@@ -18,7 +18,7 @@ import { mergeTimelines, Timeline } from './metrics/timeline.js';
 import { Progress } from './progress.js';
 import type { DrainWorkerResult, SendWorkerResult } from './protocol.js';
 import { publicConfig } from './report/public-config.js';
-import { emptyResult, finalize, type Result } from './report/result.js';
+import { emptyResult, finalize, type Result } from './result/document.js';
 import { clientStats } from './run/client-stats.js';
 import { DepthSampler } from './run/depth-sampler.js';
 import type { ConsumerFeed } from './observe/consumer-feed.js';

@@ -1,7 +1,7 @@
 /** burst/backlog.ts: the consumers' pace and the backlog's growth from depth samples, judged and said. */
 import { describe, expect, it } from 'vitest';
 import { backlogOf, consumerFailures, dlqGain, externalVerdict, slope } from '../src/burst/backlog.js';
-import { emptyResult, type Result } from '../src/report/result.js';
+import { emptyResult, type Result } from '../src/result/document.js';
 
 const T0 = 1_800_000_000_000; // a whole second
 

@@ -1,6 +1,6 @@
 /** Burst steps' results built from recorded facts, for the search's and the sharded report's unit tests. */
 import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
-import { emptyResult, finalize, type Result } from '../src/report/result.js';
+import { emptyResult, finalize, type Result } from '../src/result/document.js';
 
 export const STEP_MS = 2000;
 

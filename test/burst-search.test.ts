@@ -1,8 +1,9 @@
 /** The burst search's logic on result documents built from recorded facts (no network): how a step is judged, the bisection, the verdict. */
 import { describe, expect, it } from 'vitest';
-import { search, judgeStep, type BurstOptions } from '../src/burst/search.js';
+import type { BurstOptions } from '../src/result/burst.js';
+import { search, judgeStep } from '../src/burst/search.js';
 import { STEP_MS, stepResult } from './burst-fixtures.js';
-import { finalize, type Result } from '../src/report/result.js';
+import { finalize, type Result } from '../src/result/document.js';
 
 const O: BurstOptions = {
   startRate: 100,

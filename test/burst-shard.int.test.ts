@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapacityProxy } from './capacity-proxy.js';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { ResultCollector } from '../src/report/result-lines.js';
+import { ResultCollector } from '../src/result/lines.js';
 import { runCli, endpoint, s3Client, uniquePrefix } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sqs-blast-burst-shard-'));

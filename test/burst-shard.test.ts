@@ -1,13 +1,12 @@
 /** Sharded bursts on hand-built step results (no network): the shared ladder, one shard's climb, and report's step-by-step merge and verdict. */
 import { describe, expect, it } from 'vitest';
-import { BURST_SCHEMA, type BurstDocument } from '../src/burst/document.js';
+import { BURST_SCHEMA, type BurstDocument, type BurstOptions } from '../src/result/burst.js';
 import { climbLadder, fleetFailedAnyway, MIN_LEAD_MS, PREPARE_MS } from '../src/burst/ladder-run.js';
 import { ladderTargets, parseStartAt, planLadder, resolveLadder } from '../src/burst/ladder.js';
 import { judgeBursts } from '../src/burst/merge.js';
-import type { BurstOptions } from '../src/burst/search.js';
 import { STEP_MS, stepResult } from './burst-fixtures.js';
-import { resultChunks, ResultCollector } from '../src/report/result-lines.js';
-import type { Result } from '../src/report/result.js';
+import { resultChunks, ResultCollector } from '../src/result/lines.js';
+import type { Result } from '../src/result/document.js';
 
 const O: BurstOptions = {
   startRate: 500,

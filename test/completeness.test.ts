@@ -1,7 +1,7 @@
 /** The one rule both waits use: is every shard's latest attempt final? (src/ledger/completeness.ts) */
 import { describe, expect, it } from 'vitest';
 import { lackingText, ledgerState } from '../src/ledger/completeness.js';
-import type { Result } from '../src/report/result.js';
+import type { Result } from '../src/result/document.js';
 
 function doc(kind: 'send' | 'drain', shard: number, at: number, final: boolean, extra: Partial<Result> = {}): Result {
   return { kind, runId: 'r1', shard, shards: 2, sent: kind === 'send' ? 10 : 0, received: kind === 'drain' ? 10 : 0, endedAt: at, attempt: { pod: `p-${kind}-${shard}-${at}`, controllerUid: `uid-${kind}`, final, checkpoints: 0, at }, ...extra } as Result;

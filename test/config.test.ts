@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig, usableCpus, type RawArgs } from '../src/config.js';
 import { buildCli } from '../src/cli/commands.js';
 import { UsageError } from '../src/errors.js';
-import { s3Connection } from '../src/report/s3-location.js';
+import { s3Connection } from '../src/config/s3-location.js';
 
 function bad(command: 'send' | 'drain' | 'run', args: RawArgs, env: NodeJS.ProcessEnv = {}): string {
   try {

@@ -1,7 +1,7 @@
 /** run --downstream before any server: what the flag resolves to, and the service watch's hold. */
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
-import { envArgs } from '../src/cli/options.js';
+import { envArgs } from '../src/config/flags.js';
 import { UsageError } from '../src/errors.js';
 import { ServiceWatch } from '../src/run/service-watch.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Result } from '../src/report/result.js';
+import type { Result } from '../src/result/document.js';
 import { createQueues, endpoint, resultFrom, runCli, sdk, uniquePrefix } from './helpers.js';
 
 const SERVICE = fileURLToPath(new URL('./downstream-service.py', import.meta.url));

@@ -7,7 +7,7 @@ import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { asSqsError, SqsError } from '../src/errors.js';
-import { emptyResult } from '../src/report/result.js';
+import { emptyResult } from '../src/result/document.js';
 import { evaluate, parseThreshold } from '../src/report/thresholds.js';
 import { errorCodeOf, isMissingQueue, isRetryable, isThrottle, OWN_CODES } from '../src/sqs/error-codes.js';
 import { backoffMs } from '../src/sqs/retry.js';

@@ -12,7 +12,7 @@ import { addTallies } from '../src/metrics/tally.js';
 import { LiveSource } from '../src/observe/live-source.js';
 import { buildRegistry, serveMetrics } from '../src/observe/prometheus.js';
 import { compareResults } from '../src/report/compare.js';
-import { emptyResult, finalize, type Result } from '../src/report/result.js';
+import { emptyResult, finalize, type Result } from '../src/result/document.js';
 import { scrape } from './scrape.js';
 
 const identity = { runId: 'r1', shard: 0, shards: 1, of: 10, total: 10 };

@@ -11,8 +11,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import { parseResults } from '../src/report/result-lines.js';
-import type { Result } from '../src/report/result.js';
+import { parseResults } from '../src/result/lines.js';
+import type { Result } from '../src/result/document.js';
 
 export const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 

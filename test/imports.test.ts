@@ -1,7 +1,8 @@
 /**
  * The module graph stays a tree of rooms: no import cycles anywhere (type imports count: a type
  * cycle still ties two rooms together for whoever changes one of them), and src/ never imports
- * workers/ (the protocol both sides speak lives in src/). Read with the TypeScript compiler's own
+ * workers/ (the protocol both sides speak lives in src/), and src/'s rooms stand on floors (FLOORS):
+ * an import never climbs from a lower floor to a higher one. Read with the TypeScript compiler's own
  * parser, so every form of import is seen: `import type`, `export … from`, `import()`, `import('x').T`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -124,6 +125,69 @@ function packagesLoadedBy(entry: string): Set<string> {
   return packages;
 }
 
+/**
+ * The floors: a room imports its own floor or the ones below, never one above. The CLI on top;
+ * the commands; the run machinery they drive; what a result becomes (reporting, the run's
+ * ledger); the result documents; the libraries everything stands on. Rooms on one floor may use
+ * each other (the cycle test above keeps that a tree). Every src module is in exactly one room
+ * here: a new room takes a floor when it is made.
+ */
+export const FLOORS: Record<string, number> = {
+  'src/cli.ts': 5,
+  'src/cli/': 5,
+  'src/report.ts': 4,
+  'src/burst/': 4,
+  'src/k8s/': 4,
+  'src/admin.ts': 4,
+  'src/runner.ts': 3,
+  'src/run/': 3,
+  'src/observe/': 3,
+  'src/producers.ts': 3,
+  'src/consumers.ts': 3,
+  'src/local.ts': 3,
+  'src/progress.ts': 3,
+  'src/report/': 2,
+  'src/ledger/': 2,
+  'src/result/': 1,
+  'src/config.ts': 0,
+  'src/config/': 0,
+  'src/sqs/': 0,
+  'src/sns/': 0,
+  'src/metrics/': 0,
+  'src/load/': 0,
+  'src/workload/': 0,
+  'src/worker-kit/': 0,
+  'src/protocol.ts': 0,
+  'src/errors.ts': 0,
+  'src/endpoint.ts': 0,
+  'src/payload.ts': 0,
+  'src/shard.ts': 0,
+  'src/proxy-agents.ts': 0,
+  'src/proxy-env.ts': 0,
+  'src/wrapped-head.ts': 0,
+};
+
+/** The room a module is in: the longest key of the table that is the file or a folder holding it. */
+export function roomOf(file: string, floors: Record<string, number> = FLOORS): string | undefined {
+  return Object.keys(floors)
+    .filter((room) => file === room || (room.endsWith('/') && file.startsWith(room)))
+    .sort((a, b) => b.length - a.length)[0];
+}
+
+/** Every import from a room to a room on a higher floor, named "from -> to (floor a -> b)". */
+export function upwardImports(graph: Map<string, string[]>, floors: Record<string, number> = FLOORS): string[] {
+  const found: string[] = [];
+  for (const [from, targets] of graph) {
+    const a = roomOf(from, floors);
+    if (a === undefined) continue;
+    for (const to of targets) {
+      const b = roomOf(to, floors);
+      if (b !== undefined && floors[b] > floors[a]) found.push(`${from} -> ${to} (floor ${floors[a]} -> ${floors[b]})`);
+    }
+  }
+  return found.sort();
+}
+
 describe('module graph', () => {
   it('sees every form of import, type-only ones included', () => {
     const text = [
@@ -148,6 +212,27 @@ describe('module graph', () => {
     const graph = importGraph();
     expect(graph.size).toBeGreaterThan(40);
     expect(cycles(graph)).toEqual([]);
+  });
+
+  it('names an import that climbs a floor, and lets one down or across pass', () => {
+    const floors = { 'src/top/': 2, 'src/mid.ts': 1, 'src/low/': 0, 'src/low/up/': 2 };
+    const graph = new Map([
+      ['src/top/a.ts', ['src/mid.ts', 'src/low/b.ts']],
+      ['src/mid.ts', ['src/low/b.ts', 'src/top/a.ts']],
+      ['src/low/b.ts', ['src/low/c.ts', 'src/low/up/d.ts']],
+    ]);
+    expect(roomOf('src/low/up/d.ts', floors)).toBe('src/low/up/');
+    expect(upwardImports(graph, floors)).toEqual(['src/low/b.ts -> src/low/up/d.ts (floor 0 -> 2)', 'src/mid.ts -> src/top/a.ts (floor 1 -> 2)']);
+  });
+
+  it('every src module is in a room of the floor table', () => {
+    const unplaced = [...importGraph().keys()].filter((f) => f.startsWith('src/') && roomOf(f) === undefined);
+    expect(unplaced).toEqual([]);
+  });
+
+  it('no room imports a room on a floor above it (types included)', () => {
+    const graph = new Map([...importGraph()].filter(([from]) => from.startsWith('src/')));
+    expect(upwardImports(graph)).toEqual([]);
   });
 
   it('src never imports workers (types included): the worker protocol lives in src', () => {

@@ -8,7 +8,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aw
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Result } from '../src/report/result.js';
+import type { Result } from '../src/result/document.js';
 import { FakeCluster, type FakePod } from './k8s.cluster.js';
 import { endpoint, runCli, s3Client, sdk, type CliOptions, type CliRun } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { EC2NodeClass } from '@kubernetes-models/karpenter/karpenter.k8s.aws/v1'
 import { ScaledJob, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { buildCli } from '../src/cli/commands.js';
 import { resolveConfig } from '../src/config.js';
-import { attemptIdentity } from '../src/ledger/attempt.js';
+import { attemptIdentity } from '../src/config/attempt.js';
 import type { Doc } from './k8s.contract.js';
 import { podContainers, type SimContainer } from './k8s.sim.js';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCli } from '../src/cli/commands.js';
-import { envArgs } from '../src/cli/options.js';
+import { envArgs } from '../src/config/flags.js';
 import { resolveConfig } from '../src/config.js';
 import { Schedule } from '../src/load/schedule.js';
 import { UsageError } from '../src/errors.js';

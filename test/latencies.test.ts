@@ -13,7 +13,7 @@ import { LiveSource } from '../src/observe/live-source.js';
 import { buildRegistry, serveMetrics } from '../src/observe/prometheus.js';
 import { compareResults } from '../src/report/compare.js';
 import { reportCharts } from '../src/report/html.js';
-import { emptyResult, finalize, type Result } from '../src/report/result.js';
+import { emptyResult, finalize, type Result } from '../src/result/document.js';
 import { renderSummary } from '../src/report/summary.js';
 import { evaluate, metricTable, parseThreshold } from '../src/report/thresholds.js';
 import { scrape } from './scrape.js';

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveRunSpec } from '../src/k8s/options.js';
 import { renderYaml } from '../src/k8s/render.js';
-import type { Result } from '../src/report/result.js';
+import type { Result } from '../src/result/document.js';
 import { FaultProxy } from './fault-proxy.js';
 import { find, parseDocs, type Doc } from './k8s.contract.js';
 import { podContainers, type SimContainer } from './k8s.sim.js';

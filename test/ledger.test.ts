@@ -11,7 +11,7 @@ import { resumeAfter } from '../src/ledger/resume.js';
 import { mergeIntegrity, notSent, producedShard, verdict, type IntegrityJson } from '../src/metrics/integrity.js';
 import { countRange, decodeBits, firstAbsent, SeqBits } from '../src/metrics/seq-bits.js';
 import { mergeResults } from '../src/report/merge.js';
-import { emptyResult, type Result } from '../src/report/result.js';
+import { emptyResult, type Result } from '../src/result/document.js';
 
 const ID = { runId: 'r1', shard: 0, shards: 1, of: 100, total: 100 };
 

@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { CpuMeter, loopBusy, LoopMeter, SATURATED } from '../src/metrics/loop.js';
 import { Timeline, type TimelineJson } from '../src/metrics/timeline.js';
 import { renderSummary } from '../src/report/summary.js';
-import { emptyResult, finalize } from '../src/report/result.js';
+import { emptyResult, finalize } from '../src/result/document.js';
 import { evaluate, parseThreshold } from '../src/report/thresholds.js';
 
 const spin = (ms: number) => {

@@ -3,7 +3,7 @@ import { createHistogram, encode, recordMs, summarize } from '../src/metrics/his
 import { IntegrityTracker, producedShard } from '../src/metrics/integrity.js';
 import { mergeResults, parseResults } from '../src/report/merge.js';
 import { ranges } from '../src/report/coverage.js';
-import { emptyResult, exitCodeOf, finalize, resultLine, type Result } from '../src/report/result.js';
+import { emptyResult, exitCodeOf, finalize, resultLine, type Result } from '../src/result/document.js';
 import { renderSummary } from '../src/report/summary.js';
 import { judgeResult, parseThresholds } from '../src/report/thresholds.js';
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { describe, expect, it } from 'vitest';
-import { envArgs } from '../src/cli/options.js';
+import { envArgs } from '../src/config/flags.js';
 import { resolveConfig } from '../src/config.js';
 import { resolveRunSpec } from '../src/k8s/options.js';
 import { runManifests } from '../src/k8s/manifests.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import type { Result } from '../src/report/result.js';
+import type { Result } from '../src/result/document.js';
 import { createQueues, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 import { scrape, type Scrape } from './scrape.js';
 

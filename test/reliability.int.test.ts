@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mergeResults } from '../src/report/merge.js';
-import type { Result } from '../src/report/result.js';
+import type { Result } from '../src/result/document.js';
 import { proxiesPerTest } from './fault-proxy.js';
 import { depth, endpoint, runCli, sdk, uniquePrefix } from './helpers.js';
 

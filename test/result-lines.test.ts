@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IntegrityTracker } from '../src/metrics/integrity.js';
-import { emptyResult, finalize, resultLine, type Result } from '../src/report/result.js';
-import { CHUNK_CHARS, contentSha, parseResults, ResultCollector, resultChunks } from '../src/report/result-lines.js';
+import { emptyResult, finalize, resultLine, type Result } from '../src/result/document.js';
+import { CHUNK_CHARS, contentSha, parseResults, ResultCollector, resultChunks } from '../src/result/lines.js';
 
 const KIB16 = 16 * 1024;
 

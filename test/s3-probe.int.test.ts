@@ -73,7 +73,7 @@ describe('--out s3:// is proven writable before the run', () => {
     expect(run.code, run.stderr).toBe(0);
     // The ledger's markers (a fixed --run-id with --out s3://) are test/ledger.test.ts's business.
     const stored = (await keys(bucket)).filter((k) => !/\/(shards-done|sends-started)\//.test(k));
-    // The result's own name is s3-location.ts's business (resultKey); only its run folder is checked here.
+    // The result's own name is config/s3-location.ts's business (resultKey); only its run folder is checked here.
     expect(stored).toEqual(['runs/.sqs-blast-probe.json', expect.stringMatching(new RegExp(`^runs/${runId}/[^/]+\\.json$`))]);
     const report = await runCli(['report', out, '--endpoint', endpoint(), '--json']);
     expect(report.code, report.stderr).toBe(0);

@@ -13,10 +13,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resultLine, type Result } from '../src/report/result.js';
-import { parseResults } from '../src/report/result-lines.js';
+import { resultLine, type Result } from '../src/result/document.js';
+import { parseResults } from '../src/result/lines.js';
 import { readStoredResults } from '../src/report/s3.js';
-import { s3Connection } from '../src/report/s3-location.js';
+import { s3Connection } from '../src/config/s3-location.js';
 import { endpoint, runCli, s3Client, sdk, uniquePrefix, type CliRun } from './helpers.js';
 
 const TOTAL = 100_000;

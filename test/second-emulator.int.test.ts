@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Result } from '../src/report/result.js';
+import type { Result } from '../src/result/document.js';
 import { proxiesPerTest } from './fault-proxy.js';
 import { depth, runCli, sdk, uniquePrefix } from './helpers.js';
 import { startStrictSqs, type StrictSqs } from './strict-sqs.js';

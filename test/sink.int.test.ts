@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
-import { emptyResult, finalize } from '../src/report/result.js';
+import { emptyResult, finalize } from '../src/result/document.js';
 import { endpoint, runCli, s3Client, uniquePrefix } from './helpers.js';
 import { CallRecorder } from './k8s.sim.js';
 import { refusePutObject } from './s3-refuse.js';

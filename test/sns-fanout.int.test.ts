@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { Result } from '../src/report/result.js';
+import type { Result } from '../src/result/document.js';
 import { endpoint, runCli, uniquePrefix } from './helpers.js';
 
 const K = 7;

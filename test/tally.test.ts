@@ -9,7 +9,7 @@ import { createHistogram, decode, encode, recordMs } from '../src/metrics/histog
 import { createSharedState, LiveRow, LiveView } from '../src/metrics/live.js';
 import { addTallies, COST_COUNTERS, COUNTER_NAMES, COUNTERS, emptyTally, type CounterDisplay, type Tally } from '../src/metrics/tally.js';
 import { mergeResults } from '../src/report/merge.js';
-import { emptyResult } from '../src/report/result.js';
+import { emptyResult } from '../src/result/document.js';
 import { Meter } from '../src/worker-kit/meter.js';
 
 /** A worker tally with a different value in every counter. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { createHistogram, encode, recordMs } from '../src/metrics/histogram.js';
-import { emptyResult, finalize } from '../src/report/result.js';
+import { emptyResult, finalize } from '../src/result/document.js';
 import { judgeResult, evaluate, formatActual, holds, metricTable, metricUnit, metricValue, parseThreshold, parseThresholds } from '../src/report/thresholds.js';
 import { runCli } from './helpers.js';
 

@@ -5,7 +5,7 @@
  * less what the backlog grew by.
  */
 import type { DepthSample } from '../metrics/timeline.js';
-import type { ObservedConsumers, Result } from '../report/result.js';
+import type { ObservedConsumers, Result } from '../result/document.js';
 import { messagesIn } from '../sqs/depth.js';
 import { judgedSeconds } from './window.js';
 
@@ -16,7 +16,7 @@ import { judgedSeconds } from './window.js';
  */
 export const BACKLOG_FLOOR = 20;
 
-/** A step's (or send --observe's) consumers, as report/result.ts defines them for results. */
+/** A step's (or send --observe's) consumers, as result/document.ts defines them for results. */
 export type Backlog = ObservedConsumers;
 
 const round1 = (n: number) => Math.round(n * 10) / 10;

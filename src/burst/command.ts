@@ -1,25 +1,25 @@
 /**
  * `sqs-blast burst`: flags → a search of paced send steps (burst/search.ts), or with --start-at
  * (required with --shards > 1) one shard's climb of a shared ladder (burst/ladder-run.ts) → the
- * burst document (burst/document.ts), table, verdict.
+ * burst document (result/burst.ts), table, verdict.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveConfig } from '../config.js';
 import { boolArg, flagOf, intArg, nonNegativeArg, positiveArg, stringArg, type RawArgs } from '../config/args.js';
-import { burstDrainOptions } from '../cli/options.js';
+import { burstDrainOptions } from '../config/flags.js';
 import { EXIT, UsageError } from '../errors.js';
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 import { checkWritable, deliver, openStore, withStoreNotes } from '../report/sink.js';
 import { execute } from '../runner.js';
-import { BURST_DEFAULTS, EXTERNAL_DEFAULTS } from './defaults.js';
-import { BURST_SCHEMA, type BurstDocument, type StepRecord } from './document.js';
+import { BURST_DEFAULTS, EXTERNAL_DEFAULTS } from '../config/defaults.js';
+import { BURST_SCHEMA, type BurstDocument, type BurstOptions, type Search, type Step, type StepRecord } from '../result/burst.js';
 import { renderSearchHtml } from './html.js';
 import { externalNote } from './backlog.js';
 import { BacklogWatch, resolveExternal } from './external.js';
 import { climbLadder, PREPARE_MS, windowOf } from './ladder-run.js';
 import { resolveLadder, stepStartAt } from './ladder.js';
 import { renderSearch } from './render.js';
-import { searchVerdict, search, type BurstOptions, type Search, type Step } from './search.js';
+import { searchVerdict, search } from './search.js';
 
 
 /** The flags burst sets itself on every step. */

@@ -11,11 +11,11 @@ import { flagOf, positiveArg, stringArg, type RawArgs } from '../config/args.js'
 import { validateQueueUrl } from '../config/queue-url.js';
 import { UsageError } from '../errors.js';
 import { now, type DepthSample } from '../metrics/timeline.js';
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 import { setUp } from '../run/setup.js';
 import { messagesIn, queueDepth, type QueueDepth } from '../sqs/depth.js';
 import { redriveTargets, setupError } from '../sqs/queues.js';
-import { BURST_DEFAULTS } from './defaults.js';
+import { BURST_DEFAULTS } from '../config/defaults.js';
 
 /** One sample a second: the "every second", and one GetQueueAttributes per queue each time. */
 export const SAMPLE_MS = 1000;

@@ -3,7 +3,7 @@
  * and the backlog's growth (all msg/s, one axis) against the target, the knee marked. Where the
  * consumed line leaves the sent one, the backlog line rises off zero.
  */
-import type { Search, Step } from './search.js';
+import type { Search, Step } from '../result/burst.js';
 
 const W = 560;
 const H = 300;

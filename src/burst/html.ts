@@ -5,7 +5,7 @@
  * points needs no chart library.
  */
 import { externalChart } from './html-external.js';
-import type { Search, Step } from './search.js';
+import type { Search, Step } from '../result/burst.js';
 
 const W = 560;
 const H = 300;

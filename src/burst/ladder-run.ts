@@ -5,10 +5,10 @@
  * decided the fleet's step as failed (see fleetFailedAnyway).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Result } from '../report/result.js';
-import type { StepRecord, StepWindow } from './document.js';
-import { stepStartAt, type Ladder } from './ladder.js';
-import { judgeStep, type BurstOptions, type Step } from './search.js';
+import type { Result } from '../result/document.js';
+import type { BurstOptions, Ladder, Step, StepRecord, StepWindow } from '../result/burst.js';
+import { stepStartAt } from './ladder.js';
+import { judgeStep } from './search.js';
 
 /** How long before its start a step is set up (queues resolved, worker threads up): more than that takes. */
 export const PREPARE_MS = 1500;

@@ -6,20 +6,8 @@
  */
 import { UsageError } from '../errors.js';
 import { describe, intArg, positiveArg, stringArg, type RawArgs } from '../config/args.js';
-import { BURST_DEFAULTS } from './defaults.js';
-
-export interface Ladder {
-  /** Epoch ms at which step 0 starts (its warm-up first). */
-  startAt: number;
-  warmupMs: number;
-  stepMs: number;
-  /** Between the end of a step's window and the next step's start: the step's tail and the next one's setup. */
-  gapMs: number;
-  /** startAt of step k is startAt + k × periodMs. */
-  periodMs: number;
-  /** Fleet msg/s of each step, in order. */
-  targets: number[];
-}
+import { BURST_DEFAULTS } from '../config/defaults.js';
+import type { Ladder } from '../result/burst.js';
 
 /** The coarse targets up to the ceiling, rounded as the single-process search rounds them. */
 export function ladderTargets(startRate: number, factor: number, ceiling: number): number[] {

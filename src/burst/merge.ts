@@ -7,8 +7,8 @@
 import { UsageError } from '../errors.js';
 import { ranges } from '../report/coverage.js';
 import { mergeResults } from '../report/merge.js';
-import type { AnyBurstDocument, BurstDocument, StepRecord } from './document.js';
-import { searchVerdict, judgeStep, type Search, type Step } from './search.js';
+import type { AnyBurstDocument, BurstDocument, Search, Step, StepRecord } from '../result/burst.js';
+import { searchVerdict, judgeStep } from './search.js';
 import { hostBusy, measuredBusy } from './window.js';
 
 /** Shards whose steps started further apart than this are reported: their seconds no longer line up. */

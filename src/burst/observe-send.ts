@@ -8,9 +8,9 @@ import { resolveConfig } from '../config.js';
 import { positiveArg, type RawArgs } from '../config/args.js';
 import { UsageError } from '../errors.js';
 import { ConsumerFeed } from '../observe/consumer-feed.js';
-import type { ObservedConsumers, Result } from '../report/result.js';
+import type { ObservedConsumers, Result } from '../result/document.js';
 import { backlogOf } from './backlog.js';
-import { BURST_DEFAULTS } from './defaults.js';
+import { BURST_DEFAULTS } from '../config/defaults.js';
 import { BacklogWatch } from './external.js';
 
 /** --observe's own flags checked before anything runs; null without --observe. */

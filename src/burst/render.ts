@@ -1,6 +1,6 @@
 /** The burst search as text: one row per step, then the verdict. */
 import { table } from '../report/summary.js';
-import type { Search } from './search.js';
+import type { Search } from '../result/burst.js';
 
 const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
 

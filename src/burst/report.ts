@@ -2,7 +2,7 @@
 import { EXIT, UsageError } from '../errors.js';
 import type { ResultStore } from '../report/s3.js';
 import { deliver, withStoreNotes, type SinkOptions } from '../report/sink.js';
-import type { AnyBurstDocument } from './document.js';
+import type { AnyBurstDocument } from '../result/burst.js';
 import { renderSearchHtml } from './html.js';
 import { judgeBursts } from './merge.js';
 import { renderSearch } from './render.js';

@@ -5,35 +5,11 @@
  * passing target is the sustained rate.
  */
 import { SATURATED } from '../metrics/loop.js';
-import type { Result } from '../report/result.js';
+import type { BurstOptions, ClientLimit, Search, Step } from '../result/burst.js';
+import type { Result } from '../result/document.js';
 import { isThrottle } from '../sqs/error-codes.js';
 import { backlogOf, consumerFailures, externalVerdict } from './backlog.js';
 import { depthGrowth, hostBusy, measuredBusy } from './window.js';
-
-export interface BurstOptions {
-  startRate: number;
-  stepFactor: number;
-  stepMs: number;
-  ceiling: number;
-  refineSteps: number;
-  /** A step fails when send p99 exceeds this (ms). */
-  sloP99Ms: number;
-  /** A step fails when error events (throttles included) exceed this share of send calls. */
-  sloErrorShare: number;
-  /** A step fails when it achieved less than this share of its target. */
-  minAchievedShare: number;
-  /** burst --drain: each step also runs consumers, and is judged on the backlog's growth. */
-  drain: boolean;
-  /** --drain and --consumer external: a step fails when the backlog grew by more than this share of the messages sent in its window. */
-  maxGrowthShare: number;
-  /**
-   * --consumer external: the user's consumers read the queues, sqs-blast none; a step is judged
-   * on the backlog burst sampled (burst/backlog.ts). Absent in documents from before it.
-   */
-  external?: boolean;
-  /** --consumer external: the most ms to wait after a step for the consumers to drain its backlog. */
-  settleMs?: number;
-}
 
 /**
  * The least growth that fails a step, whatever the share: a receive batch (up to 10 messages)
@@ -41,58 +17,7 @@ export interface BurstOptions {
  */
 export const GROWTH_FLOOR = 20;
 
-export interface Step {
-  phase: 'coarse' | 'refine';
-  target: number;
-  achieved: number;
-  p50: number | null;
-  p99: number | null;
-  calls: number;
-  throttles: number;
-  errors: number;
-  /** The producers' worker event loops' busy share over the step, 0..1 (null: not measured). */
-  clientBusy: number | null;
-  /** The client host's CPUs' busy share over the step, 0..1 (null: not measured). */
-  hostBusy: number | null;
-  /** --drain: messages the backlog grew by in the step's window (sent − received); null without --drain. */
-  depthGrowth: number | null;
-  /** --drain: the growth failed the step (the consumers fell behind). */
-  consumersBehind: boolean;
-  /** --drain: messages received that were not this step's (the queue was not empty); null without --drain. */
-  foreign: number | null;
-  /** --consumer external: the consumers' msg/s in the window (sent − the backlog's growth). */
-  consumedPerSec?: number | null;
-  /** --consumer external: the backlog's growth in msg/s (the slope of the depth samples). */
-  backlogPerSec?: number | null;
-  /** --consumer external: messages the DLQs gained over the step and its drain (null: no DLQ). */
-  dlqGain?: number | null;
-  /** --consumer external: the DLQ gained messages, so the step failed. */
-  consumersFailed?: boolean;
-  passed: boolean;
-  /** Why it failed (empty when it passed). */
-  why: string[];
-}
 
-export interface Search {
-  sustainedMsgPerSec: number | null;
-  steps: Step[];
-  /** The failing step the verdict is about (the lowest failing target). */
-  limit: {
-    target: number;
-    clientLimited: boolean;
-    clientLimitedBy: ClientLimit | null;
-    consumersBehind: boolean;
-    growth: number | null;
-    foreign: number;
-    why: string[];
-    /** --consumer external: the failing step's figures (see Step). */
-    consumersFailed?: boolean;
-    backlogPerSec?: number | null;
-    consumedPerSec?: number | null;
-    dlqGain?: number | null;
-  } | null;
-  verdict: string;
-}
 
 export function judgeStep(r: Result, target: number, o: BurstOptions, phase: Step['phase']): Step {
   let errors = 0;
@@ -200,9 +125,6 @@ export async function search(o: BurstOptions, runStep: (rate: number) => Promise
 function errorsOverSlo(step: Pick<Step, 'calls' | 'errors'>, o: BurstOptions): boolean {
   return step.calls > 0 && step.errors / step.calls > o.sloErrorShare;
 }
-
-/** What ran out on the client in a failing step: its worker loops, or its host's cores (null: neither). */
-export type ClientLimit = 'loops' | 'host';
 
 function clientLimit(step: Step, o: BurstOptions): ClientLimit | null {
   if ((step.clientBusy ?? 0) >= SATURATED) return 'loops';

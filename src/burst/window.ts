@@ -4,7 +4,7 @@
  * much the backlog grew.
  */
 import { loopBusy } from '../metrics/loop.js';
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 
 /** The timeline's slots (whole seconds) inside the window: [from, to). */
 export function judgedSeconds(r: Result, windowMs: number): { from: number; to: number } | null {

@@ -1,6 +1,6 @@
 /**
  * The command line: commands and their help, nothing else. The flags and their environment
- * variables are in cli/options.ts, what each command does in cli/handlers.ts; validation lives
+ * variables are in config/flags.ts (the help's epilog in cli/help.ts), what each command does in cli/handlers.ts; validation lives
  * in config.ts. The executable is src/cli.ts, which checks the Node version and then loads this.
  */
 import yargs, { type Argv } from 'yargs';
@@ -15,7 +15,6 @@ import {
   connection,
   drainOptions,
   downstreamOptions,
-  EPILOG,
   localOptions,
   queueAdminOptions,
   queuesTarget,
@@ -28,9 +27,10 @@ import {
   burstDrainOptions,
   burstRefusedOptions,
   type OptionMap,
-} from './options.js';
+} from '../config/flags.js';
+import { EPILOG } from './help.js';
 
-import { envArgs } from './options.js';
+import { envArgs } from '../config/flags.js';
 export { envArgs };
 
 function loadCommand(y: Argv, options: OptionMap[], examples: Array<[string, string]>): Argv {

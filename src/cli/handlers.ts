@@ -4,13 +4,13 @@ import { createOptions, createQueues, createTopicQueues, deleteQueues, purgeQueu
 import { positiveArg, resolveConfig, type CommandName } from '../config.js';
 import { EXIT, UsageError } from '../errors.js';
 import { startEmbeddedServer } from '../local.js';
-import { reportConnection, runReport } from '../report/command.js';
+import { reportConnection, runReport } from '../report.js';
 import { compareResults, evaluateCompare, parseCompareThreshold, renderComparison } from '../report/compare.js';
 import { renderCompareHtml } from '../report/html-compare.js';
 import { mergeResults } from '../report/merge.js';
 import { emit } from '../report/output.js';
-import type { Result } from '../report/result.js';
-import { isS3Url, parseS3Url } from '../report/s3-location.js';
+import type { Result } from '../result/document.js';
+import { isS3Url, parseS3Url } from '../config/s3-location.js';
 import { checkWritable, deliver, openStore } from '../report/sink.js';
 import { readResults } from '../report/sources.js';
 import { table } from '../report/summary.js';
@@ -19,7 +19,7 @@ import { execute } from '../runner.js';
 import { checkCredentials, createSetupClient, endpointOf } from '../sqs/client.js';
 import { setupError } from '../sqs/queues.js';
 import { resolveEndpoint } from '../sqs/endpoint-rules.js';
-import { envArgs } from './options.js';
+import { envArgs } from '../config/flags.js';
 import { markShardDone } from '../ledger/markers.js';
 import { observeSend, resolveObserve } from '../burst/observe-send.js';
 import type { ConsumerFeed } from '../observe/consumer-feed.js';
@@ -46,7 +46,7 @@ export async function runLoad(command: CommandName, argv: Record<string, unknown
   process.exitCode = !config.gate && verdictOnly ? EXIT.ok : code;
 }
 
-/** report reads SQS_BLAST_<FLAG> like the other commands; the handler lives in report/command.ts. */
+/** report reads SQS_BLAST_<FLAG> like the other commands; the handler lives in report.ts. */
 export async function runReportCommand(cliArgs: Record<string, unknown>): Promise<void> {
   await runReport(envArgs('report', cliArgs));
 }

@@ -4,7 +4,7 @@
  * pod reads. Each is checked here against the config the pod itself will resolve, so a typo fails
  * in one line before `kubectl apply`, not in twenty pods after it.
  */
-import { commandReads, envArgs } from '../cli/options.js';
+import { commandReads, envArgs } from '../config/flags.js';
 import { resolveConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 

@@ -23,7 +23,7 @@ export const RUN_ID_LABEL = 'sqs-blast/run-id';
 export const MAIN_CONTAINER = 'sqs-blast';
 
 /**
- * Who this pod attempt is, for the run's ledger (src/ledger/attempt.ts reads these): a retried
+ * Who this pod attempt is, for the run's ledger (src/config/attempt.ts reads these): a retried
  * index is a new pod (a new name and uid) under the same Job (controller uid). From the downward
  * API, so nothing outside the pod's own metadata is needed.
  */

@@ -8,9 +8,9 @@
 import { EXIT, UsageError } from '../errors.js';
 import { positiveFlag } from '../config/args.js';
 import { lackingText, LedgerReader, ledgerProgress, ledgerState, waitForLedger, WAIT_DEFAULTS, type Expected, type LedgerState } from '../ledger/completeness.js';
-import { runReport } from '../report/command.js';
+import { runReport } from '../report.js';
 import { checkWritable } from '../report/sink.js';
-import { s3Connection } from '../report/s3-location.js';
+import { s3Connection } from '../config/s3-location.js';
 import type { ResultStore } from '../report/s3.js';
 import { parseThresholds } from '../config/thresholds.js';
 import { Kubectl, type PodCounts } from './kubectl.js';

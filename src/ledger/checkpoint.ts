@@ -7,7 +7,7 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Tally } from '../metrics/tally.js';
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 import type { ResultStore } from '../report/s3.js';
 import { CHECKPOINT_CHANNEL, type CheckpointAnswer, type CheckpointAsk } from '../worker-kit/checkpoints.js';
 

@@ -7,9 +7,9 @@
  * "Latest" is the same rule the merge applies (ledger/merge.ts): the attempt whose document was
  * written last (attempt.at, else its end).
  */
-import type { Kind, Result } from '../report/result.js';
-import { parseResults } from '../report/result-lines.js';
-import { MERGEABLE_KEY } from '../report/s3-location.js';
+import type { Kind, Result } from '../result/document.js';
+import { parseResults } from '../result/lines.js';
+import { MERGEABLE_KEY } from '../config/s3-location.js';
 import type { ResultStore } from '../report/s3.js';
 import { sleep } from '../sqs/retry.js';
 

@@ -3,10 +3,10 @@
  * its end, `<runId>/shards-done/send-<shard>-<controller>-<pod>`, and one per send attempt that
  * started, `<runId>/sends-started/…`. Drains list the first to know the run is done without
  * reading every send result (a LIST per poll, not a GET per shard). They do not end in .json,
- * so `report` never reads them as results (s3-location.ts MERGEABLE_KEY).
+ * so `report` never reads them as results (config/s3-location.ts MERGEABLE_KEY).
  */
 import type { ResultStore } from '../report/s3.js';
-import type { AttemptIdentity } from './attempt.js';
+import type { AttemptIdentity } from '../config/attempt.js';
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'x';
 

@@ -4,7 +4,7 @@
  * checkpoint), and which interrupted attempts a later one of the same shard carried on.
  */
 import { UsageError } from '../errors.js';
-import type { Result, UnfinishedAttempt } from '../report/result.js';
+import type { Result, UnfinishedAttempt } from '../result/document.js';
 
 export interface LedgerView {
   parts: Result[];

@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 import type { ResultStore } from '../report/s3.js';
 import { queueDepth } from '../sqs/depth.js';
 import { foreignMessages } from '../sqs/foreign.js';
-import type { AttemptIdentity } from './attempt.js';
+import type { AttemptIdentity } from '../config/attempt.js';
 import { startedFolder, startedKey } from './markers.js';
 
 export async function claimQueues(store: ResultStore, admin: SQSClient, queueUrls: string[], runId: string, shard: number, attempt: AttemptIdentity, allowForeign: boolean): Promise<void> {

@@ -6,10 +6,10 @@
  */
 import type { IntegrityJson } from '../metrics/integrity.js';
 import { decodeBits, firstAbsent, orBits } from '../metrics/seq-bits.js';
-import type { Result } from '../report/result.js';
-import { parseResults } from '../report/result-lines.js';
+import type { Result } from '../result/document.js';
+import { parseResults } from '../result/lines.js';
 import type { ResultStore } from '../report/s3.js';
-import type { AttemptIdentity } from './attempt.js';
+import type { AttemptIdentity } from '../config/attempt.js';
 
 export interface Resume {
   /** The first seq this attempt sends. */

@@ -1,7 +1,7 @@
 /**
  * Every latency sqs-blast measures, one row each: the one place a latency's identity lives. The
  * rest reads this table — the worker's recorder and its per-second copy (worker-kit/meter.ts), the
- * live buckets and the dashboard (observe/), the result's summary field (report/result.ts), the
+ * live buckets and the dashboard (observe/), the result's summary field (result/document.ts), the
  * summary, HTML and compare rows, threshold names (report/thresholds.ts) and /metrics
  * (observe/prometheus.ts) — so a new latency is a row here and the `record` call where it
  * happens (and the name in that worker's Meter list).

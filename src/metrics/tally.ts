@@ -1,7 +1,7 @@
 /**
  * The facts of a run that add up: counts, errors and failures by code, billed requests, latency
  * histograms, FIFO order violations, integrity bitmaps and the timeline. A worker thread returns
- * a Tally, and every result document is one (report/result.ts), so one adder merges threads into
+ * a Tally, and every result document is one (result/document.ts), so one adder merges threads into
  * a process and processes into a report, exactly.
  *
  * A new counter is one entry in COUNTERS (or COST_COUNTERS): that gives it its place in worker

@@ -4,7 +4,7 @@
  * consumers' figures are known only after the settle that follows the send, later than the
  * runner's result: the observer keeps /metrics up until they are in, then lingers.
  */
-import type { ObservedConsumers } from '../report/result.js';
+import type { ObservedConsumers } from '../result/document.js';
 import type { QueueDepth } from '../sqs/depth.js';
 
 export class ConsumerFeed {

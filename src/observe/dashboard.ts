@@ -7,7 +7,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cards, esc, renderHtml, renderPage, reportCharts } from '../report/html.js';
-import type { Result, Threshold } from '../report/result.js';
+import type { Result, Threshold } from '../result/document.js';
 import { judgeResult } from '../report/thresholds.js';
 import type { LiveFeed } from './live-feed.js';
 import { listen } from './prometheus.js';

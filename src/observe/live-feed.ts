@@ -9,7 +9,7 @@ import * as hdr from 'hdr-histogram-js';
 import { createHistogram, encode } from '../metrics/histogram.js';
 import { LATENCY_NAMES, LATENCY_ROWS, type LatencyName } from '../metrics/latencies.js';
 import { mergeTimelines, type Timeline, type TimelineJson } from '../metrics/timeline.js';
-import { emptyResult, finalize, type Kind, type Result } from '../report/result.js';
+import { emptyResult, finalize, type Kind, type Result } from '../result/document.js';
 import { BOUNDS_SECONDS, type BucketTotals } from '../metrics/latency-buckets.js';
 import type { LiveCounts, LiveSource } from './live-source.js';
 

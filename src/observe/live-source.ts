@@ -6,7 +6,7 @@
  */
 import type { LatencyName } from '../metrics/latencies.js';
 import type { LiveView, SharedState } from '../metrics/live.js';
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 import type { ConsumerFeed } from './consumer-feed.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import { throttleCount } from '../sqs/error-codes.js';

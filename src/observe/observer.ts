@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { LiveView, SharedState } from '../metrics/live.js';
 import type { Timeline } from '../metrics/timeline.js';
-import type { Kind, Result } from '../report/result.js';
+import type { Kind, Result } from '../result/document.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import type { ConsumerFeed } from './consumer-feed.js';
 import type { Dashboard } from './dashboard.js';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, type Metric, type MetricValueWithName } from 'prom-client';
 import { LATENCY_ROWS, type LatencyName } from '../metrics/latencies.js';
 import { BOUNDS_SECONDS } from '../metrics/latency-buckets.js';
-import type { ObservedConsumers } from '../report/result.js';
+import type { ObservedConsumers } from '../result/document.js';
 import { messagesIn } from '../sqs/depth.js';
 import type { LiveSource } from './live-source.js';
 

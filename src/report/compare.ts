@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 import { LATENCY_ROWS } from '../metrics/latencies.js';
-import type { Result } from './result.js';
+import type { Result } from '../result/document.js';
 import type { StoreNotes } from './sink.js';
 import { evaluate, holds, metricUnit, metricValue, parseThreshold, type Threshold, type ThresholdOutcome } from './thresholds.js';
 import { table } from './summary.js';

@@ -6,7 +6,7 @@
  * `coverage`, so JSON readers see it as well as the summary.
  */
 import type { IntegrityJson } from '../metrics/integrity.js';
-import type { Coverage, Result, RunCoverage } from './result.js';
+import type { Coverage, Result, RunCoverage } from '../result/document.js';
 
 // The shapes live with the result document that carries them.
 export type { Coverage, RunCoverage };

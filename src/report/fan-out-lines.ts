@@ -3,7 +3,7 @@
  * latency (drain --fan-out), the subscriptions that lost messages by name, and the cost of a
  * topic send (SNS publishes and their SQS deliveries).
  */
-import type { Result } from './result.js';
+import type { Result } from '../result/document.js';
 
 const int = (n: number) => n.toLocaleString('en-US');
 const ms = (n: number | undefined) => (n === undefined ? '-' : n >= 100 ? int(Math.round(n)) : n.toFixed(1));

@@ -6,7 +6,7 @@ import { decode } from '../metrics/histogram.js';
 import { LATENCY_ROWS } from '../metrics/latencies.js';
 import { formatChange, type CompareOutcome, type ComparedFigure } from './compare.js';
 import { COLORS, esc, PERCENTILES, percentileChart, renderPage, type ChartSpec } from './html.js';
-import type { Result } from './result.js';
+import type { Result } from '../result/document.js';
 
 const BASE_DASH = [6, 4];
 /** Base is drawn in its kind's colour at half strength, dashed: the eye reads it as 'before'. */

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import * as hdr from 'hdr-histogram-js';
 import { decode } from '../metrics/histogram.js';
 import { LATENCIES, LATENCY_ROWS, latencyLabel, type LatencyName } from '../metrics/latencies.js';
-import type { Result } from './result.js';
+import type { Result } from '../result/document.js';
 import { formatActual } from './thresholds.js';
 
 const require = createRequire(import.meta.url);

@@ -6,11 +6,11 @@
 import { addTallies } from '../metrics/tally.js';
 import type { QueueDepth } from '../sqs/depth.js';
 import { coverageOf } from './coverage.js';
-import { emptyResult, finalize, type Phase, type Result, type UnfinishedAttempt } from './result.js';
+import { emptyResult, finalize, type Phase, type Result, type UnfinishedAttempt } from '../result/document.js';
 import { ledgerView, plannedOf, unfinishedWarnings } from '../ledger/merge.js';
 
-// Reading results (files, logs, chunked result lines, S3) lives in sources.ts and result-lines.ts.
-export { parseResults } from './result-lines.js';
+// Reading results (files, logs, chunked result lines, S3) lives in sources.ts and result/lines.ts.
+export { parseResults } from '../result/lines.js';
 
 function unionPhase(a: Phase | undefined, b: Phase | undefined): Phase | undefined {
   if (!a) return b ? { ...b } : undefined;

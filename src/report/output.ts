@@ -1,6 +1,6 @@
 /** A finished result as a document for the sink (report/sink.ts): its summary, HTML and result lines. */
 import type { OutputOptions } from '../config.js';
-import type { Result } from './result.js';
+import type { Result } from '../result/document.js';
 import type { ResultStore } from './s3.js';
 import { deliver } from './sink.js';
 import { renderSummary } from './summary.js';

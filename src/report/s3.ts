@@ -10,8 +10,8 @@ import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
 import { agentsFor } from '../proxy-agents.js';
 import { credentialProvider } from '../sqs/credentials.js';
-import { PROCESS_NONCE } from './result-lines.js';
-import { MERGEABLE_KEY, parseS3Url, probeKey, resultKey, type KeyParts, type S3Connection, type S3Location } from './s3-location.js';
+import { PROCESS_NONCE } from '../result/lines.js';
+import { MERGEABLE_KEY, parseS3Url, probeKey, resultKey, type KeyParts, type S3Connection, type S3Location } from '../config/s3-location.js';
 
 /** Objects fetched at once by `report`. */
 const READ_CONCURRENCY = 8;

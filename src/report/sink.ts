@@ -7,9 +7,9 @@
 import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EXIT, UsageError } from '../errors.js';
-import { resultChunks } from './result-lines.js';
+import { resultChunks } from '../result/lines.js';
 import type { ResultStore } from './s3.js';
-import { isS3Url, s3Connection, type KeyParts } from './s3-location.js';
+import { isS3Url, s3Connection, type KeyParts } from '../config/s3-location.js';
 
 /** The flags every document-writing command shares. */
 export interface SinkOptions {

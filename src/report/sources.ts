@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import type { AnyBurstDocument } from '../burst/document.js';
-import type { Result } from './result.js';
-import { contentSha, ResultCollector } from './result-lines.js';
-import { isS3Url, s3Connection, type S3Connection } from './s3-location.js';
+import type { AnyBurstDocument } from '../result/burst.js';
+import type { Result } from '../result/document.js';
+import { contentSha, ResultCollector } from '../result/lines.js';
+import { isS3Url, s3Connection, type S3Connection } from '../config/s3-location.js';
 
 export interface ReadOptions {
   stdin: () => string;

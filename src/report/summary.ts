@@ -7,7 +7,7 @@ import { LATENCY_ROWS, latencyLabel } from '../metrics/latencies.js';
 import { sumCounts } from '../metrics/counters.js';
 import { loopBusy, SATURATED } from '../metrics/loop.js';
 import { EXIT } from '../errors.js';
-import type { Result } from './result.js';
+import type { Result } from '../result/document.js';
 import { formatActual } from './thresholds.js';
 import { messagesIn } from '../sqs/depth.js';
 import { fanOutLines, topicCost } from './fan-out-lines.js';

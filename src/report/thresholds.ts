@@ -6,7 +6,7 @@
 import { isScalar, latencyMetric, metricUnit, type Op, type ScalarMetric } from '../config/thresholds.js';
 import { loopBusy } from '../metrics/loop.js';
 import { throttleCount } from '../sqs/error-codes.js';
-import { exitCodeOf, type Result, type Threshold, type ThresholdOutcome } from './result.js';
+import { exitCodeOf, type Result, type Threshold, type ThresholdOutcome } from '../result/document.js';
 
 // Parsing lives below, in config/thresholds.ts (config reads it before the run); these callers take it from here too.
 export { metricTable, metricUnit, parseThreshold, parseThresholds } from '../config/thresholds.js';

@@ -2,7 +2,7 @@
  * What the client itself cost: this process's CPU (all threads; with --local the embedded
  * server's thread too) and peak RSS, per message moved.
  */
-import type { Result } from '../report/result.js';
+import type { Result } from '../result/document.js';
 
 export function clientStats(result: Result, embeddedServer: boolean): NonNullable<Result['client']> {
   const cpu = process.cpuUsage();

@@ -1,6 +1,7 @@
 /**
  * Where results live in S3, without loading the SDK (config validation runs on every start):
- * the s3:// URL, the object names, and which endpoint and keys reach it.
+ * the s3:// URL, the object names, and which endpoint and keys reach it. With the config, as
+ * config.ts checks --out s3:// with it; report/s3.ts (the store) and ledger/ build on it.
  *
  * Layout: `s3://BUCKET/PREFIX/<runId>/<kind>-<shard>-of-<shards>-<startedAt>-<host>-<nonce>.json`,
  * one object per process. shard and shards are zero-padded to the same width so keys sort by

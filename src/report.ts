@@ -2,19 +2,22 @@
  * `sqs-blast report`: read results from files, logs (stdin) and S3, merge them, say what the
  * merge lacks, judge, and write the merged result like any other (summary, --out, --html).
  * With --wait it first polls the run's ledger until every shard has a final result.
+ *
+ * A command, above burst/ (burst documents are judged by burst/report.ts) and above report/, the
+ * room of what a result becomes (summary, HTML, sink, S3 store, merge), which burst/ uses too.
  */
 import { readFileSync } from 'node:fs';
-import { reportBursts } from '../burst/report.js';
-import { EXIT, UsageError } from '../errors.js';
-import { DEFAULTS, validateEndpoint } from '../config.js';
-import { positiveFlag } from '../config/args.js';
-import { mergeResults } from './merge.js';
-import { emit } from './output.js';
-import { checkWritable, openStore } from './sink.js';
-import { isS3Url, parseS3Url, s3Connection, type S3Connection } from './s3-location.js';
-import { readResults } from './sources.js';
-import { judgeResult, parseThresholds } from './thresholds.js';
-import { LedgerReader, lackingText, ledgerProgress, ledgerState, waitForLedger, WAIT_DEFAULTS } from '../ledger/completeness.js';
+import { reportBursts } from './burst/report.js';
+import { EXIT, UsageError } from './errors.js';
+import { DEFAULTS, validateEndpoint } from './config.js';
+import { positiveFlag } from './config/args.js';
+import { mergeResults } from './report/merge.js';
+import { emit } from './report/output.js';
+import { checkWritable, openStore } from './report/sink.js';
+import { isS3Url, parseS3Url, s3Connection, type S3Connection } from './config/s3-location.js';
+import { readResults } from './report/sources.js';
+import { judgeResult, parseThresholds } from './report/thresholds.js';
+import { LedgerReader, lackingText, ledgerProgress, ledgerState, waitForLedger, WAIT_DEFAULTS } from './ledger/completeness.js';
 
 export interface ReportExtras {
   /** Shards without a final result after a wait that ended early (one line, e.g. "send shard 1"): the exit is 1. */
@@ -74,7 +77,7 @@ async function waitForRun(files: string[], runId: string | undefined, conn: S3Co
   if (!runId) throw new UsageError('report --wait needs --run-id: the location may hold many runs, and the wait is for one of them');
   const timeoutS = positiveFlag(argv, 'timeout', 'give the seconds to wait for the last shard, e.g. --timeout 3600') ?? WAIT_DEFAULTS.timeoutS;
   const intervalS = positiveFlag(argv, 'pollInterval', 'give the seconds between looks at the ledger, e.g. --poll-interval 5') ?? WAIT_DEFAULTS.pollIntervalS;
-  const { ResultStore } = await import('./s3.js');
+  const { ResultStore } = await import('./report/s3.js');
   
   const store = ResultStore.reader(url, conn);
   const reader = new LedgerReader(store, runId, 'report');

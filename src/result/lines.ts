@@ -20,8 +20,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { UsageError } from '../errors.js';
-import { isBurstDocument, type AnyBurstDocument } from '../burst/document.js';
-import { RESULT_PREFIX, SCHEMA, type Result } from './result.js';
+import { isBurstDocument, type AnyBurstDocument } from './burst.js';
+import { RESULT_PREFIX, SCHEMA, type Result } from './document.js';
 
 export const CHUNK_MARK = 'SQS_BLAST_RESULT_CHUNK';
 const VERSION = 'v1';

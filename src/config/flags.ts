@@ -1,33 +1,14 @@
 /**
- * Every flag of every command, defined once: yargs builds the help from these maps, and the same
- * maps say which SQS_BLAST_<FLAG> variables a command reads (pods are configured that way).
+ * Every flag of every command, defined once: yargs builds the help from these maps (cli/), and the
+ * same maps say which SQS_BLAST_<FLAG> variables a command reads (pods are configured that way:
+ * k8s/extra-env.ts checks a pod's variables with them). Pure data, below the commands, so any room
+ * may read it.
  */
 import type { Options } from 'yargs';
 import type { CommandName } from '../config.js';
-import { DEFAULTS, FINISH_GRACE_MS, WAIT_DEFAULTS } from '../config/defaults.js';
+import { BURST_DEFAULTS, DEFAULTS, FINISH_GRACE_MS, WAIT_DEFAULTS } from './defaults.js';
 import { UsageError } from '../errors.js';
-import { boolText } from '../config/args.js';
-import { metricTable } from '../config/thresholds.js';
-import { BURST_DEFAULTS } from '../burst/defaults.js';
-
-const EXIT_CODES = `Exit codes:
-  0    done: nothing failed, nothing missing
-  1    finished, but messages failed, went missing, or sit in a dead-letter queue
-  2    bad input or configuration (nothing was sent)
-  99   a threshold failed
-  130  interrupted by SIGINT, 143 by SIGTERM (the report is still printed)
-
-Every flag can be set in the environment as SQS_BLAST_<FLAG>, e.g. SQS_BLAST_TOTAL=50000,
-SQS_BLAST_QUEUE_PREFIX=load. AWS_ENDPOINT_URL_SQS, AWS_REGION and the AWS credential chain
-(AWS_PROFILE, env keys, IRSA, EKS Pod Identity) are honoured, as are AWS_USE_FIPS_ENDPOINT,
-AWS_USE_DUALSTACK_ENDPOINT, a profile's endpoint_url, and HTTPS_PROXY / HTTP_PROXY / NO_PROXY.`;
-
-const THRESHOLD_METRICS = (() => {
-  const rows = metricTable();
-  const width = Math.max(...rows.map(([m]) => m.length));
-  return `Threshold metrics (--threshold METRIC OP VALUE):\n${rows.map(([m, doc]) => `  ${m.padEnd(width)}  ${doc}`).join('\n')}`;
-})();
-export const EPILOG = `${THRESHOLD_METRICS}\n\n${EXIT_CODES}`;
+import { boolText } from './args.js';
 
 export type OptionMap = Record<string, Options>;
 

@@ -11,7 +11,7 @@ import { LATENCY_ROWS, type LatencyFields } from '../metrics/latencies.js';
 import { SNS_PUBLISH_PRICE_PER_MILLION } from '../sqs/billing.js';
 import { emptyTally, type Tally } from '../metrics/tally.js';
 import type { QueueDepth } from '../sqs/depth.js';
-import type { AttemptRecord } from '../ledger/attempt.js';
+import type { AttemptRecord } from '../config/attempt.js';
 import type { Threshold } from '../config/thresholds.js';
 
 export const SCHEMA = 'sqs-blast/result@1';
@@ -130,7 +130,7 @@ export interface Result extends Tally, LatencyFields {
   unseenInQueues?: number;
   /** Seen by a consumer although their send was counted failed (e.g. a call that timed out after SQS stored it). */
   seenFailed?: number;
-  /** This process's attempt of its shard in the run's ledger (ledger/attempt.ts). */
+  /** This process's attempt of its shard in the run's ledger (config/attempt.ts). */
   attempt?: AttemptRecord;
   /** Merged reports: attempts whose last document is a checkpoint (the process was killed). */
   unfinished?: UnfinishedAttempt[];

@@ -5,6 +5,9 @@
  * The pods get these from the downward API (k8s/base/job-*.yaml, src/k8s/manifests.ts):
  * POD_NAME (metadata.name), POD_UID (metadata.uid) and JOB_CONTROLLER_UID (the label
  * batch.kubernetes.io/controller-uid). Outside Kubernetes a process is its host and pid.
+ *
+ * Read from the environment when the config is resolved (config.ts), and recorded in every result
+ * (result/document.ts), so it sits with the config, below both; the ledger (ledger/) uses it.
  */
 import { hostname } from 'node:os';
 
