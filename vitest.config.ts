@@ -19,8 +19,9 @@ export const shared: InlineConfig = {
  *
  * Integration files that may run beside another file: none measures a rate, a latency or a
  * timer's effect against the machine's load. Their time is mostly waiting (a held queue name,
- * pods as processes, S3 round trips, a paced 100 msg/s run), so two at once on 2 cores finished
- * these 17 (with the unit files) in 140 s instead of ~220 s, beside another job. The bounds they
+ * pods as processes, S3 round trips, a paced 100 msg/s run). Two at once on 2 cores finished 17
+ * of them (all but verifying-sqs) in 140 s instead of ~220 s, beside another job; in a quiet
+ * `.ci/run` the whole part (these and the unit files) took 230 s of wall for 396 s of test time. The bounds they
  * do assert are stated with their margin where they are: lifecycle's refusals within 15 s of a
  * 20 s hold, k8s.local's wait of at least 3 s, verifying-sqs' `sent > 100 × (run - 5 s)` at
  * 100 msg/s. Every other *.int.test.ts file runs alone, after these (`serial`): it measures

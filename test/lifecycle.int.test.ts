@@ -1,8 +1,9 @@
 /**
  * AWS's queue lifecycle, against an emulator that keeps it (test/strict-sqs.ts): a created queue
- * answers QueueDoesNotExist for about a second, and a deleted queue's name is refused (60 s on SQS;
- * 20 s here, HOLD_MS). sqs-blast waits both out (saying so once), or with --no-wait fails at once. Setup calls retry
- * throttling (fauxqs behind the fault proxy, which throttles as SQS does under load).
+ * answers QueueDoesNotExist for about a second, and a deleted queue's name is refused (60 s on
+ * SQS; 20 s here, HOLD_MS). sqs-blast waits both out (saying so once), or with --no-wait fails at
+ * once. Setup calls retry throttling (fauxqs behind the fault proxy, which throttles as SQS does
+ * under load).
  */
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
