@@ -12,6 +12,8 @@ COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
 COPY workers ./workers
+# npm run build: tsc, then scripts/bundle.mjs bundles the executable and its worker threads.
+COPY scripts ./scripts
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts \
  && npm cache clean --force

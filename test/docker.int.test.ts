@@ -54,6 +54,11 @@ describe('Dockerfile', () => {
       const parts = l.split(/\s+/).slice(1, -1);
       for (const p of parts) expect(existsSync(join(ROOT, p)), p).toBe(true);
     }
+    // What `npm run build` runs beyond tsc (scripts/bundle.mjs) is in the image before it builds.
+    const copied = lines.filter((x) => x.startsWith('COPY ') && !x.includes('--from')).flatMap((l) => l.split(/\s+/).slice(1, -1));
+    const buildFiles = [...pkg.scripts.build.matchAll(/\bnode (\S+)/g)].map((m) => m[1]);
+    expect(buildFiles.length).toBeGreaterThan(0);
+    for (const f of buildFiles) expect(copied.some((c) => f === c || f.startsWith(`${c.replace(/\/$/, '')}/`)), f).toBe(true);
     const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
     for (const p of ['node_modules', 'dist', '.git']) expect(ignore).toContain(p);
   });
