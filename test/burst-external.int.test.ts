@@ -138,7 +138,9 @@ describe('burst --consumer external: the user’s consumers as the system under 
     const out = join(tmp, 'dlq.json');
     const run = await runCli([
       'burst', '--consumer', 'external', '--endpoint', endpoint(), '--queue-url', url, '--message-size', '256',
-      '--start-rate', '100', '--ceiling', '100', '--step-duration', '3', '--warmup', '1', '--refine-steps', '0', '--settle-timeout', '20', '--out', out,
+      // Steps of 5 s: the 4 s judged window holds ~4 depth samples a second apart. At 3 s (2 s
+      // judged) one late sample left one inside, and the step failed for too few samples (seen once).
+      '--start-rate', '100', '--ceiling', '100', '--step-duration', '5', '--warmup', '1', '--refine-steps', '0', '--settle-timeout', '20', '--out', out,
     ], { timeoutMs: 60_000 });
     const did = await consumer.stop();
     expect(run.code, run.stderr).toBe(0);

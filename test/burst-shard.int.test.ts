@@ -88,7 +88,9 @@ describe('burst --shards: one shared ladder, judged by report', () => {
     const out = join(tmp, 'stopped.json');
     const run = await runCli(
       ['burst', '--endpoint', endpoint(), '--queue-prefix', uniquePrefix('burst-stop'), '--create-queues', '--shards', '2', '--shard', '0', '--run-id', 'bstop', '--start-at', String(Math.ceil(Date.now() / 1000) + 60), '--ceiling', '3000', '--out', out],
-      { onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), 2500) },
+      // 10 s in: well past start-up (a signal before the handlers are in kills the process with no
+      // document; ~3 s seen on a loaded machine), still 50 s before the first step.
+      { onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), 10_000) },
     );
     expect(run.code, run.stderr).toBe(143);
     const d = JSON.parse(readFileSync(out, 'utf8'));

@@ -17,7 +17,7 @@ describe('live dashboard', () => {
     let announced: () => void;
     const ready = new Promise<void>((r) => (announced = r));
     const running = runCli(
-      ['run', '--create-queues', '--queue-prefix', prefix, '--queues', '2', '--total', '24000', '--rate', '2000', '--dashboard', '--metrics-linger', '10', '--depth-interval', '0.5', '--quiet'],
+      ['run', '--create-queues', '--queue-prefix', prefix, '--queues', '2', '--total', '24000', '--rate', '1000', '--dashboard', '--metrics-linger', '10', '--depth-interval', '0.5', '--quiet'],
       {
         env: { AWS_ENDPOINT_URL_SQS: endpoint() },
         onStderr: (chunk) => {

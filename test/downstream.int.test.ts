@@ -46,10 +46,12 @@ async function startService(input: string, output: string, mode: 'string' | 'obj
   };
 }
 
-// Timing: the run ends --idle-timeout (4 s) after the service's last output once its input
+// Timing: the run ends --idle-timeout (8 s) after the service's last output once its input
 // queue is empty (depth sampled every second); the python service forwards a few hundred msg/s
-// on a busy 2-core box, so 5,000 messages take up to ~30 s. The timeouts allow 3x that.
-const RUN_FLAGS = ['--idle-timeout', '4', '--depth-interval', '1', '--workers', '1', '--drain-workers', '1', '--concurrency', '8'];
+// on a busy 2-core box, so 5,000 messages take up to ~30 s. The timeouts allow 3x that. 8 s, not
+// 4: this file runs beside others (vitest.config.ts), and a service that stalls for longer than
+// the idle timeout while its input still holds messages would end the run early.
+const RUN_FLAGS = ['--idle-timeout', '8', '--depth-interval', '1', '--workers', '1', '--drain-workers', '1', '--concurrency', '8'];
 
 describe('run --downstream: a load test through the user’s service', () => {
   it('reports exactly the messages a forwarding service dropped (missing) and doubled (duplicates), latency through it', async () => {

@@ -173,7 +173,9 @@ describe('workloads that look like the user’s', () => {
   it('a heartbeat keeps slow messages invisible: no redelivery with --extend-visibility', async () => {
     const prefix = uniquePrefix('wl-beat');
     await runCli(['send', '--endpoint', endpoint(), '--queue-prefix', prefix, '--create-queues', '--total', '20', '--message-size', '1KiB', '--quiet']);
-    const drain = await runCli(['drain', '--endpoint', endpoint(), '--queue-prefix', prefix, '--expect', '20', '--process-time', '2500ms', '--visibility-timeout', '1', '--extend-visibility', '--concurrency', '2', '--wait-time', '1', '--json', '--quiet']);
+    // The heartbeat fires every half visibility: at 2 s that leaves a second for event-loop delay and
+    // the server's reply on a busy machine (at 1 s, half a second); processing outlasts two visibilities.
+    const drain = await runCli(['drain', '--endpoint', endpoint(), '--queue-prefix', prefix, '--expect', '20', '--process-time', '4500ms', '--visibility-timeout', '2', '--extend-visibility', '--concurrency', '2', '--wait-time', '1', '--json', '--quiet']);
     expect(drain.code, drain.stderr).toBe(0);
     const result = JSON.parse(drain.stdout);
     expect(result).toMatchObject({ distinct: 20, missing: 0, redelivered: 0, received: 20, deleted: 20 });
