@@ -1,41 +1,78 @@
 #!/usr/bin/env node
 /**
- * `npm test` after the build: vitest.config.ts's two projects in turn, `parallel` with two files
- * at a time, then `serial` one at a time (a file in a process of its own either way), each with
- * its own local SQS server. Both run even when the first fails, so one red file never hides the
- * rest; the exit code is non-zero if either failed. With VITEST_JSON set (as .ci/run sets it),
- * the two JSON reports are summed into that one file, which .ci/run reads for its closing line.
- * Arguments go to both runs (`npm test -- test/drain.int.test.ts`); a project with no file among
- * them is skipped, not failed.
+ * `npm test` after the build: vitest.config.ts's two projects at the same time, each in a vitest
+ * of its own with its own local SQS server, a file in a process of its own either way:
+ *
+ * - `serial`, one file at a time at the normal priority: the files that measure a rate, a latency
+ *   or pacing against the machine.
+ * - `parallel`, three files at a time at nice 10: the unit files and every integration file that
+ *   asserts no rate or timer against the machine's load.
+ *
+ * Why at once, and why the nice: the serial files are mostly waiting (paced runs, a capped
+ * consumer's steps: ~0.4 of a core on average), so one after the other they left the machine
+ * idle for most of their ~300 s. Under Linux's scheduler a nice-10 process weighs 110 against a
+ * normal one's 1024, so where both want a core the serial file gets ~90% of it: the parallel part
+ * fills the idle time without taking the serial part's CPU. Every process the parallel vitest
+ * starts (its file processes, the CLI children they spawn) inherits the nice value.
+ *
+ * Output: each line is prefixed with its part. Both run even when one fails, so one red file
+ * never hides the rest; the exit code is non-zero if either failed. With VITEST_JSON set (as
+ * .ci/run sets it), the two JSON reports are summed into that one file, which .ci/run reads for
+ * its closing line. Arguments go to both runs (`npm test -- test/drain.int.test.ts`); a part with
+ * no file among them is skipped, not failed. SUITE_SEQUENTIAL=1 runs the two parts one after the
+ * other instead, as before (to time a part alone).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
 const parts = [
-  { project: 'parallel', flags: ['--maxWorkers', '2', '--minWorkers', '1'] },
-  { project: 'serial', flags: ['--no-file-parallelism'] },
+  { project: 'serial', flags: ['--no-file-parallelism'], nice: 0 },
+  { project: 'parallel', flags: ['--maxWorkers', '3', '--minWorkers', '1'], nice: 10 },
 ];
 const json = process.env.VITEST_JSON;
 const extra = process.argv.slice(2);
+const sequential = process.env.SUITE_SEQUENTIAL === '1';
 
-let failed = false;
-const reports = [];
-for (const { project, flags } of parts) {
+function run({ project, flags, nice }) {
   const out = json ? json.replace(/(\.json)?$/, `.${project}.json`) : undefined;
   if (out) rmSync(out, { force: true });
-  console.log(`\n== vitest project ${project}`);
-  const run = spawnSync(process.execPath, [vitest, 'run', '--project', project, '--passWithNoTests', ...flags, ...extra], {
-    stdio: 'inherit',
-    env: out ? { ...process.env, VITEST_JSON: out } : process.env,
+  const child = spawn(process.execPath, [vitest, 'run', '--project', project, '--passWithNoTests', ...flags, ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Colours as if vitest wrote to this terminal itself: the pipe would turn them off (and a
+    // FORCE_COLOR of any value, even 0, turns them on, so it is set only for a terminal).
+    env: { ...process.env, ...(out ? { VITEST_JSON: out } : {}), ...(process.stdout.isTTY && !('FORCE_COLOR' in process.env) ? { FORCE_COLOR: '1' } : {}) },
   });
-  if (run.status !== 0) failed = true;
-  if (out && existsSync(out)) reports.push(JSON.parse(readFileSync(out, 'utf8')));
-  else if (out) failed = true;
+  // Before vitest has read its config, so before it starts any file process.
+  if (nice && !sequential) {
+    try {
+      setPriority(child.pid, nice);
+    } catch {
+      // Not permitted here (some containers): the parts still run, only without the priority.
+    }
+  }
+  const tag = `[${project}] `;
+  for (const [stream, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => to.write(tag + line + '\n'));
+  }
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      const report = out && existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : undefined;
+      resolve({ ok: code === 0 && (!out || report !== undefined), report });
+    });
+  });
 }
 
+const results = [];
+if (sequential) for (const part of parts) results.push(await run(part));
+else results.push(...(await Promise.all(parts.map(run))));
+const failed = results.some((r) => !r.ok);
+
 if (json) {
+  const reports = results.map((r) => r.report).filter(Boolean);
   const sum = (key) => reports.reduce((n, r) => n + (r[key] ?? 0), 0);
   const keys = ['numTotalTestSuites', 'numPassedTestSuites', 'numFailedTestSuites', 'numPendingTestSuites', 'numTotalTests', 'numPassedTests', 'numFailedTests', 'numPendingTests', 'numTodoTests'];
   const merged = Object.fromEntries(keys.map((k) => [k, sum(k)]));
