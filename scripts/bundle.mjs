@@ -3,11 +3,11 @@
  * The second half of `npm run build`: after tsc has written dist/, bundle the executable and the
  * worker threads in place, so `dist/src/cli.js` (package.json "bin", the image's entrypoint) and
  * `dist/workers/*.js` (the Piscina and server threads) each load a handful of files instead of
- * resolving ~400 modules one by one (ours, the AWS SDK's, Smithy's) through the ESM loader.
+ * resolving hundreds of modules one by one (ours, the AWS SDK's, Smithy's) through the ESM loader.
  *
- * Measured on the 2-core VM, a 10-message send to a running server: 0.63 s CPU before, 0.47 s
- * after (4 interleaved runs each; bench/NOTES.md "Start-up"). Every CLI child the suite spawns
- * pays this start-up, ~500 of them.
+ * Measured on the 2-core VM, a 10-message send to a running server: 0.558 s CPU before, 0.477 s
+ * after (farm-bench medians, 8 paired runs; bench/NOTES.md "The bundled build"). Every CLI child
+ * the suite spawns pays this start-up, ~500 of them.
  *
  * Splitting keeps what each command loads its own: the entry holds only the Node floor check
  * (src/cli.ts imports nothing statically, so an old Node still gets its one line), and each

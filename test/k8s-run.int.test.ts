@@ -123,7 +123,7 @@ describe('k8s run / k8s delete / report --wait through kubectl', () => {
     // a pod signalled while it still starts exits with no result (src/run/signals.ts), which on a
     // busy machine made `parts` 3 when the first progress line came before the last pod was up.
     await until('a checkpoint of every pod', async () => {
-      const pods = new Set((await ledger(runId)).filter((x) => !x.attempt?.final).map((x) => x.attempt?.pod));
+      const pods = new Set((await ledger(runId)).flatMap((x) => (x.attempt && !x.attempt.final ? [x.attempt.pod] : [])));
       return pods.size >= 4 ? pods : undefined;
     });
     child!.kill('SIGINT');
