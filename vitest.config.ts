@@ -13,9 +13,9 @@ export const shared: InlineConfig = {
 };
 
 /**
- * Two projects, run at the same time by test/run-suite.mjs (`npm test`): `serial` one file at a
- * time at the normal priority, `parallel` three files at a time at nice 10, each with its own local
- * SQS server and each file in a process of its own. (vitest 3.2 has no per-project worker count,
+ * Two projects, run one after the other by test/run-suite.mjs (`npm test`): `parallel` three files
+ * at a time, then `serial` one file at a time, alone, each with its own local SQS server and each
+ * file in a process of its own (SUITE_OVERLAP=1 runs them at once: see there why not by default). (vitest 3.2 has no per-project worker count,
  * and its singleFork would put every serial file in one process.)
  *
  * `serial` holds the files that measure a rate or pacing against the machine, each named here
